@@ -1,0 +1,801 @@
+//===- ledger.cpp - recording core of libserverless-shim.so ---------------===//
+//
+// Part of serverless-tidy. Everything here runs inside the user's function,
+// possibly in signal handlers, in fork children and before main(): no malloc,
+// no libstdc++, no locks on the recording path, raw syscalls for the shim's own
+// I/O (so its own files never show up in its own ledger), errno preserved.
+//
+//===----------------------------------------------------------------------===//
+#include "ledger.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <unwind.h>
+#include <stddef.h>
+
+__thread int shim_t_guard __attribute__((tls_model("initial-exec")));
+__thread int shim_t_inflight_call __attribute__((tls_model("initial-exec")));
+__thread uint64_t shim_t_inflight_ns __attribute__((tls_model("initial-exec")));
+__thread int shim_t_interrupted __attribute__((tls_model("initial-exec")));
+static __thread int t_tid __attribute__((tls_model("initial-exec")));
+
+uint8_t shim_kind_table[SHIM_KIND_TABLE_SIZE];
+int shim_init_state;
+int shim_enabled;
+
+namespace {
+
+struct Globals {
+  ShimLedgerHeader *Hdr;
+  ShimRecord *Recs;
+  uint64_t Cap;
+  ShimControl *Ctl;
+  int Frames;
+  int Sig;
+  uintptr_t SelfLo, SelfHi;
+  char Dir[256];
+  char Base[64]; // "<pid>.<start_ns>"
+  sockaddr_in RuntimeApi;
+  int HaveRuntimeApi;
+  int WatcherStarted;
+  int NeedWatcher;
+  // Capture bookkeeping.
+  int CaptureAcks;
+  int Capturing;
+};
+Globals G;
+
+long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+  return syscall(n, a, b, c, d, e, f);
+}
+
+int rawOpen(const char *p, int flags, int mode = 0) {
+  return (int)sys(SYS_openat, AT_FDCWD, (long)p, flags | O_CLOEXEC, mode);
+}
+void rawClose(int fd) { sys(SYS_close, fd); }
+
+size_t slen(const char *s) {
+  size_t n = 0;
+  while (s[n])
+    ++n;
+  return n;
+}
+
+// Small bounded string builder (snprintf is not async-signal-safe).
+struct Buf {
+  char *P;
+  size_t N, Len = 0;
+  Buf(char *P, size_t N) : P(P), N(N) { P[0] = 0; }
+  Buf &s(const char *S) {
+    while (*S && Len + 1 < N)
+      P[Len++] = *S++;
+    P[Len] = 0;
+    return *this;
+  }
+  Buf &u(unsigned long long V) {
+    char T[24];
+    int I = 0;
+    do {
+      T[I++] = char('0' + V % 10);
+      V /= 10;
+    } while (V);
+    while (I && Len + 1 < N)
+      P[Len++] = T[--I];
+    P[Len] = 0;
+    return *this;
+  }
+};
+
+uint64_t monoNs() {
+  timespec T;
+  clock_gettime(CLOCK_MONOTONIC, &T);
+  return uint64_t(T.tv_sec) * 1000000000ull + uint64_t(T.tv_nsec);
+}
+int64_t realMs() {
+  timespec T;
+  clock_gettime(CLOCK_REALTIME, &T);
+  return int64_t(T.tv_sec) * 1000 + T.tv_nsec / 1000000;
+}
+
+int tid() {
+  if (!t_tid)
+    t_tid = (int)sys(SYS_gettid);
+  return t_tid;
+}
+
+uint64_t currentState() {
+  return G.Ctl ? __atomic_load_n(&G.Ctl->state, __ATOMIC_ACQUIRE) : 0;
+}
+
+// ---- Stacks ----------------------------------------------------------------
+struct UnwindState {
+  uint64_t *Out;
+  int Max, N;
+  uintptr_t UntilPc; // signal capture: skip until the interrupted PC
+};
+
+_Unwind_Reason_Code unwindCb(_Unwind_Context *Ctx, void *Arg) {
+  auto *S = static_cast<UnwindState *>(Arg);
+  uintptr_t Pc = _Unwind_GetIP(Ctx);
+  if (!Pc)
+    return _URC_END_OF_STACK;
+  if (S->UntilPc) {
+    if (Pc != S->UntilPc)
+      return _URC_NO_REASON;
+    S->UntilPc = 0;
+  } else if (S->N == 0 && Pc >= G.SelfLo && Pc < G.SelfHi) {
+    return _URC_NO_REASON; // the shim's own frames
+  }
+  S->Out[S->N++] = Pc;
+  return S->N >= S->Max ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
+  if (Max <= 0)
+    return 0;
+  UnwindState S{Out, Max, 0, UntilPc};
+  _Unwind_Backtrace(unwindCb, &S);
+  return S.N;
+}
+
+// ---- Records ---------------------------------------------------------------
+ShimRecord *begin(int Type, int Call) {
+  if (!G.Hdr)
+    return nullptr;
+  uint64_t I = __atomic_fetch_add(&G.Hdr->cursor, 1, __ATOMIC_RELAXED);
+  if (I >= G.Cap) {
+    __atomic_fetch_add(&G.Hdr->dropped, 1, __ATOMIC_RELAXED);
+    return nullptr;
+  }
+  ShimRecord *R = &G.Recs[I];
+  R->type = uint16_t(Type);
+  R->call = uint16_t(Call);
+  R->fd = -1;
+  R->fd2 = -1;
+  R->tid = tid();
+  R->err = 0;
+  R->mono_ns = monoNs();
+  R->state = currentState();
+  R->aux = 0;
+  R->kind = 0;
+  R->flags = 0;
+  R->nframes = 0;
+  R->peer_len = 0;
+  R->peer[0] = 0;
+  return R;
+}
+void commit(ShimRecord *R) { __atomic_store_n(&R->commit, SHIM_RECORD_COMMITTED, __ATOMIC_RELEASE); }
+
+void setPeerText(ShimRecord *R, const char *S) {
+  if (!S)
+    return;
+  size_t L = slen(S);
+  const size_t Cap = sizeof(R->peer) - 1;
+  if (L > Cap) // keep the tail: the file name says more than the prefix
+    S += L - Cap, L = Cap;
+  memcpy(R->peer, S, L);
+  R->peer[L] = 0;
+  R->peer_len = uint16_t(L);
+}
+
+void setPeerAddr(ShimRecord *R, const sockaddr *Sa, socklen_t Len) {
+  if (!Sa || Len < sizeof(sa_family_t))
+    return;
+  if (Sa->sa_family == AF_UNIX) {
+    auto *Un = reinterpret_cast<const sockaddr_un *>(Sa);
+    char T[sizeof(R->peer)];
+    Buf B(T, sizeof(T));
+    B.s("unix:");
+    if (Len > offsetof(sockaddr_un, sun_path) && Un->sun_path[0] == 0)
+      B.s("@").s(Un->sun_path + 1);
+    else if (Len > offsetof(sockaddr_un, sun_path))
+      B.s(Un->sun_path);
+    setPeerText(R, T);
+    return;
+  }
+  size_t L = Len < sizeof(R->peer) ? Len : sizeof(R->peer);
+  memcpy(R->peer, Sa, L);
+  R->peer_len = uint16_t(L);
+  R->flags |= SHIM_FLAG_PEER_SOCKADDR;
+}
+
+bool isRuntimeApi(const sockaddr *Sa, socklen_t Len) {
+  if (!G.HaveRuntimeApi || !Sa || Len < sizeof(sockaddr_in) || Sa->sa_family != AF_INET)
+    return false;
+  auto *In = reinterpret_cast<const sockaddr_in *>(Sa);
+  return In->sin_port == G.RuntimeApi.sin_port &&
+         In->sin_addr.s_addr == G.RuntimeApi.sin_addr.s_addr;
+}
+
+void parseRuntimeApi(const char *S) {
+  if (!S || !*S)
+    return;
+  char Host[64];
+  size_t I = 0;
+  while (S[I] && S[I] != ':' && I + 1 < sizeof(Host))
+    Host[I] = S[I], ++I;
+  Host[I] = 0;
+  if (S[I] != ':')
+    return;
+  unsigned long Port = strtoul(S + I + 1, nullptr, 10);
+  if (!Port || Port > 65535)
+    return;
+  in_addr A;
+  if (!strcmp(Host, "localhost"))
+    A.s_addr = htonl(INADDR_LOOPBACK);
+  else if (inet_pton(AF_INET, Host, &A) != 1)
+    return;
+  G.RuntimeApi.sin_family = AF_INET;
+  G.RuntimeApi.sin_port = htons(uint16_t(Port));
+  G.RuntimeApi.sin_addr = A;
+  G.HaveRuntimeApi = 1;
+  if (G.Hdr) {
+    size_t L = slen(S);
+    if (L >= sizeof(G.Hdr->runtime_api))
+      L = sizeof(G.Hdr->runtime_api) - 1;
+    memcpy(G.Hdr->runtime_api, S, L);
+  }
+}
+
+// ---- Files -----------------------------------------------------------------
+void dumpMaps() {
+  if (!G.Hdr)
+    return;
+  uint32_t K = __atomic_fetch_add(&G.Hdr->maps_count, 1, __ATOMIC_RELAXED);
+  char Path[400];
+  Buf B(Path, sizeof(Path));
+  B.s(G.Dir).s("/maps.").s(G.Base).s(".").u(K).s(".txt");
+  int In = rawOpen("/proc/self/maps", O_RDONLY);
+  if (In < 0)
+    return;
+  int Out = rawOpen(Path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (Out >= 0) {
+    char Chunk[4096];
+    for (int Guard = 0; Guard < 100000; ++Guard) {
+      long N = sys(SYS_read, In, (long)Chunk, sizeof(Chunk));
+      if (N <= 0)
+        break;
+      sys(SYS_write, Out, (long)Chunk, N);
+    }
+    rawClose(Out);
+  }
+  rawClose(In);
+}
+
+int kindOfFd(int Fd, char *Link, size_t LinkCap) {
+  char P[64];
+  Buf B(P, sizeof(P));
+  B.s("/proc/self/fd/").u((unsigned)Fd);
+  long N = sys(SYS_readlinkat, AT_FDCWD, (long)P, (long)Link, LinkCap - 1);
+  Link[N > 0 ? N : 0] = 0;
+  struct stat St;
+  if (sys(SYS_fstat, Fd, (long)&St) != 0)
+    return SHIM_KIND_UNKNOWN;
+  switch (St.st_mode & S_IFMT) {
+  case S_IFREG:
+    return SHIM_KIND_FILE;
+  case S_IFDIR:
+    return SHIM_KIND_DIR;
+  case S_IFIFO:
+    return SHIM_KIND_PIPE;
+  case S_IFCHR:
+    return SHIM_KIND_DEVICE;
+  case S_IFSOCK: {
+    int Dom = 0, Type = 0;
+    socklen_t L = sizeof(int);
+    sys(SYS_getsockopt, Fd, SOL_SOCKET, SO_DOMAIN, (long)&Dom, (long)&L);
+    L = sizeof(int);
+    sys(SYS_getsockopt, Fd, SOL_SOCKET, SO_TYPE, (long)&Type, (long)&L);
+    return shim_kind_of_socket(Dom, Type);
+  }
+  default:
+    break;
+  }
+  if (!strncmp(Link, "anon_inode:[eventpoll]", 22))
+    return SHIM_KIND_EPOLL;
+  if (!strncmp(Link, "anon_inode:[eventfd]", 20))
+    return SHIM_KIND_EVENTFD;
+  if (!strncmp(Link, "anon_inode:[signalfd]", 21))
+    return SHIM_KIND_SIGNALFD;
+  if (!strncmp(Link, "anon_inode:[timerfd]", 20))
+    return SHIM_KIND_TIMERFD;
+  return SHIM_KIND_UNKNOWN;
+}
+
+struct LinuxDirent64 {
+  uint64_t Ino;
+  int64_t Off;
+  unsigned short Reclen;
+  unsigned char Type;
+  char Name[];
+};
+
+// Calls F(number) for each numeric entry of a /proc directory.
+template <typename Fn> void forEachNumericEntry(const char *Dir, Fn F) {
+  int D = rawOpen(Dir, O_RDONLY | O_DIRECTORY);
+  if (D < 0)
+    return;
+  alignas(8) char B[4096];
+  for (int Guard = 0; Guard < 10000; ++Guard) {
+    long N = sys(SYS_getdents64, D, (long)B, sizeof(B));
+    if (N <= 0)
+      break;
+    for (long Off = 0; Off < N;) {
+      auto *E = reinterpret_cast<LinuxDirent64 *>(B + Off);
+      Off += E->Reclen;
+      if (E->Name[0] < '0' || E->Name[0] > '9')
+        continue;
+      long V = strtol(E->Name, nullptr, 10);
+      if (V != D)
+        F(int(V));
+    }
+  }
+  rawClose(D);
+}
+
+void recordInherited() {
+  forEachNumericEntry("/proc/self/fd", [](int Fd) {
+    char Link[128];
+    int K = kindOfFd(Fd, Link, sizeof(Link));
+    shim_set_kind(Fd, K);
+    if (ShimRecord *R = begin(SHIM_REC_INHERITED, 0)) {
+      R->fd = Fd;
+      R->kind = uint16_t(K);
+      setPeerText(R, Link);
+      commit(R);
+    }
+  });
+}
+
+bool openLedger(int Flags, int ParentPid) {
+  uint64_t Start = monoNs();
+  int Pid = (int)sys(SYS_getpid);
+  Buf BB(G.Base, sizeof(G.Base));
+  BB.u((unsigned)Pid).s(".").u(Start);
+  char Path[400];
+  Buf B(Path, sizeof(Path));
+  B.s(G.Dir).s("/ledger.").s(G.Base).s(".bin");
+  int Fd = rawOpen(Path, O_RDWR | O_CREAT | O_EXCL, 0644);
+  if (Fd < 0)
+    return false;
+  uint64_t Bytes = SHIM_LEDGER_HEADER_SIZE + G.Cap * SHIM_RECORD_SIZE;
+  if (sys(SYS_ftruncate, Fd, (long)Bytes) != 0) {
+    rawClose(Fd);
+    return false;
+  }
+  void *M = (void *)sys(SYS_mmap, 0, (long)Bytes, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  rawClose(Fd);
+  if (M == MAP_FAILED)
+    return false;
+  auto *H = static_cast<ShimLedgerHeader *>(M);
+  H->version = SHIM_PROTOCOL_VERSION;
+  H->header_size = SHIM_LEDGER_HEADER_SIZE;
+  H->record_size = SHIM_RECORD_SIZE;
+  H->capacity = G.Cap;
+  H->pid = Pid;
+  H->ppid = ParentPid ? ParentPid : (int)sys(SYS_getppid);
+  H->start_mono_ns = Start;
+  H->start_unix_ms = realMs();
+  rlimit Rl;
+  if (getrlimit(RLIMIT_NOFILE, &Rl) == 0)
+    H->fd_limit = Rl.rlim_cur;
+  H->frames = uint32_t(G.Frames);
+  H->capture_signal = uint32_t(G.Sig);
+  H->flags = uint32_t(Flags) | (G.Ctl ? SHIM_LEDGER_FLAG_CONTROL : 0);
+  H->shim_base = G.SelfLo;
+  H->shim_end = G.SelfHi;
+  long N = sys(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)H->exe, sizeof(H->exe) - 1);
+  H->exe[N > 0 ? N : 0] = 0;
+  G.Recs = reinterpret_cast<ShimRecord *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE);
+  __atomic_store_n(&H->magic, SHIM_LEDGER_MAGIC, __ATOMIC_RELEASE);
+  G.Hdr = H;
+  if (ShimRecord *R = begin(SHIM_REC_PROCESS, 0)) {
+    R->aux = uint32_t(H->ppid);
+    R->fd = Pid;
+    commit(R);
+  }
+  return true;
+}
+
+int selfRangeCb(dl_phdr_info *Info, size_t, void *Arg) {
+  uintptr_t Probe = reinterpret_cast<uintptr_t>(Arg);
+  uintptr_t Lo = ~uintptr_t(0), Hi = 0;
+  for (int I = 0; I < Info->dlpi_phnum; ++I) {
+    const auto &Ph = Info->dlpi_phdr[I];
+    if (Ph.p_type != PT_LOAD)
+      continue;
+    uintptr_t S = Info->dlpi_addr + Ph.p_vaddr, E = S + Ph.p_memsz;
+    if (S < Lo)
+      Lo = S;
+    if (E > Hi)
+      Hi = E;
+  }
+  if (Probe >= Lo && Probe < Hi) {
+    G.SelfLo = Lo;
+    G.SelfHi = Hi;
+    return 1;
+  }
+  return 0;
+}
+
+// dlopen after start: a new object changes dlpi_adds; then the maps are
+// copied again so PCs in it can be symbolized. One locked walk step, run only
+// on the paths that capture a stack anyway (the unwinder walks the same list).
+unsigned long long LastAdds;
+int addsCb(dl_phdr_info *Info, size_t, void *Arg) {
+  *static_cast<unsigned long long *>(Arg) = Info->dlpi_adds;
+  return 1;
+}
+void checkNewObjects() {
+  unsigned long long Adds = 0;
+  dl_iterate_phdr(addsCb, &Adds);
+  if (Adds == __atomic_load_n(&LastAdds, __ATOMIC_RELAXED))
+    return;
+  __atomic_store_n(&LastAdds, Adds, __ATOMIC_RELAXED);
+  uint32_t K = G.Hdr ? G.Hdr->maps_count : 0;
+  dumpMaps();
+  if (ShimRecord *R = begin(SHIM_REC_DLOPEN, SHIM_CALL_dlopen)) {
+    R->aux = K;
+    commit(R);
+  }
+}
+
+// ---- Stack capture (deadline) ----------------------------------------------
+void captureHandler(int, siginfo_t *, void *UcV) {
+  int SavedErrno = errno;
+  int SavedGuard = shim_t_guard;
+  shim_t_guard = 1;
+  int Call = __atomic_load_n(&shim_t_inflight_call, __ATOMIC_RELAXED);
+  if (Call)
+    shim_t_interrupted = 1; // the hook restarts the call it was in
+  if (ShimRecord *R = begin(SHIM_REC_STACK, Call)) {
+    auto *Uc = static_cast<ucontext_t *>(UcV);
+#if defined(__x86_64__)
+    uintptr_t Pc = Uc ? uintptr_t(Uc->uc_mcontext.gregs[REG_RIP]) : 0;
+#elif defined(__aarch64__)
+    uintptr_t Pc = Uc ? uintptr_t(Uc->uc_mcontext.pc) : 0;
+#else
+    uintptr_t Pc = 0;
+#endif
+    int N = 0;
+    // A thread interrupted inside the shim's own recording (guard held) may
+    // hold the unwinder's state: record only its PC rather than risk a deadlock.
+    if (!SavedGuard)
+      N = captureStack(R->frames, SHIM_MAX_FRAMES, Pc);
+    if (N == 0 && Pc) {
+      R->frames[0] = Pc;
+      N = 1;
+    }
+    R->nframes = uint16_t(N);
+    R->flags |= SHIM_FLAG_SIGNAL_FRAME;
+    if (Call)
+      R->aux = uint32_t((monoNs() - shim_t_inflight_ns) / 1000000);
+    commit(R);
+  }
+  __atomic_fetch_add(&G.CaptureAcks, 1, __ATOMIC_RELEASE);
+  shim_t_guard = SavedGuard;
+  errno = SavedErrno;
+}
+
+void sleepMs(long Ms) {
+  timespec T{Ms / 1000, (Ms % 1000) * 1000000};
+  sys(SYS_nanosleep, (long)&T, 0);
+}
+
+void captureAllThreads(uint32_t Reason) {
+  checkNewObjects();
+  int Self = tid();
+  int Pid = (int)sys(SYS_getpid);
+  ShimRecord *Begin = begin(SHIM_REC_CAPTURE, 0);
+  __atomic_store_n(&G.CaptureAcks, 0, __ATOMIC_RELAXED);
+  int Sent = 0;
+  forEachNumericEntry("/proc/self/task", [&](int T) {
+    if (T == Self || Sent >= 1024)
+      return;
+    if (sys(SYS_tgkill, Pid, T, G.Sig) == 0)
+      ++Sent;
+  });
+  if (Begin) {
+    Begin->fd = Sent;
+    Begin->aux = Reason;
+    commit(Begin);
+  }
+  uint32_t TimeoutMs = G.Ctl && G.Ctl->capture_timeout_ms ? G.Ctl->capture_timeout_ms : 200;
+  for (uint32_t Waited = 0; Waited < TimeoutMs; Waited += 2) {
+    if (__atomic_load_n(&G.CaptureAcks, __ATOMIC_ACQUIRE) >= Sent)
+      break;
+    sleepMs(2);
+  }
+  if (ShimRecord *End = begin(SHIM_REC_CAPTURE, 0)) {
+    End->fd = Sent;
+    End->fd2 = __atomic_load_n(&G.CaptureAcks, __ATOMIC_ACQUIRE);
+    End->aux = Reason;
+    End->flags = 1; // end marker
+    commit(End);
+  }
+}
+
+void futexWait(uint32_t *Addr, uint32_t Val, long Ms) {
+  timespec T{Ms / 1000, (Ms % 1000) * 1000000};
+  sys(SYS_futex, (long)Addr, FUTEX_WAIT, Val, (long)&T, 0, 0);
+}
+void futexWake(uint32_t *Addr) { sys(SYS_futex, (long)Addr, FUTEX_WAKE, 0x7fffffff, 0, 0, 0); }
+
+void *watcherMain(void *) {
+  shim_t_guard = 1; // nothing the watcher does is the function's
+  sigset_t All;
+  sigfillset(&All);
+  pthread_sigmask(SIG_BLOCK, &All, nullptr);
+  uint64_t LastState = ~uint64_t(0), CapturedInv = ~uint64_t(0);
+  uint32_t Handled = G.Ctl->capture_request;
+  // A request pending from before we started is answered too.
+  if (G.Ctl->capture_done != Handled)
+    Handled = G.Ctl->capture_done;
+  for (;;) {
+    uint32_t Seq = __atomic_load_n(&G.Ctl->seq, __ATOMIC_ACQUIRE);
+    uint64_t St = __atomic_load_n(&G.Ctl->state, __ATOMIC_ACQUIRE);
+    if (St != LastState) {
+      if (ShimRecord *R = begin(SHIM_REC_PHASE, 0))
+        commit(R);
+      LastState = St;
+    }
+    uint32_t Req = __atomic_load_n(&G.Ctl->capture_request, __ATOMIC_ACQUIRE);
+    if (Req != Handled) {
+      captureAllThreads(1);
+      Handled = Req;
+      __atomic_store_n(&G.Ctl->capture_done, Req, __ATOMIC_RELEASE);
+      futexWake(&G.Ctl->capture_done);
+    }
+    long WaitMs = 1000;
+    int64_t Deadline = G.Ctl->deadline_unix_ms;
+    if (SHIM_STATE_PHASE(St) == SHIM_PHASE_INVOKE && Deadline > 0 && G.Ctl->auto_capture &&
+        CapturedInv != SHIM_STATE_INV(St)) {
+      int64_t Now = realMs();
+      if (Now >= Deadline) {
+        captureAllThreads(2);
+        CapturedInv = SHIM_STATE_INV(St);
+      } else if (Deadline - Now < WaitMs) {
+        WaitMs = long(Deadline - Now) + 1;
+      }
+    }
+    futexWait(&G.Ctl->seq, Seq, WaitMs);
+  }
+  return nullptr;
+}
+
+void startWatcher() {
+  if (!G.Ctl || G.WatcherStarted)
+    return;
+  G.WatcherStarted = 1;
+  pthread_attr_t A;
+  pthread_attr_init(&A);
+  pthread_attr_setdetachstate(&A, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&A, 256 * 1024);
+  pthread_t T;
+  if (pthread_create(&T, &A, watcherMain, nullptr) != 0)
+    G.WatcherStarted = 0;
+  pthread_attr_destroy(&A);
+}
+
+void mapControl(const char *Path) {
+  if (!Path || !*Path)
+    return;
+  int Fd = rawOpen(Path, O_RDWR);
+  if (Fd < 0)
+    return;
+  void *M = (void *)sys(SYS_mmap, 0, SHIM_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  rawClose(Fd);
+  if (M == MAP_FAILED)
+    return;
+  auto *C = static_cast<ShimControl *>(M);
+  if (C->magic != SHIM_CONTROL_MAGIC || C->version != SHIM_PROTOCOL_VERSION) {
+    sys(SYS_munmap, (long)M, SHIM_CONTROL_SIZE);
+    return;
+  }
+  G.Ctl = C;
+}
+
+void initialise() {
+  const char *Dir = getenv(SHIM_ENV_LEDGER);
+  if (!Dir || !*Dir || slen(Dir) >= sizeof(G.Dir) - 80)
+    return;
+  memcpy(G.Dir, Dir, slen(Dir) + 1);
+  const char *F = getenv(SHIM_ENV_FRAMES);
+  G.Frames = F ? int(strtol(F, nullptr, 10)) : 12;
+  if (G.Frames < 0)
+    G.Frames = 0;
+  if (G.Frames > SHIM_MAX_FRAMES)
+    G.Frames = SHIM_MAX_FRAMES;
+  const char *C = getenv(SHIM_ENV_CAPACITY);
+  G.Cap = C ? strtoull(C, nullptr, 10) : (1u << 20);
+  if (G.Cap < 1024)
+    G.Cap = 1024;
+  const char *S = getenv(SHIM_ENV_SIGNAL);
+  G.Sig = S ? int(strtol(S, nullptr, 10)) : SIGRTMAX - 2;
+  dl_iterate_phdr(selfRangeCb, reinterpret_cast<void *>(&initialise));
+  mapControl(getenv(SHIM_ENV_CONTROL));
+  if (!openLedger(0, 0))
+    return;
+  const char *Api = G.Ctl && G.Ctl->runtime_api[0] ? G.Ctl->runtime_api : getenv(SHIM_ENV_RUNTIME_API);
+  parseRuntimeApi(Api);
+  dumpMaps();
+  dl_iterate_phdr(addsCb, &LastAdds);
+  recordInherited();
+  struct sigaction Sa;
+  memset(&Sa, 0, sizeof(Sa));
+  Sa.sa_sigaction = captureHandler;
+  Sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigfillset(&Sa.sa_mask);
+  sigaction(G.Sig, &Sa, nullptr);
+  // Warm the unwinder (first use may initialise caches) outside any signal handler.
+  uint64_t Warm[4];
+  captureStack(Warm, 4, 0);
+  shim_enabled = 1;
+  G.NeedWatcher = G.Ctl != nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+uint64_t shim_now_ns(void) { return monoNs(); }
+
+void shim_init_slow(void) {
+  int Expected = 0;
+  if (!__atomic_compare_exchange_n(&shim_init_state, &Expected, 1, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return; // another thread is initialising, or done
+  int SavedErrno = errno;
+  int SavedGuard = shim_t_guard;
+  shim_t_guard = 1;
+  initialise();
+  shim_t_guard = SavedGuard;
+  __atomic_store_n(&shim_init_state, 2, __ATOMIC_RELEASE);
+  if (G.NeedWatcher) {
+    G.NeedWatcher = 0;
+    shim_t_guard = 1;
+    startWatcher();
+    shim_t_guard = SavedGuard;
+  }
+  errno = SavedErrno;
+}
+
+int shim_kind_of_socket(int Domain, int Type) {
+  Type &= 0xf; // strip SOCK_NONBLOCK/SOCK_CLOEXEC
+  if (Domain == AF_UNIX)
+    return SHIM_KIND_UNIX;
+  if (Domain == AF_INET || Domain == AF_INET6) {
+    if (Type == SOCK_STREAM)
+      return SHIM_KIND_TCP;
+    if (Type == SOCK_DGRAM)
+      return SHIM_KIND_UDP;
+  }
+  return SHIM_KIND_SOCKET;
+}
+
+void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, const sockaddr *Sa,
+                         socklen_t SaLen, unsigned Flags) {
+  if (G.NeedWatcher) { // fork child: the watcher thread did not survive fork()
+    G.NeedWatcher = 0;
+    startWatcher();
+  }
+  shim_set_kind(Fd, Kind);
+  if (G.Frames)
+    checkNewObjects();
+  ShimRecord *R = begin(SHIM_REC_ACQUIRE, Call);
+  if (!R)
+    return;
+  R->fd = Fd;
+  R->fd2 = Fd2;
+  R->kind = uint16_t(Kind);
+  R->flags = uint16_t(Flags);
+  if (Path)
+    setPeerText(R, Path);
+  else if (Sa)
+    setPeerAddr(R, Sa, SaLen);
+  R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+  commit(R);
+}
+
+void shim_record_release(int Call, int Fd, int FdLast) {
+  if (FdLast < Fd) {
+    shim_set_kind(Fd, 0);
+  } else {
+    for (int I = Fd; I <= FdLast && I < SHIM_KIND_TABLE_SIZE; ++I)
+      shim_kind_table[I] = 0;
+  }
+  ShimRecord *R = begin(SHIM_REC_RELEASE, Call);
+  if (!R)
+    return;
+  R->fd = Fd;
+  R->fd2 = FdLast;
+  commit(R);
+}
+
+void shim_record_connect(int Fd, const sockaddr *Sa, socklen_t SaLen, int Err) {
+  checkNewObjects();
+  ShimRecord *R = begin(SHIM_REC_CONNECT, SHIM_CALL_connect);
+  if (!R)
+    return;
+  R->fd = Fd;
+  R->kind = uint16_t(shim_get_kind(Fd));
+  R->err = Err == EINPROGRESS ? 0 : Err;
+  if (Err == EINPROGRESS)
+    R->flags |= SHIM_FLAG_INPROGRESS;
+  if (isRuntimeApi(Sa, SaLen))
+    R->flags |= SHIM_FLAG_RUNTIME_API;
+  setPeerAddr(R, Sa, SaLen);
+  R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+  commit(R);
+}
+
+void shim_record_dns(const char *Node, int Result) {
+  checkNewObjects();
+  ShimRecord *R = begin(SHIM_REC_DNS, SHIM_CALL_getaddrinfo);
+  if (!R)
+    return;
+  setPeerText(R, Node ? Node : "");
+  R->err = Result;
+  R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+  commit(R);
+}
+
+void shim_record_failed(int Call, int Err) {
+  ShimRecord *R = begin(SHIM_REC_FAILED, Call);
+  if (!R)
+    return;
+  R->err = Err;
+  R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+  commit(R);
+}
+
+void shim_record_fork(pid_t Child) {
+  if (ShimRecord *R = begin(SHIM_REC_FORK, 0)) {
+    R->aux = uint32_t(Child);
+    commit(R);
+  }
+}
+
+void shim_after_fork_child(void) {
+  // Runs in the child right after fork(): single-threaded, so no races here.
+  t_tid = 0;
+  int Parent = G.Hdr ? G.Hdr->pid : 0;
+  G.Hdr = nullptr;
+  G.Recs = nullptr;
+  G.WatcherStarted = 0;
+  if (!shim_enabled)
+    return;
+  if (!openLedger(SHIM_LEDGER_FLAG_FORKED, Parent)) {
+    shim_enabled = 0;
+    return;
+  }
+  dumpMaps();
+  recordInherited();
+  G.NeedWatcher = G.Ctl != nullptr;
+}
+
+
+__attribute__((constructor)) static void shimConstructor() {
+  if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == 0)
+    shim_init_slow();
+}
+
+} // extern "C"
