@@ -455,8 +455,7 @@ std::vector<std::string> Analysis::summaryLines() const {
       L.push_back(fmtRate(FdsPerInvocation) + " fd/invocation" + EM);
     bool First = true;
     for (auto &S : LeakSites) {
-      L.push_back(fmtRate(S.PerInvocation) + " fd/invocation from " + S.Site + " (" + S.Kind + ")" +
-                  (First ? EM : ""));
+      L.push_back(fmtRate(S.PerInvocation) + " fd/invocation from " + S.Site + (First ? EM : ""));
       First = false;
     }
     if (LeakSites.empty() && FdsPerInvocation <= 0.05)
@@ -520,21 +519,25 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   for (auto &N : Files) {
     ProcessLedger P;
     P.File = Dir + "/" + N;
-    std::string Data;
-    if (!readFile(P.File, Data) || Data.size() < SHIM_LEDGER_HEADER_SIZE)
+    // The file is sparse and sized for the capacity: read the header, then
+    // only the records the cursor says were written.
+    std::ifstream In(P.File, std::ios::binary);
+    if (!In || !In.read(reinterpret_cast<char *>(&P.Header), sizeof(ShimLedgerHeader)))
       continue;
-    memcpy(&P.Header, Data.data(), sizeof(ShimLedgerHeader));
     if (P.Header.magic != SHIM_LEDGER_MAGIC || P.Header.record_size != SHIM_RECORD_SIZE) {
       A.Warnings.push_back("not a ledger: " + P.File);
       continue;
     }
     P.Header.exe[sizeof(P.Header.exe) - 1] = 0;
     uint64_t N2 = std::min<uint64_t>(P.Header.cursor, P.Header.capacity);
-    N2 = std::min<uint64_t>(N2, (Data.size() - SHIM_LEDGER_HEADER_SIZE) / SHIM_RECORD_SIZE);
+    std::string Data(N2 * SHIM_RECORD_SIZE, '\0');
+    In.seekg(SHIM_LEDGER_HEADER_SIZE);
+    In.read(Data.data(), std::streamsize(Data.size()));
+    N2 = uint64_t(In.gcount()) / SHIM_RECORD_SIZE;
     P.Records.reserve(N2);
     for (uint64_t I = 0; I < N2; ++I) {
       ShimRecord R;
-      memcpy(&R, Data.data() + SHIM_LEDGER_HEADER_SIZE + I * SHIM_RECORD_SIZE, sizeof R);
+      memcpy(&R, Data.data() + I * SHIM_RECORD_SIZE, sizeof R);
       if (R.commit != SHIM_RECORD_COMMITTED) {
         ++P.Torn;
         continue;
@@ -606,6 +609,7 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   };
   uint64_t LastState = 0;
   uint64_t InvokeStartNs = 0;
+  std::set<std::pair<uint64_t, int>> SeenStack;
   for (size_t Idx = 0; Idx < P.Records.size(); ++Idx) {
     const ShimRecord &R = P.Records[Idx];
     uint64_t St = R.state;
@@ -691,7 +695,9 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
         B.BlockedMs = -1;
       }
       A.DeadlineStacks.push_back(B);
-      if (S && (R.call || Z.hasUserFrame(P, R)) && Z.hasUserFrame(P, R)) {
+      // One entry per thread per invocation: the emulator's request and the
+      // shim's own deadline capture may both have fired.
+      if (S && Z.hasUserFrame(P, R) && SeenStack.insert({Inv, R.tid}).second) {
         if (B.BlockedMs < 0 && InvokeStartNs && R.mono_ns > InvokeStartNs)
           B.BlockedMs = -1; // unknown: not in an interposed call
         S->BlockedPastDeadline.push_back(B);
@@ -704,6 +710,14 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   }
   snapshotUpTo(TermState);
   A.OpenAtExit = toList();
+  if (Opts.Sigterm && !A.SawSigterm) {
+    A.SawSigterm = true;
+    A.OpenAtSigterm = A.OpenAtExit;
+  }
+  if (Opts.Sigkill && !A.SawSigkill) {
+    A.SawSigkill = true;
+    A.OpenAtSigkill = A.OpenAtExit;
+  }
 
   // Growth after warm-up, leak sites, connection sites.
   int W = std::max(0, Opts.WarmupInvocations);

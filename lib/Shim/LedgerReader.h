@@ -90,6 +90,9 @@ struct AnalysisOptions {
   int WarmupInvocations = 1;  // excluded from growth and leak rates
   std::string Symbolizer;     // empty: llvm-symbolizer-19 or /usr/lib/llvm-19/bin/llvm-symbolizer
   bool Symbolize = true;
+  // The emulator sent SIGTERM / SIGKILL. A function without a SIGTERM handler
+  // dies before its shim writes anything, so the ledger alone cannot say.
+  bool Sigterm = false, Sigkill = false;
 };
 
 struct Analysis {

@@ -30,13 +30,17 @@ int main(int Argc, char **Argv) {
       O.Invocations = strtoull(Next(), nullptr, 10);
     else if (A == "--warmup")
       O.WarmupInvocations = atoi(Next());
+    else if (A == "--sigterm")
+      O.Sigterm = true;
+    else if (A == "--sigkill")
+      O.Sigkill = true;
     else if (A == "--no-symbolize")
       O.Symbolize = false;
     else if (A == "--symbolizer")
       O.Symbolizer = Next();
     else if (A == "-h" || A == "--help") {
       printf("usage: serverless-shim-report <ledger-dir> [--json] [--fd-limit N] [--pid P]\n"
-             "       [--invocations N] [--warmup N] [--no-symbolize] [--symbolizer PATH]\n");
+             "       [--invocations N] [--warmup N] [--sigterm] [--sigkill] [--no-symbolize] [--symbolizer PATH]\n");
       return 0;
     } else
       Dir = Argv[I];

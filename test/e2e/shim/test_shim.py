@@ -1,0 +1,194 @@
+"""End-to-end tests of libserverless-shim.so (Phase A: through shimdriver.py,
+which plays the emulator's side of lib/Runtime/ShimProtocol.h).
+
+    SHIM_LIB=... SHIM_REPORT=... SHIM_FUNCTIONS=... SHIM_SOURCES=... python3 test_shim.py <test>
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # test/e2e: servers.py
+sys.path.insert(0, HERE)
+from servers import PostgresServer, RedisServer  # noqa: E402
+from shimdriver import Emulator  # noqa: E402
+
+SHIM = os.environ["SHIM_LIB"]
+REPORT = os.environ["SHIM_REPORT"]
+FN = os.environ["SHIM_FUNCTIONS"]
+SRC = os.environ.get("SHIM_SOURCES", os.path.join(HERE, "functions"))
+
+
+def line_of(source, marker):
+    with open(os.path.join(SRC, source)) as f:
+        for i, line in enumerate(f, 1):
+            if marker in line:
+                return "%s:%d" % (source, i)
+    raise AssertionError("marker %s not in %s" % (marker, source))
+
+
+def check(cond, what, data=None):
+    if not cond:
+        if data is not None:
+            import json
+            print(json.dumps(data, indent=1)[:6000])
+        raise AssertionError(what)
+
+
+def run_invocations(argv, n, env=None, **kw):
+    emu = Emulator(argv, SHIM, env=env, **kw).start()
+    try:
+        responses = [emu.invoke() for _ in range(n)]
+        return emu, responses
+    except BaseException:
+        emu.kill()
+        raise
+
+
+def test_leak_fd():
+    emu, resp = run_invocations([FN + "/leak_fd"], 12)
+    emu.shutdown()
+    check(all(r is not None for r in resp), "all invocations answered")
+    rep = emu.report(REPORT)
+    after = [i["fds_open_after"] for i in rep["invocations"]]
+    check(all(b - a == 1 for a, b in zip(after, after[1:])), "+1 fd per invocation: %s" % after, rep)
+    check(all(i["fds_opened"] == 1 and i["fds_closed"] == 0 for i in rep["invocations"]), "1 opened, 0 closed", rep)
+    check(abs(rep["fds_per_invocation"] - 1.0) < 1e-6, "growth 1.0", rep)
+    site = line_of("leak_fd.c", "LEAK-SITE") + " (handler)"
+    check(rep["leak_sites"] and rep["leak_sites"][0]["site"] == site, "leak site %s" % site, rep)
+    want = 12 + (1024 - after[-1])
+    check(rep["emfile_projected_at"] == want, "EMFILE at %d" % want, rep)
+    text = emu.summary(REPORT)
+    print(text)
+    check("+1.0 fd/invocation from %s; EMFILE" % site in text and "EMFILE projected at invocation %s" % format(want, ",") in text,
+          "summary in words")
+    # The kept-alive Runtime API socket is not a connection nor a leak.
+    check(all(not i["connections_opened"] for i in rep["invocations"]), "runtime socket not counted", rep)
+
+
+def test_redis_per_call():
+    with RedisServer() as r:
+        emu, resp = run_invocations([FN + "/redis_per_call"], 8, env={"REDIS_PORT": str(r.port)})
+        clients = r.connected_clients()
+        emu.shutdown()
+    rep = emu.report(REPORT)
+    site = line_of("redis_per_call.c", "CONN-SITE") + " (handler)"
+    peer = "127.0.0.1:%d" % r.port
+    for inv in rep["invocations"]:
+        check(inv["connections_opened"] == [{"peer": peer, "site": site}],
+              "one connection to %s from %s per invocation" % (peer, site), rep)
+    check(clients == 8, "redis INFO clients agrees: %d" % clients)
+    check(any(c["peer"] == peer and c["per_invocation"] == 1.0 for c in rep["connection_sites"]), "connection site", rep)
+    text = emu.summary(REPORT)
+    print(text)
+    check("1 new connection per invocation to %s from %s" % (peer, site) in text, "summary in words")
+    check(abs(rep["fds_per_invocation"] - 1.0) < 1e-6, "the leaked client is +1 fd/invocation", rep)
+
+
+def test_correct():
+    with RedisServer() as r:
+        emu, resp = run_invocations([FN + "/correct"], 10, env={"REDIS_PORT": str(r.port)})
+        emu.shutdown()
+    rep = emu.report(REPORT)
+    after = [i["fds_open_after"] for i in rep["invocations"]]
+    check(len(set(after[1:])) == 1, "0 growth after warm-up: %s" % after, rep)
+    check(rep["fds_per_invocation"] == 0 and not rep["leak_sites"], "no growth, no leak site", rep)
+    check(all(not i["connections_opened"] for i in rep["invocations"]), "no per-invocation connection", rep)
+    check(all(i["fds_opened"] == 2 and i["fds_closed"] == 2 for i in rep["invocations"]), "2 opened/2 closed", rep)
+    text = emu.summary(REPORT)
+    print(text)
+    check("0 fd growth per invocation" in text, "summary in words")
+
+
+def test_sigterm_pg():
+    with PostgresServer() as pg:
+        emu, resp = run_invocations([FN + "/pg_held"], 3, env={"PG_CONNINFO": pg.conninfo})
+        check(all(r is not None for r in resp), "pg invocations answered")
+        emu.shutdown()
+    rep = emu.report(REPORT, "--sigterm")
+    fds = rep["shutdown"]["open_fds"]
+    site = line_of("pg_held.c", "PG-SITE") + " (main)"
+    peer = "127.0.0.1:%d" % pg.port
+    check(any(f["kind"] == "tcp" and f["peer"] == peer and f["site"] == site for f in fds),
+          "pg connection open at SIGTERM from %s" % site, rep)
+    check(not any(f["peer"].endswith(":%s" % emu.httpd.server_address[1]) for f in fds),
+          "runtime API socket not listed", rep)
+    print(emu.summary(REPORT))
+
+
+def _blocked(mode, call_pred, marker, func):
+    with RedisServer() as r:
+        emu = Emulator([FN + "/block_poll"], SHIM, env={"REDIS_PORT": str(r.port), "BLOCK_MODE": mode},
+                       timeout_ms=700).start()
+        try:
+            resp = emu.invoke()
+            check(resp is None, "the invocation times out")
+        finally:
+            emu.shutdown(grace_ms=100)
+    rep = emu.report(REPORT, "--sigterm")
+    blocked = rep["invocations"][0]["blocked_past_deadline"]
+    site = line_of("block_poll.c", marker) + " (%s)" % func
+    check(any(call_pred(b) and b["site"] == site for b in blocked), "blocked at %s" % site, rep)
+    print(emu.summary(REPORT))
+    return blocked
+
+
+def test_blocked_poll():
+    b = _blocked("poll", lambda b: b["call"] == "poll" and b["blocked_ms"] >= 600, "POLL-SITE", "handler")
+    print(b)
+
+
+def test_blocked_cond():
+    # Not an interposed call: located from the thread's stack alone.
+    _blocked("cond", lambda b: "cond" in b["call"] or "futex" in b["call"], "COND-SITE", "wait_for_flush")
+
+
+def test_robust():
+    emu, resp = run_invocations([FN + "/robust"], 5, env={"PLUGIN_SO": FN + "/libplugin.so"})
+    emu.shutdown()
+    check(all(r == '{"errno_bad":0}' for r in resp), "errno preserved, no failures: %s" % resp)
+    rep = emu.report(REPORT)
+    after = [i["fds_open_after"] for i in rep["invocations"]]
+    check(all(b - a == 1 for a, b in zip(after, after[1:])), "exactly the plugin's fd leaks: %s" % after, rep)
+    site = line_of("plugin.c", "PLUGIN-SITE") + " (plugin_open)"
+    check([s["site"] for s in rep["leak_sites"]] == [site], "dlopen'd site symbolized: %s" % site, rep)
+    for inv in rep["invocations"]:
+        check(inv["fds_opened"] == inv["fds_closed"] + 1, "threads: opens and closes balance", rep)
+    procs = rep["processes"]
+    check(sum(p["forked"] for p in procs) >= 5, "fork children tracked in their own ledgers", rep)
+    check(any(p["exe"] == "/usr/bin/true" for p in procs), "exec'd child has its own ledger", rep)
+    print(emu.summary(REPORT))
+
+
+def test_no_shim():
+    emu = Emulator([FN + "/leak_fd"], SHIM, shim_enabled=False).start()
+    try:
+        check(emu.invoke() is not None and emu.invoke() is not None, "runs without the shim")
+    finally:
+        emu.shutdown()
+    check(not os.listdir(emu.ledger), "no ledger without the shim")
+
+
+def test_standalone():
+    # No emulator: one phase; the report lists what is open at exit.
+    d = tempfile.mkdtemp(prefix="st-standalone-")
+    try:
+        code = "import os\nfor i in range(7): os.open('/etc/hostname', os.O_RDONLY)\n"
+        env = dict(os.environ, LD_PRELOAD=SHIM, SERVERLESS_SHIM_LEDGER=d)
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        out = subprocess.run([REPORT, d], check=True, capture_output=True, text=True).stdout
+        print(out)
+        check(re.search(r"7 open at exit from .* \(file\)", out) or "7 open at exit" in out, "7 open at exit")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    name = sys.argv[1]
+    t0 = time.monotonic()
+    globals()["test_" + name]()
+    print("PASS %s (%.1fs)" % (name, time.monotonic() - t0))
