@@ -1,0 +1,762 @@
+//===- Environment.cpp - One execution environment's lifecycle ------------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Runtime/Environment.h"
+#include "Runtime/Supervisor.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace serverless::runtime {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double msSince(Clock::time_point T) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - T).count();
+}
+
+std::string fmt2(double V) {
+  char Buf[64];
+  std::snprintf(Buf, sizeof Buf, "%.2f", V);
+  return Buf;
+}
+
+double round2(double V) { return std::round(V * 100.0) / 100.0; }
+
+std::string hex(uint64_t V, int Digits) {
+  char Buf[32];
+  std::snprintf(Buf, sizeof Buf, "%0*llx", Digits,
+                static_cast<unsigned long long>(V));
+  std::string S = Buf;
+  return S.substr(S.size() - Digits);
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 Rng(std::random_device{}());
+  uint64_t A = Rng(), B = Rng();
+  return hex(A >> 32, 8) + "-" + hex(A >> 16, 4) + "-4" + hex(A, 3) + "-" +
+         hex(0x8000 | ((B >> 48) & 0x3fff), 4) + "-" + hex(B, 12);
+}
+
+std::string newTraceId() {
+  thread_local std::mt19937_64 Rng(std::random_device{}());
+  return "Root=1-" + hex(static_cast<uint64_t>(std::time(nullptr)), 8) + "-" +
+         hex(Rng(), 12) + hex(Rng(), 12) + ";Parent=" + hex(Rng(), 16) +
+         ";Sampled=0;Lineage=1:" + hex(Rng(), 8) + ":0";
+}
+
+std::string isoNow() {
+  auto Now = std::chrono::system_clock::now();
+  std::time_t T = std::chrono::system_clock::to_time_t(Now);
+  auto Ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                Now.time_since_epoch())
+                .count() %
+            1000;
+  std::tm Tm;
+  gmtime_r(&T, &Tm);
+  char Buf[64];
+  std::snprintf(Buf, sizeof Buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                Tm.tm_year + 1900, Tm.tm_mon + 1, Tm.tm_mday, Tm.tm_hour,
+                Tm.tm_min, Tm.tm_sec, static_cast<int>(Ms));
+  return Buf;
+}
+
+int64_t epochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// VmRSS and VmHWM of \p Pid in kB (-1 when gone).
+void readRss(pid_t Pid, int64_t &RssKb, int64_t &HwmKb) {
+  RssKb = HwmKb = -1;
+  std::ifstream In("/proc/" + std::to_string(Pid) + "/status");
+  std::string Key;
+  while (In >> Key) {
+    if (Key == "VmRSS:")
+      In >> RssKb;
+    else if (Key == "VmHWM:")
+      In >> HwmKb;
+    In.ignore(1 << 20, '\n');
+  }
+}
+
+/// Copies the function's output to \p TargetFd with "[env N] " before each
+/// line (K > 1), through RunOutput so lines never interleave.
+void startPump(int ReadFd, int EnvId, int TargetFd, RunContext &Ctx) {
+  ++Ctx.LivePumps;
+  std::thread([ReadFd, EnvId, TargetFd, &Ctx] {
+    std::string Prefix = "[env " + std::to_string(EnvId) + "] ";
+    std::string Buf;
+    char Chunk[4096];
+    for (;;) {
+      ssize_t N = ::read(ReadFd, Chunk, sizeof Chunk);
+      if (N < 0 && errno == EINTR)
+        continue;
+      if (N <= 0)
+        break;
+      Buf.append(Chunk, static_cast<size_t>(N));
+      std::string Lines;
+      size_t Pos;
+      while ((Pos = Buf.find('\n')) != std::string::npos) {
+        Lines += Prefix + Buf.substr(0, Pos + 1);
+        Buf.erase(0, Pos + 1);
+      }
+      if (!Lines.empty())
+        Ctx.Out.raw(TargetFd, Lines);
+    }
+    if (!Buf.empty())
+      Ctx.Out.raw(TargetFd, Prefix + Buf + "\n");
+    ::close(ReadFd);
+    --Ctx.LivePumps;
+  }).detach();
+}
+
+} // namespace
+
+/// One function process (a "generation" of the slot's environment).
+struct EnvironmentSlot::Process {
+  int EnvId = 0;
+  pid_t Pid = -1;
+  EnvCgroup Group;
+  bool Frozen = false;
+  Clock::time_point Spawned;
+  double InitMs = 0;
+  std::string InitStatus = "pending";
+  int64_t Invocations = 0;
+  int64_t Freezes = 0;
+  int64_t PeakKb = 0;      // RSS fallback high-water mark
+  int64_t OomBaseline = 0; // cgroup oom_kill count at spawn
+  bool RssOom = false;
+  int64_t LastMaxMb = 0;
+};
+
+EnvironmentSlot::EnvironmentSlot(int Slot, RunContext &Ctx)
+    : Slot(Slot), Ctx(Ctx), Server(Slot, Ctx.Opts.FunctionName, Ctx.Out) {}
+
+EnvironmentSlot::~EnvironmentSlot() {
+  if (P)
+    kill("emulator-exit");
+  Server.stop();
+}
+
+bool EnvironmentSlot::start(std::string &Error) { return Server.start(Error); }
+
+void EnvironmentSlot::record(nlohmann::json Invocation) {
+  int64_t Index = Invocation["index"];
+  int EnvId = Invocation["environment"].is_number()
+                  ? Invocation["environment"].get<int>()
+                  : 0;
+  Ctx.notify([&](RunObserver &O) { O.onInvocationEnd(EnvId, Index, Invocation); });
+  {
+    std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+    Ctx.Invocations.push_back(std::move(Invocation));
+  }
+  Ctx.Out.invocationDone();
+}
+
+bool EnvironmentSlot::sampleMemory() {
+  if (!P || Ctx.Groups.memoryMethod() != MemoryMethod::Rss)
+    return false;
+  int64_t Rss, Hwm;
+  readRss(P->Pid, Rss, Hwm);
+  if (Hwm > P->PeakKb)
+    P->PeakKb = Hwm;
+  if (Rss > 0 && Rss * 1024 > Ctx.Opts.MemoryMb * 1024 * 1024) {
+    // Lambda's OOM is a SIGKILL from the kernel; without a memory cgroup
+    // the sampler plays that part (a fast allocator can overshoot between
+    // two 10 ms samples).
+    P->RssOom = true;
+    signalGroup(P->Pid, SIGKILL);
+    return true;
+  }
+  return false;
+}
+
+int64_t EnvironmentSlot::maxMemoryMb() {
+  if (!P)
+    return 0;
+  int64_t Bytes = -1;
+  if (Ctx.Groups.memoryMethod() == MemoryMethod::CgroupV1 ||
+      Ctx.Groups.memoryMethod() == MemoryMethod::CgroupV2)
+    Bytes = Ctx.Groups.peakBytes(P->Group);
+  if (Bytes < 0) {
+    int64_t Rss, Hwm;
+    readRss(P->Pid, Rss, Hwm);
+    if (Hwm > P->PeakKb)
+      P->PeakKb = Hwm;
+    Bytes = P->PeakKb * 1024;
+  }
+  int64_t Mb = (Bytes + (1 << 20) - 1) >> 20;
+  if (Mb > P->LastMaxMb)
+    P->LastMaxMb = Mb;
+  return P->LastMaxMb;
+}
+
+void EnvironmentSlot::freeze() {
+  if (!P || P->Frozen)
+    return;
+  switch (Ctx.Groups.freezeMethod()) {
+  case FreezeMethod::CgroupV1:
+  case FreezeMethod::CgroupV2:
+    if (!Ctx.Groups.freeze(P->Group))
+      Ctx.Out.line("[env " + std::to_string(P->EnvId) +
+                   "] warning: the freezer did not report FROZEN in time");
+    break;
+  case FreezeMethod::SigStop:
+    signalGroup(P->Pid, SIGSTOP);
+    break;
+  default:
+    return;
+  }
+  P->Frozen = true;
+  ++P->Freezes;
+}
+
+void EnvironmentSlot::thaw() {
+  if (!P || !P->Frozen)
+    return;
+  switch (Ctx.Groups.freezeMethod()) {
+  case FreezeMethod::CgroupV1:
+  case FreezeMethod::CgroupV2:
+    Ctx.Groups.thaw(P->Group);
+    break;
+  case FreezeMethod::SigStop:
+    signalGroup(P->Pid, SIGCONT);
+    break;
+  default:
+    break;
+  }
+  P->Frozen = false;
+}
+
+void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
+  // Whatever is left of the environment (forked children, daemons that
+  // changed their process group) goes with it.
+  signalGroup(P->Pid, SIGKILL);
+  Ctx.Groups.killAll(P->Group);
+  if (Ctx.Groups.freezeMethod() == FreezeMethod::SigStop)
+    signalGroup(P->Pid, SIGCONT);
+  Server.endGeneration();
+  if (Server.waitExit(Clock::now() + std::chrono::seconds(5)) != Wake::Exited)
+    Ctx.Out.line("[env " + std::to_string(P->EnvId) + "] warning: pid " +
+                 std::to_string(P->Pid) + " not reaped 5 s after SIGKILL");
+  maxMemoryMb();
+  for (int I = 0; I < 100 && !Ctx.Groups.pids(P->Group).empty(); ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Ctx.Groups.remove(P->Group);
+
+  nlohmann::json Env = {{"id", P->EnvId},
+                        {"slot", Slot},
+                        {"pid", P->Pid},
+                        {"init_ms", round2(P->InitMs)},
+                        {"init_status", P->InitStatus},
+                        {"ended_by", EndedBy},
+                        {"invocations", P->Invocations},
+                        {"freezes", P->Freezes},
+                        {"max_memory_used_mb", P->LastMaxMb}};
+  nlohmann::json Exts = nlohmann::json::array();
+  for (const auto &E : Server.extensions())
+    Exts.push_back({{"name", E.Name},
+                    {"kind", "internal"},
+                    {"events", nlohmann::json::array()},
+                    {"events_delivered", E.EventsDelivered}});
+  for (auto &E : Exts) {
+    for (const auto &X : Server.extensions())
+      if (X.Name == E["name"]) {
+        if (X.Invoke)
+          E["events"].push_back("INVOKE");
+        if (X.Shutdown)
+          E["events"].push_back("SHUTDOWN");
+      }
+  }
+  for (const auto &Name : Ctx.Opts.Extensions)
+    Exts.push_back({{"name", Name},
+                    {"kind", "external-simulated"},
+                    {"events", {"INVOKE", "SHUTDOWN"}}});
+  Env["extensions"] = Exts;
+  int EnvId = P->EnvId;
+  Ctx.notify([&](RunObserver &O) { O.onEnvironmentEnd(EnvId, Env); });
+  {
+    std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+    Ctx.Environments.push_back(std::move(Env));
+  }
+  P.reset();
+}
+
+void EnvironmentSlot::kill(const std::string &EndedBy) {
+  if (!P)
+    return;
+  finishProcess(EndedBy);
+}
+
+bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
+  const RunOptions &Opts = Ctx.Opts;
+  P = std::make_unique<Process>();
+  P->EnvId = ++Ctx.EnvCounter;
+  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+  Server.beginGeneration();
+
+  std::string Error;
+  if (!Ctx.Groups.create("env" + std::to_string(P->EnvId),
+                         Opts.MemoryMb * 1024 * 1024, P->Group, Error))
+    Ctx.Out.line(Tag + "warning: " + Error);
+
+  // A clean environment like the cloud's: the Lambda variables, PATH and
+  // LD_LIBRARY_PATH from the emulator's (so locally built binaries load),
+  // then the user's --env.
+  std::vector<std::string> Env;
+  for (char **E = environ; *E; ++E) {
+    std::string V = *E;
+    if (V.rfind("PATH=", 0) == 0 || V.rfind("LD_LIBRARY_PATH=", 0) == 0 ||
+        V.rfind("HOME=", 0) == 0)
+      Env.push_back(V);
+  }
+  std::string TaskRoot = Opts.FunctionPath;
+  auto Slash = TaskRoot.rfind('/');
+  TaskRoot = Slash == std::string::npos ? "." : TaskRoot.substr(0, Slash);
+  char Stream[64];
+  {
+    std::time_t T = std::time(nullptr);
+    std::tm Tm;
+    gmtime_r(&T, &Tm);
+    std::snprintf(Stream, sizeof Stream, "%04d/%02d/%02d/[$LATEST]",
+                  Tm.tm_year + 1900, Tm.tm_mon + 1, Tm.tm_mday);
+  }
+  std::vector<std::string> Lambda = {
+      "AWS_LAMBDA_RUNTIME_API=127.0.0.1:" + std::to_string(Server.port()),
+      "_HANDLER=" + Opts.Handler,
+      "AWS_REGION=" + Opts.Region,
+      "AWS_DEFAULT_REGION=" + Opts.Region,
+      "AWS_EXECUTION_ENV=AWS_Lambda_provided.al2023",
+      "AWS_LAMBDA_FUNCTION_NAME=" + Opts.FunctionName,
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + std::to_string(Opts.MemoryMb),
+      "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+      "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+      "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + Opts.FunctionName,
+      "AWS_LAMBDA_LOG_STREAM_NAME=" + std::string(Stream) +
+          newRequestId().substr(0, 32),
+      "LAMBDA_TASK_ROOT=" + TaskRoot,
+      "LAMBDA_RUNTIME_DIR=" + TaskRoot,
+      "LANG=en_US.UTF-8",
+      "TZ=:UTC"};
+  Env.insert(Env.end(), Lambda.begin(), Lambda.end());
+  for (const auto &KV : Opts.Env) {
+    std::string Key = KV.substr(0, KV.find('=') + 1);
+    for (auto It = Env.begin(); It != Env.end();)
+      It = It->rfind(Key, 0) == 0 ? Env.erase(It) : It + 1;
+    Env.push_back(KV);
+  }
+  int EnvId = P->EnvId;
+  Ctx.notify([&](RunObserver &O) { O.onEnvironmentSpawn(EnvId, Env); });
+
+  SpawnSpec Spec;
+  Spec.Path = Opts.FunctionPath;
+  Spec.Args = Opts.FunctionArgs;
+  Spec.Env = std::move(Env);
+  Spec.MaxFds = Opts.MaxFds;
+  Spec.CgroupProcsFiles = P->Group.ProcsFiles;
+  int OutPipe[2] = {-1, -1}, ErrPipe[2] = {-1, -1};
+  if (Opts.Concurrency > 1) {
+    if (::pipe2(OutPipe, O_CLOEXEC) == 0 && ::pipe2(ErrPipe, O_CLOEXEC) == 0) {
+      Spec.StdoutFd = OutPipe[1];
+      Spec.StderrFd = ErrPipe[1];
+    }
+  }
+  P->OomBaseline = Ctx.Groups.oomKills(P->Group);
+  RuntimeApiServer *S = &Server;
+  P->Spawned = Clock::now();
+  P->Pid = spawnFunction(
+      Spec, [S](int Status) { S->notifyExit(Status); }, Error);
+  for (int Fd : {OutPipe[1], ErrPipe[1]})
+    if (Fd >= 0)
+      ::close(Fd);
+  if (OutPipe[0] >= 0)
+    startPump(OutPipe[0], P->EnvId, 1, Ctx);
+  if (ErrPipe[0] >= 0)
+    startPump(ErrPipe[0], P->EnvId, 2, Ctx);
+
+  auto Fail = [&](const std::string &Status, const std::string &ErrorType,
+                  const std::string &Message, const std::string &InitStatus,
+                  const std::string &EndedBy) {
+    P->InitMs = msSince(P->Spawned);
+    P->InitStatus = InitStatus;
+    std::string Line = "INIT_REPORT Init Duration: " + fmt2(P->InitMs) +
+                       " ms\tPhase: init\tStatus: " +
+                       (InitStatus == "timeout" ? "timeout" : "error");
+    if (InitStatus != "timeout")
+      Line += "\tError Type: " + ErrorType;
+    Ctx.Out.line(Line);
+    if (!Message.empty())
+      Ctx.Out.line(Tag + "init failed: " + Message);
+    Failed = {{"status", Status},
+              {"error", Message},
+              {"error_type", ErrorType},
+              {"init_ms", round2(P->InitMs)}};
+    if (P->Pid > 0)
+      kill(EndedBy);
+    else
+      finishProcess(EndedBy);
+    return false;
+  };
+
+  if (P->Pid < 0)
+    return Fail("crash", "Runtime.ExitError",
+                "cannot start the function: " + Error, "crash", "exec-failed");
+  Ctx.notify([&](RunObserver &O) { O.onEnvironmentStarted(EnvId, P->Pid); });
+
+  RuntimeApiServer::Ticker Tick;
+  if (Ctx.Groups.memoryMethod() == MemoryMethod::Rss)
+    Tick = [this] { return sampleMemory(); };
+  Wake W = Server.waitReady(
+      P->Spawned + std::chrono::milliseconds(Opts.InitTimeoutMs), Tick);
+  switch (W) {
+  case Wake::Done:
+    P->InitMs = msSince(P->Spawned);
+    P->InitStatus = "ok";
+    return true;
+  case Wake::InitError: {
+    std::string Type = Server.initErrorType();
+    std::string Msg = Server.initErrorMessage();
+    return Fail("error", Type, Msg.empty() ? Type : Msg, "error", "init-error");
+  }
+  case Wake::Exited:
+  case Wake::Aborted: {
+    int Status = 0;
+    Server.exited(Status);
+    bool Oom = P->RssOom || W == Wake::Aborted ||
+               Ctx.Groups.oomKills(P->Group) > P->OomBaseline;
+    if (Oom)
+      return Fail("oom", "Runtime.OutOfMemory",
+                  "Runtime exited with error: signal: killed", "oom", "oom");
+    std::string Why = WIFEXITED(Status) && WEXITSTATUS(Status) == 0
+                          ? "Runtime exited without providing a reason"
+                          : "Runtime exited with error: " +
+                                describeWaitStatus(Status);
+    return Fail("crash", "Runtime.ExitError", Why, "crash",
+                WIFSIGNALED(Status) ? "crash" : "exit");
+  }
+  case Wake::Deadline:
+    return Fail("timeout", "Runtime.InitTimeout",
+                "init did not finish within " +
+                    fmt2(Opts.InitTimeoutMs / 1000.0) +
+                    " seconds (the runtime never called next)",
+                "timeout", "init-timeout");
+  }
+  return false;
+}
+
+void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
+  const RunOptions &Opts = Ctx.Opts;
+  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+  InvocationEvent E;
+  E.RequestId = newRequestId();
+  E.Payload = Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
+  E.TraceId = newTraceId();
+  E.FunctionArn = Ctx.FunctionArn;
+  E.DeadlineMs = epochMs() + Opts.TimeoutMs;
+  int EnvId = P->EnvId;
+  pid_t Pid = P->Pid;
+  ++P->Invocations;
+
+  // Simulated external extensions get INVOKE too; they answer at once.
+  if (!Opts.Quiet)
+    Ctx.Out.line("START RequestId: " + E.RequestId + " Version: $LATEST");
+  Ctx.notify([&](RunObserver &O) { O.onInvocationStart(EnvId, Index, E.DeadlineMs); });
+
+  auto Start = Clock::now();
+  auto Deadline = Start + std::chrono::milliseconds(Opts.TimeoutMs);
+  Server.dispatch(E);
+  RuntimeApiServer::Ticker Tick;
+  if (Ctx.Groups.memoryMethod() == MemoryMethod::Rss)
+    Tick = [this] { return sampleMemory(); };
+  InvocationOutcome Outcome;
+  Wake W = Server.waitOutcome(Deadline, Tick, Outcome);
+  double Duration = msSince(Start);
+
+  nlohmann::json Inv = {{"index", Index},
+                        {"request_id", E.RequestId},
+                        {"environment", EnvId},
+                        {"slot", Slot},
+                        {"pid", Pid},
+                        {"cold", Cold},
+                        {"status", "success"},
+                        {"duration_ms", 0},
+                        {"billed_ms", 0},
+                        {"max_rss_mb", 0},
+                        {"error", nullptr}};
+  if (Cold)
+    Inv["init_ms"] = round2(P->InitMs);
+  std::string Status = "success", ErrorType, ErrorMessage;
+  std::string EndedBy; // non-empty: the environment is reset afterwards
+
+  switch (W) {
+  case Wake::Done:
+    Inv["response_bytes"] = Outcome.Bytes;
+    switch (Outcome.Kind) {
+    case OutcomeKind::Response:
+      break;
+    case OutcomeKind::Error:
+      Status = "error";
+      ErrorType = Outcome.ErrorType;
+      ErrorMessage = Outcome.ErrorMessage;
+      break;
+    case OutcomeKind::Oversize:
+      Status = "invalid-response";
+      ErrorType = Outcome.ErrorType;
+      ErrorMessage = Outcome.ErrorMessage;
+      break;
+    case OutcomeKind::NoResponse:
+      Status = "invalid-response";
+      ErrorType = "Runtime.NoResponse";
+      ErrorMessage = "the runtime asked for the next event without posting "
+                     "a response or an error";
+      break;
+    case OutcomeKind::None:
+      break;
+    }
+    break;
+  case Wake::Exited:
+  case Wake::Aborted: {
+    int WS = 0;
+    Server.exited(WS);
+    if (P->RssOom || W == Wake::Aborted ||
+        Ctx.Groups.oomKills(P->Group) > P->OomBaseline) {
+      Status = "oom";
+      ErrorType = "Runtime.OutOfMemory";
+      ErrorMessage = "Runtime exited with error: signal: killed";
+      EndedBy = "oom";
+    } else {
+      Status = "crash";
+      ErrorType = "Runtime.ExitError";
+      ErrorMessage = WIFEXITED(WS) && WEXITSTATUS(WS) == 0
+                         ? "Runtime exited without providing a reason"
+                         : "Runtime exited with error: " +
+                               describeWaitStatus(WS);
+      EndedBy = WIFSIGNALED(WS) ? "crash" : "exit";
+    }
+    break;
+  }
+  case Wake::Deadline:
+  case Wake::InitError:
+    Status = "timeout";
+    ErrorType = "Sandbox.Timedout";
+    ErrorMessage = "Task timed out after " + fmt2(Opts.TimeoutMs / 1000.0) +
+                   " seconds";
+    Duration = static_cast<double>(Opts.TimeoutMs);
+    Ctx.notify([&](RunObserver &O) { O.onDeadlinePassed(EnvId, Index, Pid); });
+    Server.markTimedOut();
+    if (!Opts.KeepOnTimeout)
+      EndedBy = "timeout";
+    break;
+  }
+
+  // A finished invocation ends when the runtime is back in `next` (and the
+  // extensions in `event/next`); only then is the environment frozen.
+  if (EndedBy.empty() && Status != "timeout") {
+    auto Bound = std::max(Deadline, Clock::now() + std::chrono::milliseconds(200));
+    Wake R = Server.waitReady(Bound, Tick);
+    if (R == Wake::Exited || R == Wake::Aborted) {
+      int WS = 0;
+      Server.exited(WS);
+      Ctx.Out.line(Tag + "the runtime exited after the invocation (" +
+                   describeWaitStatus(WS) +
+                   "); the next invocation re-inits");
+      EndedBy = WIFSIGNALED(WS) ? "crash" : "exit";
+    } else if (R == Wake::Deadline) {
+      Ctx.Out.line(Tag + "the runtime did not call next after invocation " +
+                   E.RequestId + "; environment reset (SIGKILL)");
+      EndedBy = "no-next";
+    }
+  }
+
+  int64_t MaxMb = maxMemoryMb();
+  Inv["status"] = Status;
+  Inv["duration_ms"] = round2(Duration);
+  int64_t Billed = static_cast<int64_t>(std::ceil(Duration));
+  if (Billed < 1)
+    Billed = 1;
+  Inv["billed_ms"] = Billed;
+  Inv["max_rss_mb"] = MaxMb;
+  if (Status != "success") {
+    Inv["error"] = ErrorMessage.empty() ? ErrorType : ErrorMessage;
+    Inv["error_type"] = ErrorType;
+  }
+
+  // The cloud's log lines for failures, then its REPORT line.
+  if (Status == "timeout")
+    Ctx.Out.line(isoNow() + " " + E.RequestId + " Task timed out after " +
+                 fmt2(Opts.TimeoutMs / 1000.0) + " seconds");
+  else if (Status == "crash" || Status == "oom")
+    Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
+                 "\n" + ErrorType);
+  else if (Status == "error")
+    Ctx.Out.line("RequestId: " + E.RequestId + " Error: function error " +
+                 ErrorType + (ErrorMessage.empty() ? "" : ": " + ErrorMessage));
+  else if (Status == "invalid-response")
+    Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
+                 " (" + ErrorType + ")");
+  if (!Opts.Quiet) {
+    Ctx.Out.line("END RequestId: " + E.RequestId);
+    std::string Report = "REPORT RequestId: " + E.RequestId +
+                         "\tDuration: " + fmt2(Duration) +
+                         " ms\tBilled Duration: " + std::to_string(Billed) +
+                         " ms\tMemory Size: " + std::to_string(Opts.MemoryMb) +
+                         " MB\tMax Memory Used: " + std::to_string(MaxMb) +
+                         " MB";
+    if (Cold)
+      Report += "\tInit Duration: " + fmt2(P->InitMs) + " ms";
+    if (Status != "success") {
+      Report += "\tStatus: " + Status;
+      if (Status != "timeout")
+        Report += "\tError Type: " + ErrorType;
+    }
+    Ctx.Out.line(Report);
+  }
+
+  if (!EndedBy.empty()) {
+    if (EndedBy == "timeout" || EndedBy == "no-next")
+      Ctx.Out.line(Tag + "environment reset after " +
+                   (EndedBy == "timeout" ? std::string("timeout")
+                                         : std::string("missing next")) +
+                   ": SIGKILL to process group " + std::to_string(Pid) +
+                   "; the next invocation re-inits");
+    kill(EndedBy);
+  } else {
+    if (Status == "timeout")
+      Ctx.Out.line(Tag + "--on-timeout=keep: process " + std::to_string(Pid) +
+                   " kept (frozen mid-invocation) for the next invocation");
+    freeze();
+  }
+  record(std::move(Inv));
+}
+
+void EnvironmentSlot::shutdown() {
+  if (!P)
+    return;
+  const RunOptions &Opts = Ctx.Opts;
+  thaw();
+  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+  auto Internal = Server.extensions();
+  size_t External = Opts.Extensions.size();
+  nlohmann::json Entry = {{"environment", P->EnvId},
+                          {"pid", P->Pid},
+                          {"reason", "spindown"},
+                          {"internal_extensions", Internal.size()},
+                          {"external_extensions", External}};
+  int EnvId = P->EnvId;
+  if (Internal.empty() && External == 0) {
+    // The cloud's rule: no extension, no SIGTERM, no grace.
+    Entry["signal"] = "SIGKILL";
+    Entry["grace_ms"] = 0;
+    Entry["exited_in_grace"] = false;
+    Entry["rule"] = "no extension registered: SIGKILL only";
+    Ctx.Out.line(Tag + "shutdown: no extension registered, so the runtime "
+                       "gets SIGKILL only (no SIGTERM, no grace)");
+    Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
+    kill("shutdown");
+  } else {
+    int64_t Grace = !Internal.empty() ? 500 : 300;
+    std::string Rule = !Internal.empty()
+                           ? "internal extension registered: SIGTERM, 500 ms"
+                           : "external extension registered: SIGTERM, 300 ms";
+    if (Opts.ShutdownGraceMs >= 0) {
+      Grace = Opts.ShutdownGraceMs;
+      Rule += " (overridden: " + std::to_string(Grace) + " ms)";
+    }
+    for (const auto &Name : Opts.Extensions)
+      Ctx.Out.line(Tag + "extension " + Name + ": SHUTDOWN (spindown)");
+    Entry["signal"] = "SIGTERM";
+    Entry["grace_ms"] = Grace;
+    Entry["rule"] = Rule;
+    Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGTERM, Entry); });
+    auto Sent = Clock::now();
+    ::kill(P->Pid, SIGTERM);
+    Wake W = Server.waitExit(Sent + std::chrono::milliseconds(Grace));
+    bool InGrace = W == Wake::Exited;
+    Entry["exited_in_grace"] = InGrace;
+    if (InGrace) {
+      int WS = 0;
+      Server.exited(WS);
+      Entry["exit"] = describeWaitStatus(WS);
+      Entry["exited_after_ms"] = round2(msSince(Sent));
+      Ctx.Out.line(Tag + "shutdown: " + Rule + " grace; the runtime exited " +
+                   fmt2(msSince(Sent)) + " ms after SIGTERM (" +
+                   describeWaitStatus(WS) + ")");
+    } else {
+      Ctx.Out.line(Tag + "shutdown: " + Rule +
+                   " grace; the runtime did not exit within the grace: SIGKILL");
+      Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
+    }
+    kill("shutdown");
+  }
+  std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+  Ctx.Shutdowns.push_back(std::move(Entry));
+}
+
+void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
+  bool First = true;
+  for (int64_t Index : Indices) {
+    if (!First && Ctx.Opts.IdleMs > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(Ctx.Opts.IdleMs));
+    First = false;
+    bool Cold = false;
+    if (!P) {
+      Cold = true;
+      nlohmann::json Failed;
+      if (!spawnAndInit(Index, Failed)) {
+        // The invocation that triggered the failed init fails with it; the
+        // next one tries init again, as the cloud does.
+        nlohmann::json Inv = {{"index", Index},
+                              {"request_id", newRequestId()},
+                              {"environment", Ctx.EnvCounter.load()},
+                              {"slot", Slot},
+                              {"cold", true},
+                              {"status", Failed["status"]},
+                              {"duration_ms", 0},
+                              {"billed_ms", 0},
+                              {"max_rss_mb", 0},
+                              {"error", Failed["error"]},
+                              {"error_type", Failed["error_type"]},
+                              {"init_ms", Failed["init_ms"]},
+                              {"phase", "init"}};
+        if (!Ctx.Opts.Quiet)
+          Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
+                       "\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: " +
+                       std::to_string(Ctx.Opts.MemoryMb) +
+                       " MB\tMax Memory Used: 0 MB\tInit Duration: " +
+                       fmt2(Failed["init_ms"].get<double>()) +
+                       " ms\tStatus: " + Failed["status"].get<std::string>() +
+                       "\tError Type: " +
+                       Failed["error_type"].get<std::string>());
+        record(std::move(Inv));
+        continue;
+      }
+    } else {
+      thaw();
+    }
+    invoke(Index, Cold);
+  }
+  shutdown();
+}
+
+} // namespace serverless::runtime

@@ -1,0 +1,96 @@
+//===- Environment.h - One execution environment's lifecycle ---*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// An environment slot runs its share of the invocations the way Lambda runs
+// an execution environment: init on the first invocation (cold), then warm
+// invocations with the process frozen in between, a reset (kill, re-init on
+// the next invocation) after a timeout or crash, and the cloud's shutdown
+// rules after the last invocation. With --concurrency K there are K slots,
+// each on its own thread with its own Runtime API server.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_RUNTIME_ENVIRONMENT_H
+#define SERVERLESS_RUNTIME_ENVIRONMENT_H
+
+#include "Runtime/Cgroups.h"
+#include "Runtime/RunObserver.h"
+#include "Runtime/RunOptions.h"
+#include "Runtime/RunOutput.h"
+#include "Runtime/RuntimeApiServer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace serverless::runtime {
+
+/// What the environment threads share: options, methods, output, observers
+/// and the JSON being built.
+struct RunContext {
+  const RunOptions &Opts;
+  Cgroups &Groups;
+  RunOutput &Out;
+  std::vector<std::shared_ptr<RunObserver>> Observers;
+  std::string FunctionArn;
+
+  std::mutex ObserverMutex; // serializes every observer hook
+  std::mutex JsonMutex;
+  nlohmann::json Environments = nlohmann::json::array();
+  nlohmann::json Invocations = nlohmann::json::array();
+  nlohmann::json Shutdowns = nlohmann::json::array();
+  std::atomic<int> EnvCounter{0};
+  std::atomic<int> LivePumps{0};
+
+  RunContext(const RunOptions &Opts, Cgroups &Groups, RunOutput &Out)
+      : Opts(Opts), Groups(Groups), Out(Out) {}
+
+  template <typename F> void notify(F &&Fn) {
+    if (Observers.empty())
+      return;
+    std::lock_guard<std::mutex> L(ObserverMutex);
+    for (auto &O : Observers)
+      Fn(*O);
+  }
+};
+
+class EnvironmentSlot {
+public:
+  EnvironmentSlot(int Slot, RunContext &Ctx);
+  ~EnvironmentSlot();
+  bool start(std::string &Error);
+  /// Runs the invocations with these (run-wide, 0-based) indices, then shuts
+  /// the environment down.
+  void run(const std::vector<int64_t> &Indices);
+
+private:
+  struct Process;
+
+  bool spawnAndInit(int64_t Index, nlohmann::json &Failed);
+  void invoke(int64_t Index, bool Cold);
+  void freeze();
+  void thaw();
+  /// SIGKILLs the process group (and cgroup), reaps, and records the end.
+  void kill(const std::string &EndedBy);
+  void shutdown();
+  void finishProcess(const std::string &EndedBy);
+  bool sampleMemory(); // RSS fallback; true when over the limit (killed)
+  int64_t maxMemoryMb();
+  void record(nlohmann::json Invocation);
+
+  int Slot;
+  RunContext &Ctx;
+  RuntimeApiServer Server;
+  std::unique_ptr<Process> P;
+};
+
+} // namespace serverless::runtime
+
+#endif // SERVERLESS_RUNTIME_ENVIRONMENT_H

@@ -1,0 +1,100 @@
+//===- RunObserver.h - Hooks into the lifecycle emulator --------*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// The seam between the lifecycle emulator and whatever watches the function
+// from the inside (first of all the resource ledger, libserverless-shim.so).
+//
+// How to plug in:
+//   1. Derive from RunObserver and override the hooks you need (all default to
+//      no-ops).
+//   2. Register an instance with addRunObserver() before runCommand() runs
+//      (the tool's main, or a static initializer in the observer's library),
+//      or pass it to runCommandWithObservers().
+//
+// Guarantees the emulator gives observers:
+//   - Hooks are serialized by one run-wide mutex, so an observer needs no
+//     locking of its own even with --concurrency K (K environment threads).
+//   - onEnvironmentSpawn runs in the emulator before fork(): adding
+//     "LD_PRELOAD=..." or "SERVERLESS_LEDGER=..." to EnvVars reaches the
+//     function (and only it).
+//   - onDeadlinePassed runs while the timed-out process is still alive and
+//     not yet frozen or killed, so its state (a shared-memory ledger, a stack
+//     sample) can be read.
+//   - The JSON values handed to onInvocationEnd, onShutdownSignal and
+//     onRunEnd are the very objects written by --json; fields added there are
+//     part of the output. The schema ("serverless-tidy-run/1") is open: new
+//     fields may be added, existing ones keep their meaning.
+//   - onRunEnd gets the summary stream printed after the emulator's summary.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_RUNTIME_RUNOBSERVER_H
+#define SERVERLESS_RUNTIME_RUNOBSERVER_H
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace serverless::runtime {
+
+struct RunOptions;
+
+class RunObserver {
+public:
+  virtual ~RunObserver() = default;
+
+  /// The run is about to start; \p Config is the "config" JSON object.
+  virtual void onRunStart(const RunOptions &Opts, nlohmann::json &Config) {}
+
+  /// A function process for environment \p EnvId is about to be spawned;
+  /// \p EnvVars ("K=V") is its whole environment and may be edited.
+  virtual void onEnvironmentSpawn(int EnvId,
+                                  std::vector<std::string> &EnvVars) {}
+
+  /// The process was spawned (its process group id is \p Pid too).
+  virtual void onEnvironmentStarted(int EnvId, pid_t Pid) {}
+
+  /// Invocation \p Index (0-based, run-wide) is handed to the runtime;
+  /// \p DeadlineMs is the Unix epoch deadline the runtime sees.
+  virtual void onInvocationStart(int EnvId, int64_t Index,
+                                 int64_t DeadlineMs) {}
+
+  /// The function timeout expired; the process is still alive.
+  virtual void onDeadlinePassed(int EnvId, int64_t Index, pid_t Pid) {}
+
+  /// Invocation \p Index ended; \p Invocation is its JSON entry.
+  virtual void onInvocationEnd(int EnvId, int64_t Index,
+                               nlohmann::json &Invocation) {}
+
+  /// The environment's process is being ended with \p Sig (SIGTERM first
+  /// when the cloud would send it, else SIGKILL); \p ShutdownEntry is its
+  /// JSON entry in "shutdown" and is complete when the hook for the final
+  /// signal returns... it is written again after the process exited.
+  virtual void onShutdownSignal(int EnvId, int Sig,
+                                nlohmann::json &ShutdownEntry) {}
+
+  /// The environment's process is gone (reaped); \p Environment is its JSON
+  /// entry in "environments".
+  virtual void onEnvironmentEnd(int EnvId, nlohmann::json &Environment) {}
+
+  /// The run is over; \p Run is the whole JSON document.
+  virtual void onRunEnd(nlohmann::json &Run, std::ostream &Summary) {}
+};
+
+/// Registers an observer for every later runCommand() in this process.
+void addRunObserver(std::shared_ptr<RunObserver> Observer);
+
+/// The observers registered so far.
+const std::vector<std::shared_ptr<RunObserver>> &registeredRunObservers();
+
+} // namespace serverless::runtime
+
+#endif // SERVERLESS_RUNTIME_RUNOBSERVER_H

@@ -1,0 +1,291 @@
+//===- RunOptions.cpp - Options of `serverless-tidy run` ------------------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Runtime/RunOptions.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace serverless::runtime {
+
+namespace {
+
+bool parseInt(const std::string &S, int64_t Min, int64_t Max, int64_t &Out) {
+  if (S.empty())
+    return false;
+  char *End = nullptr;
+  errno = 0;
+  long long V = std::strtoll(S.c_str(), &End, 10);
+  if (errno || *End || V < Min || V > Max)
+    return false;
+  Out = V;
+  return true;
+}
+
+// Seconds may be fractional so tests can use short timeouts; the cloud only
+// takes whole seconds (1-900).
+bool parseSeconds(const std::string &S, int64_t &OutMs) {
+  char *End = nullptr;
+  errno = 0;
+  double V = std::strtod(S.c_str(), &End);
+  if (S.empty() || errno || *End || !(V > 0) || V > 900)
+    return false;
+  OutMs = static_cast<int64_t>(std::llround(V * 1000));
+  return OutMs > 0;
+}
+
+bool readAll(const std::string &Path, std::string &Out) {
+  if (Path == "-") {
+    std::stringstream SS;
+    SS << std::cin.rdbuf();
+    Out = SS.str();
+    return true;
+  }
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return false;
+  std::stringstream SS;
+  SS << In.rdbuf();
+  Out = SS.str();
+  return true;
+}
+
+bool isJson(const std::string &S) {
+  return nlohmann::json::accept(S);
+}
+
+} // namespace
+
+const char *runUsage() {
+  return R"(usage: serverless-tidy run [options] <function-binary> [args...]
+
+Runs a Lambda C++ function binary through the Lambda lifecycle, serving the
+Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
+
+  --invocations N        invocations to run (default 1, or one per --events line)
+  --event FILE           one JSON event for every invocation ('-' = stdin)
+  --events FILE          JSON lines, one event per invocation ('-' = stdin)
+  --timeout S            function timeout in seconds (default 3; fractions allowed)
+  --on-timeout=reset|keep  reset (kill, re-init; the cloud) or keep the process
+  --memory MB            memory size (default 128)
+  --max-fds N            RLIMIT_NOFILE of the function (default 1024)
+  --idle MS              frozen gap between invocations (default 0)
+  --concurrency K        K environments side by side (default 1)
+  --extension NAME       simulate an external extension (repeatable)
+  --shutdown-grace MS    override the SIGTERM grace when SIGTERM applies
+  --env K=V              extra environment variable for the function
+  --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default serverless-tidy-function)
+  --handler NAME         _HANDLER (default function.handler)
+  --json FILE            write the run as JSON (schema serverless-tidy-run/1)
+  --fail-on LIST         statuses that make the exit code 1 (comma-separated from
+                         error,timeout,crash,oom,invalid-response,shutdown; 'none')
+  --quiet                no START/END/REPORT lines, only problems and the summary
+  --init-timeout S       init limit (default 10, the cloud's; for fast tests)
+  --freeze=auto|cgroup-v2|cgroup-v1|sigstop|none   force a freeze method
+  --memory-method=auto|cgroup-v2|cgroup-v1|rss|none force a memory method
+)";
+}
+
+bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
+                     std::string &Error, bool &WantsHelp) {
+  WantsHelp = false;
+  int I = 1;
+  auto Value = [&](const std::string &Arg, std::string &Out) -> bool {
+    auto Eq = Arg.find('=');
+    if (Eq != std::string::npos) {
+      Out = Arg.substr(Eq + 1);
+      return true;
+    }
+    if (I + 1 >= Argc) {
+      Error = "option '" + Arg + "' needs a value";
+      return false;
+    }
+    Out = Argv[++I];
+    return true;
+  };
+  for (; I < Argc; ++I) {
+    std::string Arg = Argv[I];
+    if (Arg == "--") {
+      ++I;
+      break;
+    }
+    if (Arg.rfind("--", 0) != 0)
+      break;
+    std::string Name = Arg.substr(0, Arg.find('='));
+    std::string V;
+    auto Bad = [&](const char *What) {
+      Error = "invalid value '" + V + "' for " + Name + ": " + What;
+      return false;
+    };
+    if (Name == "--help" || Name == "-h") {
+      WantsHelp = true;
+      return true;
+    }
+    if (Name == "--quiet") {
+      Opts.Quiet = true;
+      continue;
+    }
+    if (!Value(Arg, V))
+      return false;
+    if (Name == "--invocations") {
+      if (!parseInt(V, 1, 100000000, Opts.Invocations))
+        return Bad("expected an integer >= 1");
+      Opts.InvocationsGiven = true;
+    } else if (Name == "--event") {
+      Opts.EventFile = V;
+    } else if (Name == "--events") {
+      Opts.EventsFile = V;
+    } else if (Name == "--timeout") {
+      if (!parseSeconds(V, Opts.TimeoutMs))
+        return Bad("expected seconds in (0, 900]");
+    } else if (Name == "--init-timeout") {
+      if (!parseSeconds(V, Opts.InitTimeoutMs))
+        return Bad("expected seconds in (0, 900]");
+    } else if (Name == "--on-timeout") {
+      if (V != "reset" && V != "keep")
+        return Bad("expected reset or keep");
+      Opts.KeepOnTimeout = V == "keep";
+    } else if (Name == "--memory") {
+      if (!parseInt(V, 1, 10240, Opts.MemoryMb))
+        return Bad("expected MB in [1, 10240]");
+    } else if (Name == "--max-fds") {
+      if (!parseInt(V, 8, 1048576, Opts.MaxFds))
+        return Bad("expected an integer >= 8");
+    } else if (Name == "--idle") {
+      if (!parseInt(V, 0, 3600000, Opts.IdleMs))
+        return Bad("expected milliseconds >= 0");
+    } else if (Name == "--concurrency") {
+      if (!parseInt(V, 1, 256, Opts.Concurrency))
+        return Bad("expected an integer in [1, 256]");
+    } else if (Name == "--extension") {
+      if (V.empty())
+        return Bad("expected a name");
+      Opts.Extensions.push_back(V);
+    } else if (Name == "--shutdown-grace") {
+      if (!parseInt(V, 0, 600000, Opts.ShutdownGraceMs))
+        return Bad("expected milliseconds >= 0");
+    } else if (Name == "--env") {
+      if (V.find('=') == std::string::npos || V[0] == '=')
+        return Bad("expected K=V");
+      Opts.Env.push_back(V);
+    } else if (Name == "--function-name") {
+      Opts.FunctionName = V;
+    } else if (Name == "--handler") {
+      Opts.Handler = V;
+    } else if (Name == "--json") {
+      Opts.JsonFile = V;
+    } else if (Name == "--fail-on") {
+      Opts.FailOn.clear();
+      std::stringstream SS(V);
+      std::string Item;
+      static const std::set<std::string> Known = {
+          "error", "timeout", "crash", "oom", "invalid-response", "shutdown",
+          "none"};
+      while (std::getline(SS, Item, ',')) {
+        if (!Known.count(Item))
+          return Bad("unknown status");
+        if (Item != "none")
+          Opts.FailOn.insert(Item);
+      }
+    } else if (Name == "--freeze") {
+      static const std::pair<const char *, FreezeMethod> M[] = {
+          {"auto", FreezeMethod::Auto},       {"cgroup-v2", FreezeMethod::CgroupV2},
+          {"cgroup-v1", FreezeMethod::CgroupV1}, {"sigstop", FreezeMethod::SigStop},
+          {"none", FreezeMethod::None}};
+      bool Found = false;
+      for (auto &[K, F] : M)
+        if (V == K) {
+          Opts.Freeze = F;
+          Found = true;
+        }
+      if (!Found)
+        return Bad("expected auto, cgroup-v2, cgroup-v1, sigstop or none");
+    } else if (Name == "--memory-method") {
+      static const std::pair<const char *, MemoryMethod> M[] = {
+          {"auto", MemoryMethod::Auto},       {"cgroup-v2", MemoryMethod::CgroupV2},
+          {"cgroup-v1", MemoryMethod::CgroupV1}, {"rss", MemoryMethod::Rss},
+          {"none", MemoryMethod::None}};
+      bool Found = false;
+      for (auto &[K, F] : M)
+        if (V == K) {
+          Opts.Memory = F;
+          Found = true;
+        }
+      if (!Found)
+        return Bad("expected auto, cgroup-v2, cgroup-v1, rss or none");
+    } else {
+      Error = "unknown option '" + Name + "' (see 'serverless-tidy run --help')";
+      return false;
+    }
+  }
+  if (I >= Argc) {
+    Error = "missing <function-binary> (see 'serverless-tidy run --help')";
+    return false;
+  }
+  Opts.FunctionPath = Argv[I++];
+  for (; I < Argc; ++I)
+    Opts.FunctionArgs.push_back(Argv[I]);
+
+  if (access(Opts.FunctionPath.c_str(), X_OK) != 0) {
+    Error = "function binary '" + Opts.FunctionPath +
+            "' is missing or not executable";
+    return false;
+  }
+  if (!Opts.EventFile.empty() && !Opts.EventsFile.empty()) {
+    Error = "--event and --events are exclusive";
+    return false;
+  }
+  if (!Opts.EventFile.empty()) {
+    std::string Text;
+    if (!readAll(Opts.EventFile, Text)) {
+      Error = "cannot read event file '" + Opts.EventFile + "'";
+      return false;
+    }
+    if (!isJson(Text)) {
+      Error = "event file '" + Opts.EventFile + "' is not JSON";
+      return false;
+    }
+    Opts.Events.push_back(Text);
+  } else if (!Opts.EventsFile.empty()) {
+    std::string Text;
+    if (!readAll(Opts.EventsFile, Text)) {
+      Error = "cannot read events file '" + Opts.EventsFile + "'";
+      return false;
+    }
+    std::stringstream SS(Text);
+    std::string Line;
+    int LineNo = 0;
+    while (std::getline(SS, Line)) {
+      ++LineNo;
+      if (Line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      if (!isJson(Line)) {
+        Error = "events file '" + Opts.EventsFile + "' line " +
+                std::to_string(LineNo) + " is not JSON";
+        return false;
+      }
+      Opts.Events.push_back(Line);
+    }
+    if (Opts.Events.empty()) {
+      Error = "events file '" + Opts.EventsFile + "' has no events";
+      return false;
+    }
+    if (!Opts.InvocationsGiven)
+      Opts.Invocations = static_cast<int64_t>(Opts.Events.size());
+  }
+  if (Opts.Events.empty())
+    Opts.Events.push_back("{}");
+  return true;
+}
+
+} // namespace serverless::runtime
