@@ -1,0 +1,381 @@
+//===--- HandlerScopeClientCheck.cpp - serverless-handler-scope-client ----===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// A client (SDK client, database/cache connection, HTTP handle, Kafka
+// producer) constructed in handler scope opens new connections on every
+// invocation; in a warm environment that exhausts file descriptors and the
+// peer's connection limit (incidents 000 and 002). Which types and calls
+// create clients comes from the API models; which code runs per invocation
+// comes from HandlerScope.
+//
+//===----------------------------------------------------------------------===//
+
+#include "HandlerScopeClientCheck.h"
+#include "clang-tidy/utils/OptionsUtils.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Lex/Lexer.h"
+
+namespace model = ::serverless::model;
+using ::serverless::HandlerScope;
+using ::serverless::NameCache;
+using ::serverless::TUContext;
+
+namespace clang::tidy::serverless {
+
+namespace {
+
+/// A construction of a client found in one handler-scope function.
+struct Site {
+  const Stmt *Where;         // The expression to report at.
+  SourceLocation Loc;        // Where to put the warning.
+  std::string ClientName;    // Type (or created entity) for the message.
+  std::string Factory;       // Factory function name, if any.
+};
+
+/// Finds client constructions in one function body (lambda bodies excluded:
+/// their call operators are handler-scope functions of their own).
+class ConstructionFinder : public RecursiveASTVisitor<ConstructionFinder> {
+public:
+  ConstructionFinder(llvm::function_ref<void(Site)> Report,
+                     llvm::function_ref<std::optional<std::string>(QualType)> ClientName,
+                     llvm::function_ref<std::optional<std::pair<std::string, std::string>>(
+                         const CallExpr *)>
+                         FactoryName)
+      : Report(Report), ClientName(ClientName), FactoryName(FactoryName) {}
+
+  bool shouldVisitImplicitCode() const { return true; }
+  bool TraverseLambdaExpr(LambdaExpr *LE) {
+    for (Expr *Init : LE->capture_inits())
+      if (Init)
+        TraverseStmt(Init);
+    return true;
+  }
+  bool VisitCXXNewExpr(CXXNewExpr *NE) {
+    if (auto Name = ClientName(NE->getAllocatedType())) {
+      if (const CXXConstructExpr *CE = NE->getConstructExpr())
+        Handled.insert(CE);
+      Report({NE, NE->getBeginLoc(), *Name, ""});
+    }
+    return true;
+  }
+  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
+    if (Handled.count(CE))
+      return true;
+    const CXXConstructorDecl *Ctor = CE->getConstructor();
+    // Copying or moving a client shares or transfers an existing one.
+    if (!Ctor || Ctor->isCopyOrMoveConstructor())
+      return true;
+    if (auto Name = ClientName(CE->getType()))
+      Report({CE, CE->getBeginLoc(), *Name, ""});
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    if (auto F = FactoryName(CE))
+      Report({CE, CE->getBeginLoc(), F->first, F->second});
+    return true;
+  }
+
+private:
+  llvm::function_ref<void(Site)> Report;
+  llvm::function_ref<std::optional<std::string>(QualType)> ClientName;
+  llvm::function_ref<std::optional<std::pair<std::string, std::string>>(const CallExpr *)>
+      FactoryName;
+  llvm::SmallPtrSet<const CXXConstructExpr *, 4> Handled;
+};
+
+/// Does \p S mention a parameter of the function or a local in \p Tainted?
+bool mentionsInvocationData(const Stmt *S,
+                            const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
+                            bool AllowUntaintedLocals = true) {
+  if (!S)
+    return false;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+    if (isa<ParmVarDecl>(DRE->getDecl()))
+      return true;
+    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
+      if (Tainted.count(VD))
+        return true;
+      if (!AllowUntaintedLocals && VD->hasLocalStorage())
+        return true;
+    }
+  }
+  if (isa<CXXThisExpr>(S))
+    return true; // Member state of the handler object may be per invocation.
+  for (const Stmt *C : S->children())
+    if (mentionsInvocationData(C, Tainted, AllowUntaintedLocals))
+      return true;
+  return false;
+}
+
+/// Locals whose value may derive from the request: written by a statement
+/// that mentions a parameter or another such local. A fixpoint over the body.
+class TaintCollector : public RecursiveASTVisitor<TaintCollector> {
+public:
+  llvm::SmallPtrSet<const VarDecl *, 16> Tainted;
+  bool Changed = false;
+
+  void taint(const Expr *Target, const Stmt *Source) {
+    if (!Target)
+      return;
+    Target = Target->IgnoreParenImpCasts();
+    while (const auto *ME = dyn_cast<MemberExpr>(Target))
+      Target = ME->getBase()->IgnoreParenImpCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Target))
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        if (VD->hasLocalStorage() && !Tainted.count(VD) &&
+            mentionsInvocationData(Source, Tainted))
+          Changed |= Tainted.insert(VD).second;
+  }
+  bool VisitVarDecl(VarDecl *VD) {
+    if (VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) && !Tainted.count(VD) &&
+        mentionsInvocationData(VD->getInit(), Tainted))
+      Changed |= Tainted.insert(VD).second;
+    return true;
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->isAssignmentOp())
+      taint(BO->getLHS(), BO->getRHS());
+    return true;
+  }
+  bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr *OC) {
+    if (OC->isAssignmentOp() && OC->getNumArgs() == 2)
+      taint(OC->getArg(0), OC->getArg(1));
+    return true;
+  }
+  bool VisitCXXMemberCallExpr(CXXMemberCallExpr *MC) {
+    // config.setRegion(req.region) and the like.
+    if (const CXXMethodDecl *M = MC->getMethodDecl(); M && !M->isConst())
+      for (const Expr *Arg : MC->arguments())
+        taint(MC->getImplicitObjectArgument(), Arg);
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    // f(&local, req) may write the local from the request.
+    for (const Expr *Arg : CE->arguments()) {
+      const Expr *A = Arg->IgnoreParenImpCasts();
+      if (const auto *UO = dyn_cast<UnaryOperator>(A); UO && UO->getOpcode() == UO_AddrOf)
+        for (const Expr *Src : CE->arguments())
+          if (Src != Arg)
+            taint(UO->getSubExpr(), Src);
+    }
+    return true;
+  }
+};
+
+} // namespace
+
+HandlerScopeClientCheck::HandlerScopeClientCheck(StringRef Name,
+                                                 ClangTidyContext *Context)
+    : ServerlessCheck(Name, Context),
+      ClientTypesRaw(Options.get("ClientTypes", "")),
+      ClientFactoriesRaw(Options.get("ClientFactories", "")),
+      IgnoreTypesRaw(Options.get("IgnoreTypes", "")) {
+  ClientTypes = parsePatternList("ClientTypes", ClientTypesRaw);
+  ClientFactories = parsePatternList("ClientFactories", ClientFactoriesRaw);
+  IgnoreTypes = parsePatternList("IgnoreTypes", IgnoreTypesRaw);
+}
+
+void HandlerScopeClientCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  ServerlessCheck::storeOptions(Opts);
+  Options.store(Opts, "ClientTypes", ClientTypesRaw);
+  Options.store(Opts, "ClientFactories", ClientFactoriesRaw);
+  Options.store(Opts, "IgnoreTypes", IgnoreTypesRaw);
+}
+
+static bool matchesAny(const std::vector<model::NamePattern> &Patterns,
+                       StringRef Name) {
+  return llvm::any_of(Patterns, [&](const model::NamePattern &P) {
+    return P.matches(Name);
+  });
+}
+
+void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
+                                                   TUContext &TU) {
+  HandlerScope &Scope = TU.handlerScope();
+  if (Scope.handlers().empty())
+    return;
+  const model::ApiModel &Model = TU.model();
+  NameCache &Names = TU.names();
+
+  auto ClientName = [&](QualType T) -> std::optional<std::string> {
+    const CXXRecordDecl *RD = NameCache::recordOf(T);
+    if (!RD)
+      return std::nullopt;
+    const std::string &QN = Names.qualifiedName(RD);
+    if (matchesAny(IgnoreTypes, QN))
+      return std::nullopt;
+    if (Model.clientType(QN) || matchesAny(ClientTypes, QN))
+      return QN;
+    return std::nullopt;
+  };
+  auto FactoryName =
+      [&](const CallExpr *CE) -> std::optional<std::pair<std::string, std::string>> {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee)
+      return std::nullopt;
+    const std::string &FN = Names.qualifiedName(Callee);
+    if (const model::Factory *F = Model.factory(FN)) {
+      if (F->CreatesTemplateArg) {
+        const TemplateArgumentList *Args = Callee->getTemplateSpecializationArgs();
+        if (!Args || *F->CreatesTemplateArg >= Args->size() ||
+            (*Args)[*F->CreatesTemplateArg].getKind() != TemplateArgument::Type)
+          return std::nullopt;
+        if (auto Name = ClientName((*Args)[*F->CreatesTemplateArg].getAsType()))
+          return std::make_pair(*Name, FN);
+        return std::nullopt;
+      }
+      if (matchesAny(IgnoreTypes, F->Creates))
+        return std::nullopt;
+      return std::make_pair(F->Creates, FN);
+    }
+    if (matchesAny(ClientFactories, FN)) {
+      QualType R = Callee->getReturnType();
+      const CXXRecordDecl *RD = NameCache::recordOf(R);
+      std::string Created = RD ? Names.qualifiedName(RD) : R.getAsString();
+      if (matchesAny(IgnoreTypes, Created))
+        return std::nullopt;
+      return std::make_pair(Created, FN);
+    }
+    return std::nullopt;
+  };
+
+  llvm::SmallPtrSet<const Stmt *, 16> Reported;
+  for (const FunctionDecl *FD : Scope.functions()) {
+    const FunctionDecl *Def = nullptr;
+    if (!FD->hasBody(Def))
+      continue;
+    const ::serverless::Handler *H = Scope.handlerFor(FD);
+    std::vector<Site> Sites;
+    auto Collect = [&](Site S) { Sites.push_back(std::move(S)); };
+    ConstructionFinder Finder(Collect, ClientName, FactoryName);
+    Finder.TraverseStmt(Def->getBody());
+    if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getInit()) {
+          size_t Before = Sites.size();
+          Finder.TraverseStmt(Init->getInit());
+          // An implicit constructor has no initializer to point at: report
+          // at the member declaration.
+          if (Init->isMemberInitializer() && (Ctor->isImplicit() || !Init->isWritten()))
+            for (size_t I = Before; I < Sites.size(); ++I)
+              Sites[I].Loc = Init->getMember()->getLocation();
+        }
+    if (Sites.empty())
+      continue;
+
+    // Fix-it support: which locals may carry invocation data.
+    TaintCollector Taint;
+    do {
+      Taint.Changed = false;
+      Taint.TraverseStmt(Def->getBody());
+    } while (Taint.Changed);
+
+    for (const Site &S : Sites) {
+      if (!Reported.insert(S.Where).second)
+        continue;
+      if (Scope.isInitOnce(S.Where, FD))
+        continue;
+      {
+        // The builder must be gone before the notes are emitted.
+        auto D = diag(S.Loc, S.Factory.empty()
+                                 ? "'%0' is constructed on every invocation of "
+                                   "handler '%1'; construct it once at init "
+                                   "scope and reuse it"
+                                 : "'%0' is created by '%2' on every invocation "
+                                   "of handler '%1'; create it once at init "
+                                   "scope and reuse it");
+        D << S.ClientName << (H ? H->Name : std::string("?"));
+        if (!S.Factory.empty())
+          D << S.Factory;
+        if (H && H->Function == FD)
+          if (std::optional<FixItHint> Fix =
+                  staticFix(Ctx, TU, Def, S.Where, Taint.Tainted))
+            D << *Fix;
+      }
+      noteHandlerAndChain(FD, TU);
+    }
+  }
+}
+
+std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
+    ASTContext &Ctx, TUContext &TU, const FunctionDecl *FD, const Stmt *Where,
+    const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted) {
+  // Only `T x(args);`, `T x{args};`, `auto x = make(args);` as the sole
+  // declaration of a DeclStmt directly in the handler.
+  ParentMap &PM = TU.handlerScope().parents(FD);
+  const Stmt *P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(Where));
+  while (P && (isa<ExprWithCleanups>(P) || isa<MaterializeTemporaryExpr>(P) ||
+               isa<CXXBindTemporaryExpr>(P) ||
+               (isa<CXXConstructExpr>(P) &&
+                cast<CXXConstructExpr>(P)->getConstructor()->isCopyOrMoveConstructor())))
+    P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(P));
+  const auto *DS = dyn_cast_or_null<DeclStmt>(P);
+  if (!DS || !DS->isSingleDecl())
+    return std::nullopt;
+  const auto *VD = dyn_cast<VarDecl>(DS->getSingleDecl());
+  if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD) ||
+      VD->getType()->isReferenceType())
+    return std::nullopt;
+  // The arguments must not depend on the invocation, and must not refer to
+  // locals that a static would outlive.
+  if (mentionsInvocationData(VD->getInit(), Tainted, /*AllowUntaintedLocals=*/true))
+    return std::nullopt;
+  bool RefersToLocalByAddress = false;
+  std::function<void(const Stmt *)> Scan = [&](const Stmt *S) {
+    if (!S)
+      return;
+    if (const auto *UO = dyn_cast<UnaryOperator>(S); UO && UO->getOpcode() == UO_AddrOf)
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
+        if (const auto *Local = dyn_cast<VarDecl>(DRE->getDecl()); Local && Local->hasLocalStorage())
+          RefersToLocalByAddress = true;
+    for (const Stmt *C : S->children())
+      Scan(C);
+  };
+  Scan(VD->getInit());
+  if (RefersToLocalByAddress)
+    return std::nullopt;
+  // A static must not be released, deleted or moved away per invocation.
+  const model::ApiModel &Model = TU.model();
+  NameCache &Names = TU.names();
+  bool Released = false;
+  std::function<void(const Stmt *)> FindRelease = [&](const Stmt *S) {
+    if (!S || Released)
+      return;
+    auto RefersToVD = [&](const Expr *E) {
+      E = E->IgnoreParenImpCasts();
+      if (const auto *UO = dyn_cast<UnaryOperator>(E))
+        E = UO->getSubExpr()->IgnoreParenImpCasts();
+      const auto *DRE = dyn_cast<DeclRefExpr>(E);
+      return DRE && DRE->getDecl() == VD;
+    };
+    if (const auto *DE = dyn_cast<CXXDeleteExpr>(S))
+      Released |= RefersToVD(DE->getArgument());
+    if (const auto *CE = dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *Callee = CE->getDirectCallee()) {
+        const std::string &N = Names.qualifiedName(Callee);
+        bool Releases = Model.release(N).first != nullptr ||
+                        Model.ownershipTransfer(N) != nullptr || N == "std::move";
+        if (Releases)
+          for (const Expr *A : CE->arguments())
+            Released |= RefersToVD(A);
+      }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (M->getIdentifier() && (M->getName() == "reset" || M->getName() == "release"))
+          Released |= RefersToVD(MC->getImplicitObjectArgument());
+    for (const Stmt *C : S->children())
+      FindRelease(C);
+  };
+  FindRelease(FD->getBody());
+  if (Released)
+    return std::nullopt;
+  SourceLocation Begin = DS->getBeginLoc();
+  if (Begin.isInvalid() || Begin.isMacroID())
+    return std::nullopt;
+  return FixItHint::CreateInsertion(Begin, "static ");
+}
+
+} // namespace clang::tidy::serverless

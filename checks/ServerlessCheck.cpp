@@ -1,0 +1,104 @@
+//===--- ServerlessCheck.cpp - Common base of serverless-* checks ---------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ServerlessCheck.h"
+#include "clang-tidy/utils/OptionsUtils.h"
+#include "clang/AST/Decl.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+
+using namespace clang::ast_matchers;
+namespace model = ::serverless::model;
+
+namespace clang::tidy::serverless {
+
+ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
+    : ClangTidyCheck(Name, Context),
+      ModelFiles(Options.getLocalOrGlobal("ModelFiles", "")),
+      HandlerFunctions(Options.getLocalOrGlobal("HandlerFunctions", "")) {
+  HandlerPatterns = parsePatternList("HandlerFunctions", HandlerFunctions);
+  std::vector<std::string> Files;
+  for (StringRef F : utils::options::parseStringList(ModelFiles))
+    if (!F.trim().empty())
+      Files.push_back(F.trim().str());
+  auto Loaded = ::serverless::ModelCache::get(Files);
+  if (!Loaded) {
+    // One configuration error per bad line; analysis continues with the
+    // defaults so the other findings are not lost.
+    std::string Message = llvm::toString(Loaded.takeError());
+    for (StringRef Line : llvm::split(Message, '\n'))
+      configurationDiag("%0", DiagnosticIDs::Error) << Line.str();
+    auto Defaults = ::serverless::ModelCache::get({});
+    Model = Defaults ? *Defaults : std::make_shared<model::ApiModel>();
+    if (!Defaults)
+      llvm::consumeError(Defaults.takeError());
+    OptionsKey = "defaults|";
+  } else {
+    Model = *Loaded;
+    OptionsKey = ModelFiles + "|";
+  }
+  OptionsKey += HandlerFunctions;
+}
+
+std::vector<model::NamePattern>
+ServerlessCheck::parsePatternList(StringRef OptionName, StringRef Value) {
+  std::vector<model::NamePattern> Out;
+  for (StringRef Item : utils::options::parseStringList(Value)) {
+    Item = Item.trim();
+    if (Item.empty())
+      continue;
+    auto P = model::NamePattern::create(Item);
+    if (!P) {
+      configurationDiag("invalid %0 entry in option '%1': %2",
+                        DiagnosticIDs::Error)
+          << Item << OptionName << llvm::toString(P.takeError());
+      continue;
+    }
+    Out.push_back(std::move(*P));
+  }
+  return Out;
+}
+
+void ServerlessCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
+  Options.store(Opts, "ModelFiles", ModelFiles);
+  Options.store(Opts, "HandlerFunctions", HandlerFunctions);
+}
+
+void ServerlessCheck::registerMatchers(MatchFinder *Finder) {
+  Finder->addMatcher(translationUnitDecl().bind("tu"), this);
+}
+
+void ServerlessCheck::onStartOfTranslationUnit() {
+  ::serverless::TUContext::invalidate();
+}
+
+void ServerlessCheck::onEndOfTranslationUnit() {
+  ::serverless::TUContext::invalidate();
+}
+
+void ServerlessCheck::check(const MatchFinder::MatchResult &Result) {
+  ASTContext &Ctx = *Result.Context;
+  auto &TU = ::serverless::TUContext::get(Ctx, Model, HandlerPatterns, OptionsKey);
+  checkTranslationUnit(Ctx, TU);
+}
+
+void ServerlessCheck::noteHandlerAndChain(const FunctionDecl *FD,
+                                          ::serverless::TUContext &TU) {
+  ::serverless::HandlerScope &Scope = TU.handlerScope();
+  const ::serverless::Handler *H = Scope.handlerFor(FD);
+  if (!H)
+    return;
+  diag(H->Location, "handler '%0' is defined here", DiagnosticIDs::Note)
+      << H->Name;
+  for (const ::serverless::CallStep &Step : Scope.callChain(FD))
+    diag(Step.Site->getBeginLoc(), "'%0' is called from '%1' here",
+         DiagnosticIDs::Note)
+        << ::serverless::displayFunctionName(Step.Callee, TU.names())
+        << (Step.Caller == H->Function
+                ? H->Name
+                : ::serverless::displayFunctionName(Step.Caller, TU.names()));
+}
+
+} // namespace clang::tidy::serverless

@@ -1,0 +1,66 @@
+//===--- ServerlessCheck.h - Common base of serverless-* checks -*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every serverless-* check reasons about the whole translation unit (which
+// functions run per invocation, what main sets up), so each registers one
+// matcher on the TranslationUnitDecl and does its work in
+// checkTranslationUnit() with the shared TUContext.
+//
+// Options shared by all checks (read with getLocalOrGlobal, so one global
+// `CheckOptions` entry configures all four):
+//   ModelFiles        `;`-separated user API model files merged on top of the
+//                     embedded defaults (docs/models.md).
+//   HandlerFunctions  `;`-separated names or patterns of handler functions,
+//                     in addition to run_handler arguments and annotations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_CHECKS_SERVERLESSCHECK_H
+#define SERVERLESS_CHECKS_SERVERLESSCHECK_H
+
+#include "Analysis/TUContext.h"
+#include "clang-tidy/ClangTidyCheck.h"
+
+namespace clang::tidy::serverless {
+
+class ServerlessCheck : public ClangTidyCheck {
+public:
+  ServerlessCheck(StringRef Name, ClangTidyContext *Context);
+
+  void storeOptions(ClangTidyOptions::OptionMap &Opts) override;
+  void registerMatchers(ast_matchers::MatchFinder *Finder) final;
+  void check(const ast_matchers::MatchFinder::MatchResult &Result) final;
+  void onStartOfTranslationUnit() override;
+  void onEndOfTranslationUnit() override;
+  bool isLanguageVersionSupported(const LangOptions &LangOpts) const override {
+    return LangOpts.CPlusPlus || LangOpts.C99;
+  }
+
+protected:
+  /// Runs once per TU with the shared analysis state.
+  virtual void checkTranslationUnit(ASTContext &Ctx,
+                                    ::serverless::TUContext &TU) = 0;
+
+  /// Adds "handler 'h' declared here" and one "called from here" note per
+  /// call on the way from the handler to \p FD.
+  void noteHandlerAndChain(const FunctionDecl *FD, ::serverless::TUContext &TU);
+
+  /// Splits a `;`-separated option into patterns; a bad pattern is reported
+  /// as a configuration error naming the option.
+  std::vector<::serverless::model::NamePattern>
+  parsePatternList(StringRef OptionName, StringRef Value);
+
+private:
+  std::string ModelFiles;
+  std::string HandlerFunctions;
+  std::vector<::serverless::model::NamePattern> HandlerPatterns;
+  std::shared_ptr<const ::serverless::model::ApiModel> Model;
+  std::string OptionsKey;
+};
+
+} // namespace clang::tidy::serverless
+
+#endif

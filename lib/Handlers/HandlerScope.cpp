@@ -1,0 +1,494 @@
+//===--- HandlerScope.cpp - Which code runs per invocation ----------------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Handlers/HandlerScope.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/SourceManager.h"
+#include <deque>
+
+using namespace clang;
+
+namespace serverless {
+
+bool isInSystemHeader(const Decl *D) {
+  const SourceManager &SM = D->getASTContext().getSourceManager();
+  SourceLocation Loc = D->getLocation();
+  return Loc.isValid() && SM.isInSystemHeader(SM.getExpansionLoc(Loc));
+}
+
+static const FunctionDecl *definitionOf(const FunctionDecl *FD) {
+  if (!FD)
+    return nullptr;
+  const FunctionDecl *Def = nullptr;
+  if (FD->hasBody(Def))
+    return Def;
+  return nullptr;
+}
+
+static const Expr *stripWrappers(const Expr *E) {
+  while (E) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
+      E = EWC->getSubExpr();
+    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
+      E = MTE->getSubExpr();
+    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = BTE->getSubExpr();
+    else if (const auto *FCE = dyn_cast<CXXFunctionalCastExpr>(E))
+      E = FCE->getSubExpr();
+    else if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
+             CE && CE->getNumArgs() >= 1 && !isa<CXXTemporaryObjectExpr>(CE) &&
+             (CE->getNumArgs() == 1 ||
+              isa<CXXDefaultArgExpr>(CE->getArg(1))))
+      E = CE->getArg(0); // std::function(f), copy/move constructors.
+    else if (const auto *UO = dyn_cast<UnaryOperator>(E);
+             UO && UO->getOpcode() == UO_AddrOf)
+      E = UO->getSubExpr();
+    else
+      break;
+  }
+  return E;
+}
+
+static std::string locationString(const ASTContext &Ctx, SourceLocation Loc) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(Loc));
+  if (P.isInvalid())
+    return "<unknown>";
+  llvm::StringRef File = P.getFilename();
+  File = File.substr(File.rfind('/') + 1);
+  return (File + ":" + llvm::Twine(P.getLine()) + ":" + llvm::Twine(P.getColumn())).str();
+}
+
+const FunctionDecl *
+HandlerScope::calleeOfCallable(const Expr *E, std::string *Name,
+                               const LambdaExpr **Lambda) const {
+  for (int Depth = 0; E && Depth < 8; ++Depth) {
+    E = stripWrappers(E);
+    if (const auto *LE = dyn_cast<LambdaExpr>(E)) {
+      if (Lambda)
+        *Lambda = LE;
+      const FunctionDecl *Op = LE->getCallOperator();
+      if (Name && Name->empty()) {
+        // A lambda that only forwards to a named function is named after it.
+        const Stmt *Body = LE->getBody();
+        const auto *CS = dyn_cast_or_null<CompoundStmt>(Body);
+        const Stmt *Only = CS && CS->size() == 1 ? CS->body_front() : nullptr;
+        if (const auto *R = dyn_cast_or_null<ReturnStmt>(Only))
+          Only = R->getRetValue();
+        const FunctionDecl *Fwd = nullptr;
+        if (const auto *OE = dyn_cast_or_null<Expr>(Only))
+          if (const auto *Call = dyn_cast<CallExpr>(stripWrappers(OE)))
+            Fwd = Call->getDirectCallee();
+        *Name = Fwd ? Fwd->getNameAsString()
+                    : "lambda at " + locationString(Ctx, LE->getBeginLoc());
+      }
+      return Op;
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+      if (const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl())) {
+        if (Name && Name->empty())
+          *Name = FD->getNameAsString();
+        return definitionOf(FD) ? definitionOf(FD) : FD;
+      }
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
+        if (Name && Name->empty())
+          *Name = VD->getNameAsString();
+        E = VD->getInit();
+        continue;
+      }
+      return nullptr;
+    }
+    // std::bind(&f, ...), wrappers we do not know: the first function named.
+    const FunctionDecl *Found = nullptr;
+    for (const Stmt *Child : E->children()) {
+      if (const auto *CE = dyn_cast_or_null<Expr>(Child))
+        if ((Found = calleeOfCallable(CE, Name, Lambda)))
+          break;
+    }
+    return Found;
+  }
+  return nullptr;
+}
+
+namespace {
+/// Finds registrar calls, annotated and option-named handlers, and `main`.
+class DiscoveryVisitor : public RecursiveASTVisitor<DiscoveryVisitor> {
+public:
+  DiscoveryVisitor(const model::ApiModel &Model, NameCache &Names,
+                   const std::vector<model::NamePattern> &HandlerFunctions)
+      : Model(Model), Names(Names), HandlerFunctions(HandlerFunctions) {}
+
+  bool shouldVisitLambdaBodies() const { return true; }
+
+  bool TraverseDecl(Decl *D) {
+    // System headers hold no handlers; skipping them keeps discovery cheap on
+    // TUs that include large SDK headers.
+    if (D && !isa<TranslationUnitDecl>(D) && isInSystemHeader(D))
+      return true;
+    return RecursiveASTVisitor::TraverseDecl(D);
+  }
+
+  bool VisitFunctionDecl(FunctionDecl *FD) {
+    if (!FD->doesThisDeclarationHaveABody())
+      return true;
+    if (FD->isMain())
+      Main = FD;
+    for (const auto *A : FD->specific_attrs<AnnotateAttr>())
+      if (A->getAnnotation() == "serverless.handler")
+        Annotated.push_back(FD);
+    if (!HandlerFunctions.empty()) {
+      const std::string &QN = Names.qualifiedName(FD);
+      for (const model::NamePattern &P : HandlerFunctions)
+        if (P.matches(QN) || P.matches(FD->getNameAsString())) {
+          Named.push_back(FD);
+          break;
+        }
+    }
+    return true;
+  }
+
+  bool VisitCallExpr(CallExpr *CE) {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee)
+      return true;
+    if (const model::HandlerRegistrar *R =
+            Model.handlerRegistrar(Names.qualifiedName(Callee)))
+      if (R->HandlerArg < CE->getNumArgs())
+        Registrations.push_back({CE, R->HandlerArg});
+    return true;
+  }
+
+  const model::ApiModel &Model;
+  NameCache &Names;
+  const std::vector<model::NamePattern> &HandlerFunctions;
+  const FunctionDecl *Main = nullptr;
+  std::vector<const FunctionDecl *> Annotated, Named;
+  std::vector<std::pair<const CallExpr *, unsigned>> Registrations;
+};
+} // namespace
+
+HandlerScope::HandlerScope(ASTContext &Ctx, const model::ApiModel &Model,
+                           NameCache &Names,
+                           const std::vector<model::NamePattern> &HandlerFunctions)
+    : Ctx(Ctx), Model(Model), Names(Names) {
+  discover(Ctx, HandlerFunctions);
+  computeScope();
+  computeInitScope();
+}
+
+HandlerScope::~HandlerScope() = default;
+
+void HandlerScope::addHandler(Handler H) {
+  if (!H.Function)
+    return;
+  H.Function = cast<FunctionDecl>(H.Function->getCanonicalDecl());
+  for (const Handler &Existing : Handlers)
+    if (Existing.Function == H.Function)
+      return;
+  Handlers.push_back(std::move(H));
+}
+
+void HandlerScope::discover(ASTContext &Ctx,
+                            const std::vector<model::NamePattern> &HandlerFunctions) {
+  DiscoveryVisitor V(Model, Names, HandlerFunctions);
+  V.TraverseDecl(Ctx.getTranslationUnitDecl());
+  Main = V.Main;
+  for (auto [Call, ArgIndex] : V.Registrations) {
+    const Expr *Arg = Call->getArg(ArgIndex);
+    HandlerArgs.insert(stripWrappers(Arg));
+    Handler H;
+    H.How = Handler::Registrar;
+    H.Registration = Call;
+    const LambdaExpr *Lambda = nullptr;
+    H.Function = calleeOfCallable(Arg, &H.Name, &Lambda);
+    if (!H.Function)
+      continue;
+    if (Lambda) {
+      H.Location = Lambda->getBeginLoc();
+      // The lambda object itself is created where it is written.
+      HandlerArgs.insert(Lambda);
+    } else {
+      H.Location = H.Function->getLocation();
+    }
+    if (const FunctionDecl *Def = definitionOf(H.Function))
+      H.Function = Def;
+    addHandler(std::move(H));
+  }
+  for (const FunctionDecl *FD : V.Annotated)
+    addHandler({FD, FD->getNameAsString(), FD->getLocation(), Handler::Annotation, nullptr});
+  for (const FunctionDecl *FD : V.Named)
+    addHandler({FD, FD->getNameAsString(), FD->getLocation(), Handler::Option, nullptr});
+}
+
+ParentMap &HandlerScope::parents(const FunctionDecl *FD) {
+  FD = cast<FunctionDecl>(FD->getCanonicalDecl());
+  auto &Slot = ParentMaps[FD];
+  if (!Slot) {
+    const FunctionDecl *Def = definitionOf(FD);
+    Stmt *Body = Def ? Def->getBody() : nullptr;
+    Slot = std::make_unique<ParentMap>(Body);
+    if (const auto *Ctor = dyn_cast_or_null<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getInit())
+          Slot->addStmt(Init->getInit());
+  }
+  return *Slot;
+}
+
+// Parent of S inside FD; at the root of a lambda body, continue in the
+// function that creates the lambda (updating FD).
+const Stmt *HandlerScope::parentThroughLambda(const Stmt *S,
+                                              const FunctionDecl *&FD) {
+  if (const Stmt *P = parents(FD).getParent(S))
+    return P;
+  auto It = LambdaOrigins.find(cast<FunctionDecl>(FD->getCanonicalDecl()));
+  if (It == LambdaOrigins.end())
+    return nullptr;
+  FD = It->second.second;
+  return It->second.first;
+}
+
+/// Does \p E (a condition) mention a variable with static storage?
+static void staticVarsIn(const Stmt *S, llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+  if (!S)
+    return;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->hasGlobalStorage())
+        Out.insert(VD->getCanonicalDecl());
+  for (const Stmt *C : S->children())
+    staticVarsIn(C, Out);
+}
+
+/// The static-storage variable an assignment-like expression writes.
+static const VarDecl *assignedStaticVar(const Stmt *S) {
+  const Expr *LHS = nullptr;
+  if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+    if (BO->isAssignmentOp())
+      LHS = BO->getLHS();
+  } else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S)) {
+    if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+      LHS = OC->getArg(0);
+  } else if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S)) {
+    // g_client.reset(new Client), g_opt.emplace(...).
+    if (const CXXMethodDecl *M = MC->getMethodDecl())
+      if (M->getIdentifier() && (M->getName() == "reset" || M->getName() == "emplace"))
+        LHS = MC->getImplicitObjectArgument();
+  }
+  if (!LHS)
+    return nullptr;
+  LHS = LHS->IgnoreParenImpCasts();
+  while (const auto *ME = dyn_cast<MemberExpr>(LHS))
+    LHS = ME->getBase()->IgnoreParenImpCasts();
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(LHS))
+    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+      if (VD->hasGlobalStorage())
+        return VD->getCanonicalDecl();
+  return nullptr;
+}
+
+bool HandlerScope::isInitOnce(const Stmt *S, const FunctionDecl *FD) {
+  const VarDecl *Assigned = nullptr;
+  const Stmt *Child = S;
+  for (const Stmt *P = parentThroughLambda(S, FD); P;
+       Child = P, P = parentThroughLambda(P, FD)) {
+    if (!Assigned)
+      Assigned = assignedStaticVar(P);
+    if (const auto *DS = dyn_cast<DeclStmt>(P)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = dyn_cast<VarDecl>(D))
+          if (VD->isStaticLocal() && VD->getInit() == Child)
+            return true;
+      continue;
+    }
+    if (const auto *If = dyn_cast<IfStmt>(P)) {
+      if (Assigned && If->getThen() == Child) {
+        llvm::SmallPtrSet<const VarDecl *, 4> Tested;
+        staticVarsIn(If->getCond(), Tested);
+        if (const auto *CV = If->getConditionVariable())
+          staticVarsIn(CV->getInit(), Tested);
+        if (Tested.count(Assigned))
+          return true;
+      }
+      continue;
+    }
+    if (const auto *Call = dyn_cast<CallExpr>(P)) {
+      if (const FunctionDecl *Callee = Call->getDirectCallee())
+        if (const model::OnceCall *O = Model.onceCall(Names.qualifiedName(Callee)))
+          if (O->CallableArg < Call->getNumArgs() &&
+              stripWrappers(Call->getArg(O->CallableArg)) ==
+                  stripWrappers(dyn_cast<Expr>(Child)))
+            return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+/// Collects the call edges out of one function body. Lambda bodies are not
+/// entered (their call operators are functions of their own); their capture
+/// initialisers are, since they run where the lambda is created.
+class CalleeCollector : public RecursiveASTVisitor<CalleeCollector> {
+public:
+  using Callback = llvm::function_ref<void(const Stmt *Site, const FunctionDecl *Callee,
+                                           const LambdaExpr *Lambda)>;
+  CalleeCollector(Callback CB, const llvm::SmallPtrSetImpl<const Expr *> &Skip)
+      : CB(CB), Skip(Skip) {}
+
+  bool shouldVisitImplicitCode() const { return true; }
+
+  bool TraverseLambdaExpr(LambdaExpr *LE) {
+    for (Expr *Init : LE->capture_inits())
+      if (Init)
+        TraverseStmt(Init);
+    if (!Skip.count(LE))
+      CB(LE, LE->getCallOperator(), LE);
+    return true;
+  }
+  bool TraverseStmt(Stmt *S) {
+    if (const auto *E = dyn_cast_or_null<Expr>(S)) {
+      // Registrar handler arguments: a lambda's captures still run here,
+      // the handler itself does not.
+      if (Skip.count(E) && !isa<LambdaExpr>(E))
+        return true;
+    }
+    return RecursiveASTVisitor::TraverseStmt(S);
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    if (const FunctionDecl *FD = CE->getDirectCallee())
+      CB(CE, FD, nullptr);
+    return true;
+  }
+  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
+    CB(CE, CE->getConstructor(), nullptr);
+    return true;
+  }
+  bool VisitCXXDeleteExpr(CXXDeleteExpr *DE) {
+    if (const CXXRecordDecl *RD = NameCache::recordOf(DE->getDestroyedType()))
+      if (const CXXDestructorDecl *D = RD->getDestructor())
+        CB(DE, D, nullptr);
+    return true;
+  }
+  bool VisitDeclRefExpr(DeclRefExpr *DRE) {
+    // A function used as a value (a callback) is called from here too.
+    if (const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl()))
+      CB(DRE, FD, nullptr);
+    return true;
+  }
+
+private:
+  Callback CB;
+  const llvm::SmallPtrSetImpl<const Expr *> &Skip;
+};
+} // namespace
+
+template <typename Fn>
+void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce, Fn F) {
+  const FunctionDecl *Def = definitionOf(FD);
+  if (!Def)
+    return;
+  auto Visit = [&](const Stmt *Site, const FunctionDecl *Callee,
+                   const LambdaExpr *Lambda) {
+    if (Lambda)
+      LambdaOrigins.try_emplace(cast<FunctionDecl>(Callee->getCanonicalDecl()),
+                                Lambda, FD);
+    if (SkipInitOnce && isInitOnce(Site, FD))
+      return;
+    const FunctionDecl *CalleeDef = definitionOf(Callee);
+    if (!CalleeDef || isInSystemHeader(CalleeDef))
+      return;
+    F(Site, CalleeDef);
+  };
+  CalleeCollector C(Visit, HandlerArgs);
+  C.TraverseStmt(Def->getBody());
+  if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->getInit())
+        C.TraverseStmt(Init->getInit());
+}
+
+void HandlerScope::computeScope() {
+  std::deque<const FunctionDecl *> Work;
+  for (const Handler &H : Handlers) {
+    if (Scope.count(H.Function))
+      continue;
+    Scope[H.Function] = {&H, {}};
+    ScopeOrder.push_back(H.Function);
+    Work.push_back(H.Function);
+  }
+  while (!Work.empty()) {
+    const FunctionDecl *FD = Work.front();
+    Work.pop_front();
+    const Handler *Via = Scope[FD].Via;
+    forEachCallee(FD, /*SkipInitOnce=*/true,
+                  [&](const Stmt *Site, const FunctionDecl *Callee) {
+                    Callee = cast<FunctionDecl>(Callee->getCanonicalDecl());
+                    if (Scope.count(Callee))
+                      return;
+                    Scope[Callee] = {Via, {FD, Site, Callee}};
+                    ScopeOrder.push_back(Callee);
+                    Work.push_back(Callee);
+                  });
+  }
+}
+
+void HandlerScope::computeInitScope() {
+  if (!Main)
+    return;
+  std::deque<const FunctionDecl *> Work;
+  const FunctionDecl *M = cast<FunctionDecl>(Main->getCanonicalDecl());
+  InitSet.insert(M);
+  InitOrder.push_back(M);
+  Work.push_back(M);
+  while (!Work.empty()) {
+    const FunctionDecl *FD = Work.front();
+    Work.pop_front();
+    forEachCallee(FD, /*SkipInitOnce=*/false,
+                  [&](const Stmt *, const FunctionDecl *Callee) {
+                    Callee = cast<FunctionDecl>(Callee->getCanonicalDecl());
+                    if (InitSet.insert(Callee).second) {
+                      InitOrder.push_back(Callee);
+                      Work.push_back(Callee);
+                    }
+                  });
+  }
+}
+
+bool HandlerScope::inHandlerScope(const FunctionDecl *FD) const {
+  return FD && Scope.count(cast<FunctionDecl>(FD->getCanonicalDecl()));
+}
+
+bool HandlerScope::inInitScope(const FunctionDecl *FD) const {
+  return FD && InitSet.count(cast<FunctionDecl>(FD->getCanonicalDecl()));
+}
+
+const Handler *HandlerScope::handlerFor(const FunctionDecl *FD) const {
+  if (!FD)
+    return nullptr;
+  auto It = Scope.find(cast<FunctionDecl>(FD->getCanonicalDecl()));
+  return It == Scope.end() ? nullptr : It->second.Via;
+}
+
+std::vector<CallStep> HandlerScope::callChain(const FunctionDecl *FD) const {
+  std::vector<CallStep> Chain;
+  if (!FD)
+    return Chain;
+  FD = cast<FunctionDecl>(FD->getCanonicalDecl());
+  for (unsigned Guard = 0; Guard < 1000; ++Guard) {
+    auto It = Scope.find(FD);
+    if (It == Scope.end() || !It->second.Step.Caller)
+      break;
+    Chain.push_back(It->second.Step);
+    FD = cast<FunctionDecl>(It->second.Step.Caller->getCanonicalDecl());
+  }
+  std::reverse(Chain.begin(), Chain.end());
+  return Chain;
+}
+
+} // namespace serverless

@@ -1,0 +1,261 @@
+//===--- ApiModel.h - Library knowledge loaded from JSON --------*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// The API model answers questions about libraries ("is this type a client?",
+// "which argument of this call carries the handle / the timeout?", "what
+// releases what?") and never walks an AST. Its contents come from JSON files
+// whose schema is written once, in docs/models.md; the default files are
+// embedded at build time (cmake/EmbedModels.cmake) and user files are merged
+// on top: an entry with the same key replaces the default one, an entry with
+// "disabled": true removes it.
+//
+// Every entry remembers where it came from (file:line:col and its
+// "provenance" string) so diagnostics and `serverless-tidy models dump` can
+// say why the tool believes something.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_MODEL_APIMODEL_H
+#define SERVERLESS_MODEL_APIMODEL_H
+
+#include "Model/NamePattern.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace serverless::model {
+
+/// Where an entry was defined and what its author said it is based on.
+struct Origin {
+  std::string File;
+  unsigned Line = 0;
+  unsigned Column = 0;
+  std::string Provenance;
+  std::string Note;
+  std::string location() const;
+};
+
+/// Where a call keeps the handle it acquires, releases or blocks on.
+struct HandleRef {
+  enum KindTy { None, Return, Arg, This, OutArg } Kind = None;
+  unsigned Index = 0; // For Arg and OutArg.
+  std::string str() const;
+};
+
+struct ClientType {
+  NamePattern Type;
+  std::string Kind;
+  std::string Shutdown; // "", "close" or "flush".
+  Origin From;
+};
+
+struct NotClient {
+  NamePattern Type;
+  Origin From;
+};
+
+struct Factory {
+  NamePattern Function;
+  std::string Kind;                          // Empty with CreatesTemplateArg.
+  std::string Creates;                       // Display name of what is created.
+  std::optional<unsigned> CreatesTemplateArg; // make_shared<T>-style.
+  Origin From;
+};
+
+/// Refines a resource kind by a constant argument (rd_kafka_new's type).
+struct KindIfArg {
+  unsigned Arg = 0;
+  std::string Equals;
+  std::string Kind;
+};
+
+struct CallSpec {
+  NamePattern Function;
+  HandleRef Handle;
+  std::vector<KindIfArg> KindIf;
+  Origin From;
+};
+
+struct Resource {
+  enum InvalidForm { InvalidNone, Null, Negative, NullOrErrField, StatusCall };
+  std::string Kind;
+  std::string Description;
+  std::vector<CallSpec> Acquire;
+  std::vector<CallSpec> Release;
+  InvalidForm Invalid = InvalidNone;
+  std::string Shutdown; // "", "close" or "flush".
+  Origin From;
+};
+
+/// How a blocking call's wait is bounded.
+struct TimeoutSpec {
+  enum ViaTy {
+    Argument,          // The timeout is an argument of the call itself.
+    Setter,            // A call on the same handle sets it (curl_easy_setopt).
+    Conninfo,          // A key in a connection string argument.
+    ConnectionSetting, // A server-side setting on the connection.
+    Method,            // A method called on an object beforehand.
+    Field,             // Fields of a configuration object.
+    NoTimeout          // The call cannot be bounded; use Alternative.
+  } Via = NoTimeout;
+  // Argument / Conninfo.
+  unsigned Arg = 0;
+  std::string Unit; // ms, s, us, timeval, timespec, chrono.
+  std::vector<long long> Infinite;
+  bool NullIsInfinite = false;
+  // Setter.
+  std::optional<NamePattern> SetterFunction;
+  HandleRef SetterHandle;
+  std::optional<unsigned> OptionArg;
+  std::map<std::string, std::string> Options; // Option name -> unit.
+  std::optional<unsigned> ValueArg;
+  // Conninfo.
+  std::string Key;
+  // ConnectionSetting.
+  std::string Setting;
+  // Method.
+  HandleRef Object;
+  std::vector<NamePattern> Methods;
+  // Field.
+  std::optional<NamePattern> FieldType;
+  std::map<std::string, std::string> Fields;  // Field -> unit.
+  std::map<std::string, long long> Defaults;  // Field -> library default.
+  // NoTimeout.
+  std::string Alternative;
+};
+
+struct Blocking {
+  NamePattern Function;
+  HandleRef Handle;
+  TimeoutSpec Timeout;
+  Origin From;
+};
+
+struct FunctionEntry { // throwing, async_signal_safe.
+  NamePattern Function;
+  Origin From;
+};
+
+struct OwnershipTransfer {
+  NamePattern Function;
+  unsigned Arg = 0;
+  Origin From;
+};
+
+struct HandlerRegistrar {
+  NamePattern Function;
+  unsigned HandlerArg = 0;
+  Origin From;
+};
+
+struct DeadlineSource {
+  std::optional<NamePattern> Function;
+  std::optional<NamePattern> Field;
+  Origin From;
+};
+
+struct SignalInstaller {
+  NamePattern Function;
+  unsigned SignalArg = 0;
+  /// None for signalfd-style installers: the signal is read from an fd.
+  std::optional<unsigned> HandlerArg;
+  std::vector<std::string> HandlerFields;
+  Origin From;
+};
+
+struct ExitHook {
+  NamePattern Function;
+  unsigned HandlerArg = 0;
+  Origin From;
+};
+
+struct OnceCall {
+  NamePattern Function;
+  unsigned CallableArg = 0;
+  Origin From;
+};
+
+/// A set of model entries: the embedded defaults plus user files.
+class ApiModel {
+public:
+  /// A model holding the embedded default files. Parsing them cannot fail at
+  /// run time: the build's own tests load them.
+  static ApiModel withDefaults();
+
+  /// Parses \p Text (named \p FileName in errors) and merges it on top.
+  /// Errors are `FILE:LINE:COL: error: MESSAGE` lines; on error nothing of
+  /// the file is merged.
+  llvm::Error addBuffer(llvm::StringRef FileName, llvm::StringRef Text);
+  /// Reads \p Path and merges it; a missing or unreadable file is an error.
+  llvm::Error addFile(llvm::StringRef Path);
+
+  // Queries. Names are fully qualified, without template arguments.
+  const ClientType *clientType(llvm::StringRef TypeName) const;
+  bool isNotClient(llvm::StringRef TypeName) const;
+  const Factory *factory(llvm::StringRef FunctionName) const;
+  /// The resource and the acquire/release entry \p FunctionName matches.
+  std::pair<const Resource *, const CallSpec *>
+  acquisition(llvm::StringRef FunctionName) const;
+  std::pair<const Resource *, const CallSpec *>
+  release(llvm::StringRef FunctionName) const;
+  const Resource *resourceByKind(llvm::StringRef Kind) const;
+  const Blocking *blocking(llvm::StringRef FunctionName) const;
+  bool isThrowing(llvm::StringRef FunctionName) const;
+  const OwnershipTransfer *ownershipTransfer(llvm::StringRef FunctionName) const;
+  const HandlerRegistrar *handlerRegistrar(llvm::StringRef FunctionName) const;
+  bool isDeadlineFunction(llvm::StringRef FunctionName) const;
+  bool isDeadlineField(llvm::StringRef FieldName) const;
+  const SignalInstaller *signalInstaller(llvm::StringRef FunctionName) const;
+  const ExitHook *exitHook(llvm::StringRef FunctionName) const;
+  bool isAsyncSignalSafe(llvm::StringRef FunctionName) const;
+  const OnceCall *onceCall(llvm::StringRef FunctionName) const;
+
+  // Whole sections, for dumping and for analyses that need to scan.
+  llvm::ArrayRef<ClientType> clients() const { return Clients; }
+  llvm::ArrayRef<NotClient> notClients() const { return NotClients; }
+  llvm::ArrayRef<Factory> factories() const { return Factories; }
+  llvm::ArrayRef<Resource> resources() const { return Resources; }
+  llvm::ArrayRef<Blocking> blockingCalls() const { return BlockingCalls; }
+  llvm::ArrayRef<FunctionEntry> throwing() const { return Throwing; }
+  llvm::ArrayRef<OwnershipTransfer> ownershipTransfers() const { return Ownership; }
+  llvm::ArrayRef<HandlerRegistrar> handlerRegistrars() const { return Registrars; }
+  llvm::ArrayRef<DeadlineSource> deadlineSources() const { return DeadlineSources; }
+  llvm::ArrayRef<SignalInstaller> signalInstallers() const { return SignalInstallers; }
+  llvm::ArrayRef<ExitHook> exitHooks() const { return ExitHooks; }
+  llvm::ArrayRef<FunctionEntry> asyncSignalSafe() const { return AsyncSignalSafe; }
+  llvm::ArrayRef<OnceCall> onceCalls() const { return OnceCalls; }
+  /// The files merged so far, in order.
+  llvm::ArrayRef<std::string> files() const { return Files; }
+
+  /// The merged model as JSON text (for `serverless-tidy models dump`).
+  std::string dump() const;
+
+private:
+  friend class ModelParser;
+  std::vector<ClientType> Clients;
+  std::vector<NotClient> NotClients;
+  std::vector<Factory> Factories;
+  std::vector<Resource> Resources;
+  std::vector<Blocking> BlockingCalls;
+  std::vector<FunctionEntry> Throwing;
+  std::vector<OwnershipTransfer> Ownership;
+  std::vector<HandlerRegistrar> Registrars;
+  std::vector<DeadlineSource> DeadlineSources;
+  std::vector<SignalInstaller> SignalInstallers;
+  std::vector<ExitHook> ExitHooks;
+  std::vector<FunctionEntry> AsyncSignalSafe;
+  std::vector<OnceCall> OnceCalls;
+  std::vector<std::string> Files;
+};
+
+} // namespace serverless::model
+
+#endif
