@@ -1,0 +1,231 @@
+//===- ShimObserver.cpp - libserverless-shim.so in `serverless-tidy run` --===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+#include "ShimObserver.h"
+
+#include "LedgerReader.h"
+#include "ShimProtocol.h"
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+
+namespace serverless::shim {
+namespace {
+
+std::string findShim(std::string P) {
+  if (!P.empty())
+    return P;
+  if (const char *E = getenv("SERVERLESS_SHIM_PATH"))
+    return E;
+#ifdef SERVERLESS_SHIM_BUILD_PATH
+  if (access(SERVERLESS_SHIM_BUILD_PATH, R_OK) == 0)
+    return SERVERLESS_SHIM_BUILD_PATH;
+#endif
+  char Self[PATH_MAX];
+  ssize_t N = readlink("/proc/self/exe", Self, sizeof(Self) - 1);
+  if (N > 0) {
+    Self[N] = 0;
+    auto Dir = std::filesystem::path(Self).parent_path();
+    for (auto C : {Dir / "../lib/libserverless-shim.so", Dir / "libserverless-shim.so",
+                   Dir / "../lib/Shim/libserverless-shim.so"})
+      if (access(C.c_str(), R_OK) == 0)
+        return std::filesystem::weakly_canonical(C).string();
+  }
+  return "";
+}
+
+void futexWake(uint32_t *A) { syscall(SYS_futex, A, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0); }
+
+} // namespace
+
+ShimObserver::ShimObserver(std::string ShimPath) : Shim(findShim(std::move(ShimPath))) {}
+
+ShimObserver::~ShimObserver() {
+  for (auto &[Id, E] : Envs) {
+    if (E.Ctl)
+      munmap(E.Ctl, SHIM_CONTROL_SIZE);
+    if (!E.Dir.empty() && !getenv("SERVERLESS_SHIM_KEEP")) {
+      std::error_code EC;
+      std::filesystem::remove_all(E.Dir, EC);
+    }
+  }
+}
+
+void ShimObserver::setState(Env &E, uint64_t State, int64_t DeadlineMs) {
+  if (!E.Ctl)
+    return;
+  if (DeadlineMs >= 0)
+    __atomic_store_n(&E.Ctl->deadline_unix_ms, DeadlineMs, __ATOMIC_RELEASE);
+  __atomic_store_n(&E.Ctl->state, State, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&E.Ctl->seq, 1, __ATOMIC_ACQ_REL);
+  futexWake(&E.Ctl->seq);
+}
+
+void ShimObserver::onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVars) {
+  if (Shim.empty())
+    return;
+  Env &E = Envs[EnvId];
+  char Tmpl[] = "/tmp/serverless-shim-XXXXXX";
+  if (!mkdtemp(Tmpl))
+    return;
+  E.Dir = Tmpl;
+  // A new process for this environment (first start, or re-init after a
+  // reset) gets a fresh ledger directory and control page.
+  E.Ledger = E.Dir + "/ledger";
+  E.ControlPath = E.Dir + "/control";
+  std::filesystem::create_directory(E.Ledger);
+  int Fd = open(E.ControlPath.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (Fd < 0 || ftruncate(Fd, SHIM_CONTROL_SIZE) != 0) {
+    if (Fd >= 0)
+      close(Fd);
+    return;
+  }
+  void *M = mmap(nullptr, SHIM_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  close(Fd);
+  if (M == MAP_FAILED)
+    return;
+  E.Ctl = static_cast<ShimControl *>(M);
+  E.Ctl->version = SHIM_PROTOCOL_VERSION;
+  E.Ctl->capture_timeout_ms = 200;
+  E.Ctl->auto_capture = 1;
+  E.Ctl->state = SHIM_STATE(0, SHIM_PHASE_INIT);
+  __atomic_store_n(&E.Ctl->magic, SHIM_CONTROL_MAGIC, __ATOMIC_RELEASE);
+  E.Local = 0;
+  E.Local2.clear();
+  bool HadPreload = false;
+  for (std::string &V : EnvVars)
+    if (V.rfind("LD_PRELOAD=", 0) == 0) {
+      V = "LD_PRELOAD=" + Shim + (V.size() > 11 ? ":" + V.substr(11) : "");
+      HadPreload = true;
+    }
+  if (!HadPreload)
+    EnvVars.push_back("LD_PRELOAD=" + Shim);
+  EnvVars.push_back(std::string(SHIM_ENV_LEDGER) + "=" + E.Ledger);
+  EnvVars.push_back(std::string(SHIM_ENV_CONTROL) + "=" + E.ControlPath);
+}
+
+void ShimObserver::onEnvironmentStarted(int EnvId, pid_t Pid) {
+  auto It = Envs.find(EnvId);
+  if (It != Envs.end())
+    It->second.Pid = Pid;
+}
+
+void ShimObserver::onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineMs) {
+  auto It = Envs.find(EnvId);
+  if (It == Envs.end())
+    return;
+  Env &E = It->second;
+  E.Local2[Index] = ++E.Local;
+  setState(E, SHIM_STATE(E.Local, SHIM_PHASE_INVOKE), DeadlineMs);
+}
+
+void ShimObserver::onDeadlinePassed(int EnvId, int64_t, pid_t) {
+  auto It = Envs.find(EnvId);
+  if (It == Envs.end() || !It->second.Ctl)
+    return;
+  ShimControl *C = It->second.Ctl;
+  uint32_t Req = __atomic_add_fetch(&C->capture_request, 1, __ATOMIC_ACQ_REL);
+  __atomic_fetch_add(&C->seq, 1, __ATOMIC_ACQ_REL);
+  futexWake(&C->seq);
+  // Bounded: the capture itself waits at most capture_timeout_ms for threads.
+  for (int I = 0; I < 100 && __atomic_load_n(&C->capture_done, __ATOMIC_ACQUIRE) != Req; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void ShimObserver::onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Invocation) {
+  auto It = Envs.find(EnvId);
+  if (It == Envs.end())
+    return;
+  Env &E = It->second;
+  setState(E, SHIM_STATE(E.Local, SHIM_PHASE_IDLE));
+  // Cheap numbers now (no symbolization); sites are filled in at onRunEnd.
+  AnalysisOptions O;
+  O.Symbolize = false;
+  O.Invocations = E.Local;
+  O.MainPid = E.Pid;
+  if (auto A = analyzeLedgerDir(E.Ledger, O)) {
+    auto J = A->invocationJson(E.Local2.count(Index) ? E.Local2[Index] : E.Local);
+    for (auto &[K, V] : J.items())
+      Invocation[K] = V;
+  }
+}
+
+void ShimObserver::onShutdownSignal(int EnvId, int Sig, nlohmann::json &) {
+  auto It = Envs.find(EnvId);
+  if (It == Envs.end())
+    return;
+  Env &E = It->second;
+  if (Sig == SIGTERM) {
+    E.Sigterm = true;
+    setState(E, SHIM_STATE(E.Local, SHIM_PHASE_SHUTDOWN));
+  } else if (Sig == SIGKILL) {
+    E.Sigkill = true;
+    if (!E.Sigterm) // SIGKILL only (no extension): "open when SIGKILL came"
+      E.Sigterm = true;
+    setState(E, SHIM_STATE(E.Local, SHIM_PHASE_KILLED));
+  }
+}
+
+void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
+  for (auto &[EnvId, E] : Envs) {
+    if (E.Ledger.empty())
+      continue;
+    AnalysisOptions O;
+    O.Invocations = E.Local;
+    O.MainPid = E.Pid;
+    O.Sigterm = E.Sigterm;
+    O.Sigkill = E.Sigkill;
+    std::string Err;
+    auto A = analyzeLedgerDir(E.Ledger, O, &Err);
+    if (!A) {
+      Summary << "shim (environment " << EnvId << "): " << Err << "\n";
+      continue;
+    }
+    if (Run.contains("invocations") && Run["invocations"].is_array())
+      for (auto &Inv : Run["invocations"]) {
+        if (!Inv.is_object() || Inv.value("environment", -1) != EnvId || !Inv.contains("index"))
+          continue;
+        auto L = E.Local2.find(Inv["index"].get<int64_t>());
+        if (L == E.Local2.end())
+          continue;
+        for (auto &[K, V] : A->invocationJson(L->second).items())
+          Inv[K] = V;
+      }
+    if (Run.contains("shutdown") && Run["shutdown"].is_array())
+      for (auto &S : Run["shutdown"])
+        if (S.is_object() && S.value("environment", -1) == EnvId)
+          for (auto &[K, V] : A->shutdownJson().items())
+            S[K] = V;
+    Run["shim"] = Run.contains("shim") ? Run["shim"] : nlohmann::json::object();
+    auto J = A->toJson();
+    J.erase("invocations");
+    Run["shim"][std::to_string(EnvId)] = J;
+    Summary << "shim (environment " << EnvId << "):\n";
+    for (auto &L : A->summaryLines())
+      Summary << "  " << L << "\n";
+  }
+}
+
+std::shared_ptr<ShimObserver> registerShimObserver(bool Enabled) {
+  const char *No = getenv("SERVERLESS_TIDY_NO_SHIM");
+  if (!Enabled || (No && *No && strcmp(No, "0") != 0))
+    return nullptr;
+  auto O = std::make_shared<ShimObserver>();
+  if (O->shimPath().empty())
+    return nullptr;
+  runtime::addRunObserver(O);
+  return O;
+}
+
+} // namespace serverless::shim

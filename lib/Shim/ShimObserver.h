@@ -1,0 +1,63 @@
+//===- ShimObserver.h - libserverless-shim.so in `serverless-tidy run` ----===//
+//
+// Part of serverless-tidy. A RunObserver (lib/Runtime/RunObserver.h) that
+// injects the shim into each environment's process, writes the invocation
+// boundaries into its control page (lib/Runtime/ShimProtocol.h), asks for
+// every thread's stack when a deadline passes, and adds the ledger's numbers
+// to the run's JSON (per invocation: fds_opened, fds_closed, fds_open_after,
+// connections_opened, dns_lookups, blocked_past_deadline; per shutdown entry:
+// open_fds, open_fds_at_sigkill) and to the terminal summary.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SERVERLESS_SHIM_SHIMOBSERVER_H
+#define SERVERLESS_SHIM_SHIMOBSERVER_H
+
+#include "RunObserver.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+struct ShimControl;
+
+namespace serverless::shim {
+
+class ShimObserver : public runtime::RunObserver {
+public:
+  /// \p ShimPath: the .so to preload; empty = SERVERLESS_SHIM_PATH, else the
+  /// build tree's, else <exe dir>/../lib/libserverless-shim.so.
+  explicit ShimObserver(std::string ShimPath = "");
+  ~ShimObserver() override;
+
+  void onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVars) override;
+  void onEnvironmentStarted(int EnvId, pid_t Pid) override;
+  void onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineMs) override;
+  void onDeadlinePassed(int EnvId, int64_t Index, pid_t Pid) override;
+  void onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Invocation) override;
+  void onShutdownSignal(int EnvId, int Sig, nlohmann::json &ShutdownEntry) override;
+  void onRunEnd(nlohmann::json &Run, std::ostream &Summary) override;
+
+  const std::string &shimPath() const { return Shim; }
+
+private:
+  struct Env {
+    std::string Dir, Ledger, ControlPath;
+    ShimControl *Ctl = nullptr;
+    pid_t Pid = 0;
+    uint64_t Local = 0;                 // 1-based invocation count in this process
+    std::map<int64_t, uint64_t> Local2; // run-wide index -> local index
+    bool Sigterm = false, Sigkill = false;
+    int Fd = -1;
+  };
+  void setState(Env &E, uint64_t State, int64_t DeadlineMs = -1);
+  std::string Shim;
+  std::map<int, Env> Envs;
+};
+
+/// Registers a ShimObserver unless SERVERLESS_TIDY_NO_SHIM=1 (what `run
+/// --no-shim` should set/skip) or no shim library is found. Returns it.
+std::shared_ptr<ShimObserver> registerShimObserver(bool Enabled = true);
+
+} // namespace serverless::shim
+
+#endif
