@@ -1,0 +1,33 @@
+# -*- Python -*-
+# lit configuration for serverless-tidy's checker tests. The same tests run
+# once through `clang-tidy-19 --load=<plugin>` and once through the
+# serverless-tidy tool (lit parameter `runner`), so both must agree.
+import os
+import lit.formats
+
+config.name = "serverless-tidy-" + lit_config.params.get("runner", "plugin")
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".cpp", ".c", ".test"]
+config.excludes = ["Inputs", "e2e", "unit", "CMakeLists.txt", "lit.cfg.py", "check_serverless.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.serverless_binary_dir, "lit-" + lit_config.params.get("runner", "plugin"))
+
+runner = lit_config.params.get("runner", "plugin")
+if runner == "plugin":
+    tidy = "%s --load=%s" % (config.clang_tidy, config.plugin)
+elif runner == "tool":
+    tidy = config.serverless_tidy + " check"
+else:
+    lit_config.fatal("unknown runner '%s' (plugin or tool)" % runner)
+config.available_features.add("runner-" + runner)
+
+config.substitutions.append(("%check_serverless",
+    "%s %s -runner='%s' -filecheck=%s" % (config.python, os.path.join(config.test_source_root, "check_serverless.py"), tidy, config.filecheck)))
+config.substitutions.append(("%clang_tidy_serverless", tidy))
+config.substitutions.append(("%serverless_tidy", config.serverless_tidy))
+config.substitutions.append(("%clang_tidy", config.clang_tidy))
+config.substitutions.append(("%plugin", config.plugin))
+config.substitutions.append(("%sdk", os.path.join(config.test_source_root, "checkers", "Inputs", "sdk")))
+# FileCheck and not from llvm-19-tools.
+config.environment["PATH"] = os.path.dirname(config.filecheck) + os.pathsep + os.environ.get("PATH", "")
+config.environment["HOME"] = config.test_exec_root
