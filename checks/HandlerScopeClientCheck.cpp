@@ -204,11 +204,26 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
     const CXXRecordDecl *RD = NameCache::recordOf(T);
     if (!RD)
       return std::nullopt;
+    // The alias the code spells (`pqxx::connection` for
+    // `pqxx::basic_connection_base<connect_direct>`) names the client in
+    // messages and may be what a model lists.
+    std::string Alias;
+    QualType Peeled = T.isNull() ? T : T.getNonReferenceType();
+    while (!Peeled.isNull() && Peeled->isPointerType())
+      Peeled = Peeled->getPointeeType();
+    if (!Peeled.isNull())
+      if (const auto *TT = Peeled->getAs<TypedefType>())
+        Alias = Names.qualifiedName(TT->getDecl());
     const std::string &QN = Names.qualifiedName(RD);
-    if (matchesAny(IgnoreTypes, QN))
+    if (matchesAny(IgnoreTypes, QN) || (!Alias.empty() && matchesAny(IgnoreTypes, Alias)))
       return std::nullopt;
-    if (Model.clientType(QN) || matchesAny(ClientTypes, QN))
-      return QN;
+    auto IsClient = [&](const std::string &N) {
+      return Model.clientType(N) || matchesAny(ClientTypes, N);
+    };
+    if (!Alias.empty() && IsClient(Alias))
+      return Alias;
+    if (IsClient(QN))
+      return Alias.empty() || Alias.find("::") == std::string::npos ? QN : Alias;
     return std::nullopt;
   };
   auto FactoryName =
