@@ -412,8 +412,13 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
               {"error", Message},
               {"error_type", ErrorType},
               {"init_ms", round2(P->InitMs)}};
-    if (P->Pid > 0)
+    if (P->Pid > 0) {
+      // After init/error the runtime is expected to exit on its own; give it
+      // a moment so its last words reach the output, then kill.
+      if (EndedBy == "init-error")
+        Server.waitExit(Clock::now() + std::chrono::milliseconds(200));
       kill(EndedBy);
+    }
     else
       finishProcess(EndedBy);
     return false;

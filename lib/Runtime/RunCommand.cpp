@@ -145,12 +145,13 @@ int runCommandWithObservers(
     Threads.emplace_back([&, S] { Slots[S]->run(Work[S]); });
   for (auto &T : Threads)
     T.join();
-  Slots.clear();
-
   // Anything still around (a child that left the process group without a
-  // cgroup to find it) is killed now; then wait for the pumps to drain.
+  // cgroup to find it) is killed before the servers stop: it may hold the
+  // runtime's inherited keep-alive connection, which a server waits for.
   killAllChildren();
   waitNoChildren(2000);
+  Slots.clear();
+  // Then wait for the output pumps to drain.
   for (int I = 0; I < 200 && Ctx.LivePumps.load() > 0; ++I)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Out.finish();

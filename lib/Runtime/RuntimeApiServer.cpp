@@ -66,10 +66,13 @@ bool RuntimeApiServer::start(std::string &Error) {
   // connections; blocked handlers are woken by generation changes.
   Http->new_task_queue = [] { return new httplib::ThreadPool(8); };
   // The runtime keeps one connection alive across freezes (aws-lambda-cpp
-  // reuses one CURL handle); the cloud never closes it, nor do we.
+  // reuses one CURL handle); the cloud does not close it after N requests,
+  // nor do we. A connection is idle only while the handler runs (a frozen
+  // runtime sits inside `next`); after 30 s idle it is closed and curl
+  // reconnects, which bounds how long stop() waits for a stray holder.
   Http->set_keep_alive_max_count(1000000000);
-  Http->set_keep_alive_timeout(3600);
-  Http->set_read_timeout(3600);
+  Http->set_keep_alive_timeout(30);
+  Http->set_read_timeout(30);
   Http->set_payload_max_length(MaxPayloadBytes);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
   // plus delayed ACKs add 40 ms to every loopback round trip.
@@ -366,8 +369,16 @@ void RuntimeApiServer::installRoutes() {
                                 "InvalidRequest"),
                       JsonType);
     } else {
-      rejected("malformed request " + Req.method + " " + Req.path + ": " +
-               std::to_string(Res.status));
+      // Never echo what a broken client sent: it may be binary.
+      bool Printable = !Req.method.empty();
+      for (char C : Req.method + Req.path)
+        if (static_cast<unsigned char>(C) < 0x20 ||
+            static_cast<unsigned char>(C) > 0x7e)
+          Printable = false;
+      rejected((!Printable ? std::string("malformed request (not HTTP)")
+                                   : "malformed request " + Req.method + " " +
+                                         Req.path) +
+               ": " + std::to_string(Res.status));
       Res.set_content(errorBody("malformed request", "InvalidRequest"),
                       JsonType);
     }
