@@ -169,7 +169,15 @@ void EnvironmentSlot::record(nlohmann::json Invocation) {
   Ctx.notify([&](RunObserver &O) { O.onInvocationEnd(EnvId, Index, Invocation); });
   {
     std::lock_guard<std::mutex> L(Ctx.JsonMutex);
-    Ctx.Invocations.push_back(std::move(Invocation));
+    ++Ctx.ByStatus[Invocation["status"].get<std::string>()];
+    if (Invocation["cold"].get<bool>())
+      ++Ctx.ColdStarts;
+    Ctx.MaxMemoryMb =
+        std::max(Ctx.MaxMemoryMb, Invocation["max_rss_mb"].get<int64_t>());
+    Ctx.TotalDurationMs += Invocation["duration_ms"].get<double>();
+    ++Ctx.Recorded;
+    if (Ctx.KeepRecords)
+      Ctx.Invocations.push_back(std::move(Invocation));
   }
   Ctx.Out.invocationDone();
 }

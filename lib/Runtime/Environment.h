@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +47,13 @@ struct RunContext {
   nlohmann::json Environments = nlohmann::json::array();
   nlohmann::json Invocations = nlohmann::json::array();
   nlohmann::json Shutdowns = nlohmann::json::array();
+  // Per-invocation records are kept only when someone reads them (--json or
+  // an observer): a 10,000-invocation run must not grow the emulator. The
+  // summary is computed from these running totals either way.
+  bool KeepRecords = true;
+  std::map<std::string, int64_t> ByStatus;
+  int64_t ColdStarts = 0, MaxMemoryMb = 0, Recorded = 0;
+  double TotalDurationMs = 0;
   std::atomic<int> EnvCounter{0};
   std::atomic<int> LivePumps{0};
 

@@ -92,6 +92,7 @@ int runCommandWithObservers(
   RunContext Ctx(Opts, Groups, Out);
   Ctx.Observers = registeredRunObservers();
   Ctx.Observers.insert(Ctx.Observers.end(), Extra.begin(), Extra.end());
+  Ctx.KeepRecords = !Opts.JsonFile.empty() || !Ctx.Observers.empty();
   Ctx.FunctionArn = "arn:aws:lambda:" + Opts.Region +
                     ":012345678912:function:" + Opts.FunctionName;
 
@@ -171,20 +172,10 @@ int runCommandWithObservers(
   Run["shutdown"] = std::move(Ctx.Shutdowns);
 
   // Summary.
-  std::map<std::string, int64_t> ByStatus;
-  int64_t Cold = 0, MaxMb = 0;
-  double TotalMs = 0;
   bool Failed = false;
-  for (auto &I : Run["invocations"]) {
-    std::string S = I["status"];
-    ++ByStatus[S];
-    if (I["cold"].get<bool>())
-      ++Cold;
-    MaxMb = std::max<int64_t>(MaxMb, I["max_rss_mb"].get<int64_t>());
-    TotalMs += I["duration_ms"].get<double>();
+  for (auto &[S, N] : Ctx.ByStatus)
     if (Opts.FailOn.count(S))
       Failed = true;
-  }
   int64_t NotInGrace = 0;
   for (auto &S : Run["shutdown"])
     if (S["signal"] == "SIGTERM" && !S["exited_in_grace"].get<bool>())
@@ -192,15 +183,16 @@ int runCommandWithObservers(
   if (NotInGrace && Opts.FailOn.count("shutdown"))
     Failed = true;
   std::ostringstream Summary;
-  Summary << "[run] summary: " << Run["invocations"].size() << " invocation(s):";
+  Summary << "[run] summary: " << Ctx.Recorded << " invocation(s):";
   bool FirstS = true;
-  for (auto &[S, N] : ByStatus) {
+  for (auto &[S, N] : Ctx.ByStatus) {
     Summary << (FirstS ? " " : ", ") << N << " " << S;
     FirstS = false;
   }
-  Summary << "; " << Run["environments"].size() << " environment(s), " << Cold
-          << " cold start(s); max memory used " << MaxMb << " of "
-          << Opts.MemoryMb << " MB; total duration " << fmt2(TotalMs) << " ms\n";
+  Summary << "; " << Run["environments"].size() << " environment(s), "
+          << Ctx.ColdStarts << " cold start(s); max memory used "
+          << Ctx.MaxMemoryMb << " of " << Opts.MemoryMb
+          << " MB; total duration " << fmt2(Ctx.TotalDurationMs) << " ms\n";
   Summary << "[run] shutdown: ";
   bool FirstE = true;
   for (auto &S : Run["shutdown"]) {
