@@ -1,11 +1,10 @@
 //===- bad_post.cpp - A function that speaks the API badly ----------------===//
 //
-// Per invocation: posts for an unknown request id, sends requests to paths
-// and methods the API does not have, sends raw non-HTTP bytes on a fresh
-// socket, asks for `next` on a second connection while a next is in flight
-// (from a thread, during init), then answers correctly. Prints every status
-// code so the tests can check the API's answers, and checks the emulator
-// still serves it afterwards.
+// garbage (default), per invocation: posts for an unknown request id, sends
+// requests to paths and methods the API does not have and raw non-HTTP bytes
+// on a fresh socket, then answers correctly. second-next: a second `next`
+// while the first invocation is in flight. Prints every status code so the
+// tests can check the API's answers and that the emulator keeps serving.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,40 +39,34 @@ static void rawGarbage() {
   close(Fd);
 }
 
-int main() {
+int main(int Argc, char **Argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::string Mode = Argc > 1 ? Argv[1] : "garbage";
   lambda_loop::Client C;
-  // A second `next` in flight: one from a thread on its own connection.
-  // Whichever of the two arrives second gets 403; the other gets the event.
-  long ThreadStatus = -1;
-  std::string ThreadId;
-  std::thread T([&] {
-    lambda_loop::Client C2;
-    auto R = C2.request("GET", "/2018-06-01/runtime/invocation/next", "");
-    ThreadStatus = R.Status;
-    ThreadId = R.Headers["lambda-runtime-aws-request-id"];
-  });
   lambda_loop::Invocation Inv;
-  bool Have = false;
-  for (int I = 0; I < 1000 && !Have; ++I) {
-    auto R = C.request("GET", "/2018-06-01/runtime/invocation/next", "");
-    if (R.Status == 200) {
-      Inv.RequestId = R.Headers["lambda-runtime-aws-request-id"];
-      Have = true;
-    } else {
-      std::printf("bad_post: concurrent next -> %ld\n", R.Status);
-      break;
-    }
+  if (Mode == "second-next") {
+    // A second `next` (own connection, from a thread) while the first
+    // invocation is still open: that invocation ends without a response,
+    // and the second next receives the following event.
+    if (!C.next(Inv))
+      return 2;
+    std::string Second;
+    std::thread T([&] {
+      lambda_loop::Client C2;
+      auto R = C2.request("GET", "/2018-06-01/runtime/invocation/next", "");
+      Second = R.Headers["lambda-runtime-aws-request-id"];
+      std::printf("bad_post: second next -> %ld\n", R.Status);
+    });
+    usleep(200 * 1000);
+    long Late = C.postResponse(Inv.RequestId, "{}");
+    T.join();
+    long Ok = C.postResponse(Second, "{\"second\":true}");
+    std::printf("bad_post: first answered late -> %ld, second -> %ld\n", Late, Ok);
+    return lambda_loop::run([](const lambda_loop::Invocation &) {
+      return lambda_loop::Result::success("{}");
+    });
   }
-  T.join();
-  if (!Have) {
-    if (ThreadStatus != 200)
-      return 3;
-    Inv.RequestId = ThreadId;
-  } else {
-    std::printf("bad_post: concurrent next -> %ld\n", ThreadStatus);
-  }
-  for (;;) {
+  while (C.next(Inv)) {
     long U = C.postResponse("00000000-0000-0000-0000-000000000000", "{}");
     auto W = C.request("POST", "/2018-06-01/runtime/invocation/next", "{}");
     auto X = C.request("GET", "/2018-06-01/nonsense", "");
@@ -81,7 +74,6 @@ int main() {
     long Ok = C.postResponse(Inv.RequestId, "{\"finally\":true}");
     std::printf("bad_post: unknown-id=%ld post-next=%ld nonsense=%ld ok=%ld\n",
                 U, W.Status, X.Status, Ok);
-    if (!C.next(Inv))
-      return 0;
   }
+  return 0;
 }

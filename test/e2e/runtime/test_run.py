@@ -352,16 +352,24 @@ class Misbehaviour(Base):
         self.assertTrue(r.has_line(r"^\[runtime-api\] second response for request [0-9a-f-]{36}: 403$"))
         self.assertEqual(r.rc, 0)
 
-    def test_garbage_unknown_id_concurrent_next(self):
+    def test_garbage_and_unknown_id(self):
         r = run(["--invocations", "3"], fn("bad_post"))
         self.check_schema(r)
         self.assertEqual(self.statuses(r), ["success"] * 3)
-        self.assertTrue(r.has_line(r"^bad_post: concurrent next -> 403$"), r.out)
         self.assertEqual(len([l for l in r.lines if l ==
                               "bad_post: unknown-id=400 post-next=404 nonsense=404 ok=202"]), 3)
         self.assertTrue(r.has_line(r"^\[runtime-api\] POST for unknown request id "
                                    r"'00000000-0000-0000-0000-000000000000': 400$"))
         self.assertTrue(r.has_line(r"^\[runtime-api\] malformed request \(not HTTP\): 400$"))
+        self.assertEqual(len({i["pid"] for i in r.json["invocations"]}), 1)
+
+    def test_second_next_while_in_flight(self):
+        r = run(["--invocations", "3", "--idle", "50"], fn("bad_post"), ["second-next"])
+        self.check_schema(r)
+        self.assertEqual(self.statuses(r), ["invalid-response", "success", "success"])
+        self.assertEqual(r.json["invocations"][0]["error_type"], "Runtime.NoResponse")
+        self.assertTrue(r.has_line(r"^bad_post: second next -> 200$"), r.out)
+        self.assertTrue(r.has_line(r"^bad_post: first answered late -> 403, second -> 202$"))
         self.assertEqual(len({i["pid"] for i in r.json["invocations"]}), 1)
 
     def test_payload_above_6mib(self):
