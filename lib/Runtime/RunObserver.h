@@ -74,10 +74,10 @@ public:
   virtual void onInvocationEnd(int EnvId, int64_t Index,
                                nlohmann::json &Invocation) {}
 
-  /// The environment's process is being ended with \p Sig (SIGTERM first
-  /// when the cloud would send it, else SIGKILL); \p ShutdownEntry is its
-  /// JSON entry in "shutdown" and is complete when the hook for the final
-  /// signal returns... it is written again after the process exited.
+  /// The environment's process is being ended with \p Sig: SIGTERM first
+  /// when the cloud would send it (then SIGKILL again if it outlives the
+  /// grace), else SIGKILL only. \p ShutdownEntry is its "shutdown" JSON
+  /// entry; "exited_in_grace" is filled in after the SIGTERM hook returns.
   virtual void onShutdownSignal(int EnvId, int Sig,
                                 nlohmann::json &ShutdownEntry) {}
 
