@@ -15,7 +15,7 @@ namespace model = ::serverless::model;
 namespace clang::tidy::serverless {
 
 ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
-    : ClangTidyCheck(Name, Context),
+    : ClangTidyCheck(Name, Context), TidyContext(Context),
       ModelFiles(Options.getLocalOrGlobal("ModelFiles", "")),
       HandlerFunctions(Options.getLocalOrGlobal("HandlerFunctions", "")) {
   HandlerPatterns = parsePatternList("HandlerFunctions", HandlerFunctions);

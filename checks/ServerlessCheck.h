@@ -48,12 +48,19 @@ protected:
   /// call on the way from the handler to \p FD.
   void noteHandlerAndChain(const FunctionDecl *FD, ::serverless::TUContext &TU);
 
+  /// Is another check enabled for the file being checked (to avoid two
+  /// checks reporting the same line)?
+  bool isOtherCheckEnabled(StringRef Name) const {
+    return TidyContext->isCheckEnabled(Name);
+  }
+
   /// Splits a `;`-separated option into patterns; a bad pattern is reported
   /// as a configuration error naming the option.
   std::vector<::serverless::model::NamePattern>
   parsePatternList(StringRef OptionName, StringRef Value);
 
 private:
+  ClangTidyContext *TidyContext;
   std::string ModelFiles;
   std::string HandlerFunctions;
   std::vector<::serverless::model::NamePattern> HandlerPatterns;

@@ -27,6 +27,7 @@ protected:
 private:
   std::string AcquireReleasePairs;
   bool HandlerScopeOnly;
+  std::vector<std::pair<std::string, std::string>> Pairs;
 };
 
 } // namespace clang::tidy::serverless

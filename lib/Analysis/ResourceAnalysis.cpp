@@ -1,0 +1,641 @@
+//===--- ResourceAnalysis.cpp - Are acquired resources released? ----------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Analysis/ResourceAnalysis.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMap.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
+#include <deque>
+
+using namespace clang;
+
+namespace serverless {
+
+struct ResourceAnalysis::Tracking {
+  const CallExpr *Acq = nullptr; // Null when tracking a parameter.
+  const VarDecl *Var = nullptr;  // The variable holding the handle.
+  AcquisitionInfo Info;
+  bool StartHeld = false;
+};
+
+static const Expr *strip(const Expr *E) {
+  while (E) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
+      E = EWC->getSubExpr();
+    else if (const auto *CE = dyn_cast<CastExpr>(E);
+             CE && !CE->getType()->isVoidType())
+      E = CE->getSubExpr(); // (FILE *)x, static_cast<int>(fd)
+    else
+      break;
+  }
+  return E;
+}
+
+/// `V`, `&V`, `V[i]`, `*V`: the expression designates the handle in V.
+static bool refersTo(const Expr *E, const VarDecl *V) {
+  if (!E || !V)
+    return false;
+  E = strip(E);
+  if (const auto *UO = dyn_cast<UnaryOperator>(E);
+      UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref))
+    E = strip(UO->getSubExpr());
+  if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+    E = strip(AS->getBase());
+  const auto *DRE = dyn_cast<DeclRefExpr>(E);
+  return DRE && DRE->getDecl() == V;
+}
+
+static bool isAddressOf(const Expr *E, const VarDecl *V) {
+  E = strip(E);
+  const auto *UO = dyn_cast<UnaryOperator>(E);
+  return UO && UO->getOpcode() == UO_AddrOf && refersTo(UO->getSubExpr(), V);
+}
+
+ResourceAnalysis::ResourceAnalysis(
+    TUContext &TU, std::vector<std::pair<std::string, std::string>> ExtraPairs)
+    : TU(TU) {
+  for (auto &[A, R] : ExtraPairs) {
+    auto PA = model::NamePattern::create(A);
+    auto PR = model::NamePattern::create(R);
+    if (PA && PR)
+      Pairs.emplace_back(std::move(*PA), std::move(*PR));
+    if (!PA)
+      llvm::consumeError(PA.takeError());
+    if (!PR)
+      llvm::consumeError(PR.takeError());
+  }
+}
+
+CFG *ResourceAnalysis::cfgFor(const FunctionDecl *FD) {
+  auto &Slot = Cfgs[FD];
+  if (!Slot && FD->hasBody()) {
+    CFG::BuildOptions Opts;
+    // Lifetime ends tell where a handle variable goes out of scope; implicit
+    // destructors are where RAII owners release.
+    Opts.AddImplicitDtors = true;
+    Opts.AddLifetime = true;
+    Opts.AddCXXDefaultInitExprInCtors = true;
+    Slot = CFG::buildCFG(FD, FD->getBody(), &FD->getASTContext(), Opts);
+  }
+  return Slot.get();
+}
+
+std::optional<AcquisitionInfo>
+ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return std::nullopt;
+  const std::string &Name = TU.names().qualifiedName(Callee);
+  auto [R, Spec] = TU.model().acquisition(Name);
+  if (R) {
+    AcquisitionInfo I;
+    I.Kind = R->Kind;
+    for (const model::KindIfArg &K : Spec->KindIf)
+      if (K.Arg < CE->getNumArgs()) {
+        const Expr *A = strip(CE->getArg(K.Arg));
+        if (const auto *DRE = dyn_cast<DeclRefExpr>(A))
+          if (DRE->getDecl()->getName() == K.Equals)
+            I.Kind = K.Kind;
+      }
+    I.Description = R->Description;
+    I.Invalid = R->Invalid;
+    I.Handle = Spec->Handle;
+    for (const model::CallSpec &Rel : R->Release) {
+      I.Releases.emplace_back(Rel.Function, Rel.Handle);
+      if (llvm::find(I.ReleaseNames, Rel.Function.text()) == I.ReleaseNames.end())
+        I.ReleaseNames.push_back(Rel.Function.text());
+    }
+    return I;
+  }
+  for (auto &[A, Rel] : Pairs)
+    if (A.matches(Name)) {
+      AcquisitionInfo I;
+      I.Kind = "resource";
+      I.Handle.Kind = model::HandleRef::Return;
+      model::HandleRef H;
+      H.Kind = model::HandleRef::Arg;
+      H.Index = 0;
+      I.Releases.emplace_back(Rel, H);
+      I.ReleaseNames.push_back(Rel.text());
+      return I;
+    }
+  if (isInSystemHeader(Callee))
+    return std::nullopt;
+  return helperAcquisition(Callee);
+}
+
+std::optional<AcquisitionInfo>
+ResourceAnalysis::helperAcquisition(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  if (!FD->hasBody(Def))
+    return std::nullopt;
+  auto It = HelperAcq.find(Def);
+  if (It != HelperAcq.end())
+    return It->second;
+  if (InProgress.count(Def) || Depth > 4)
+    return std::nullopt;
+  InProgress.insert(Def);
+  ++Depth;
+  // Every return yields a fresh acquisition (directly or through a local
+  // initialised with one), or a failure constant.
+  std::optional<AcquisitionInfo> Result;
+  bool Ok = true;
+  struct Returns : RecursiveASTVisitor<Returns> {
+    std::vector<const ReturnStmt *> All;
+    bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+    bool VisitReturnStmt(ReturnStmt *R) {
+      All.push_back(R);
+      return true;
+    }
+  } Rs;
+  Rs.TraverseStmt(Def->getBody());
+  for (const ReturnStmt *R : Rs.All) {
+    const Expr *V = strip(R->getRetValue());
+    if (!V) {
+      Ok = false;
+      break;
+    }
+    if (V->isNullPointerConstant(Def->getASTContext(),
+                                 Expr::NPC_ValueDependentIsNotNull)) {
+      continue;
+    }
+    if (std::optional<llvm::APSInt> C = V->getIntegerConstantExpr(Def->getASTContext());
+        C && C->isNegative())
+      continue;
+    const CallExpr *Call = dyn_cast<CallExpr>(V);
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(V))
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+          VD && VD->hasLocalStorage() && VD->getInit())
+        Call = dyn_cast<CallExpr>(strip(VD->getInit()));
+    std::optional<AcquisitionInfo> I = Call ? acquisitionOf(Call) : std::nullopt;
+    if (!I || I->Handle.Kind != model::HandleRef::Return ||
+        (Result && Result->Kind != I->Kind)) {
+      Ok = false;
+      break;
+    }
+    Result = I;
+  }
+  --Depth;
+  InProgress.erase(Def);
+  if (!Ok)
+    Result.reset();
+  if (Result)
+    Result->ViaHelper = Def;
+  HelperAcq[Def] = Result;
+  return Result;
+}
+
+bool ResourceAnalysis::helperReleasesParam(const FunctionDecl *FD, unsigned Index,
+                                           const AcquisitionInfo &Info) {
+  const FunctionDecl *Def = nullptr;
+  if (!FD->hasBody(Def) || isInSystemHeader(Def) || Index >= Def->getNumParams())
+    return false;
+  auto Key = std::make_tuple(Def, Index, Info.Kind);
+  auto It = HelperRel.find(Key);
+  if (It != HelperRel.end())
+    return It->second;
+  if (InProgress.count(Def) || Depth > 4)
+    return false;
+  InProgress.insert(Def);
+  ++Depth;
+  Tracking T;
+  T.Var = Def->getParamDecl(Index);
+  T.Info = Info;
+  T.StartHeld = true;
+  bool Releases = !explore(Def, T).has_value();
+  --Depth;
+  InProgress.erase(Def);
+  HelperRel[Key] = Releases;
+  return Releases;
+}
+
+bool ResourceAnalysis::releasesHandle(const CallExpr *CE, const Tracking &T) {
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return false;
+  const std::string &Name = TU.names().qualifiedName(Callee);
+  for (const auto &[Pattern, Handle] : T.Info.Releases) {
+    if (!Pattern.matches(Name))
+      continue;
+    if (Handle.Kind == model::HandleRef::Arg && Handle.Index < CE->getNumArgs() &&
+        refersTo(CE->getArg(Handle.Index), T.Var))
+      return true;
+    if (Handle.Kind == model::HandleRef::This)
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+        if (refersTo(MC->getImplicitObjectArgument(), T.Var))
+          return true;
+  }
+  // A helper in the TU that releases (or takes over) its argument.
+  if (!isInSystemHeader(Callee))
+    for (unsigned I = 0; I < CE->getNumArgs(); ++I)
+      if (refersTo(CE->getArg(I), T.Var) && !isAddressOf(CE->getArg(I), T.Var) &&
+          helperReleasesParam(Callee, I, T.Info))
+        return true;
+  return false;
+}
+
+bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
+                               const FunctionDecl *FD) {
+  const VarDecl *V = T.Var;
+  if (const auto *R = dyn_cast<ReturnStmt>(S))
+    return R->getRetValue() && refersTo(R->getRetValue(), V);
+  if (const auto *BO = dyn_cast<BinaryOperator>(S))
+    return BO->isAssignmentOp() && refersTo(BO->getRHS(), V) &&
+           !refersTo(BO->getLHS(), V) && !isAddressOf(BO->getRHS(), V) &&
+           BO->getOpcode() == BO_Assign;
+  if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *VD = dyn_cast<VarDecl>(D))
+        if (VD != V && VD->getInit() && refersTo(VD->getInit(), V))
+          return true; // Aliased or owned by the new variable.
+    return false;
+  }
+  if (const auto *CE = dyn_cast<CXXConstructExpr>(S)) {
+    for (const Expr *A : CE->arguments())
+      if (refersTo(A, V))
+        return true; // An RAII owner (unique_ptr, a wrapper class) takes it.
+    return false;
+  }
+  if (const auto *IL = dyn_cast<InitListExpr>(S)) {
+    for (const Expr *A : IL->inits())
+      if (refersTo(A, V))
+        return true;
+    return false;
+  }
+  if (const auto *LE = dyn_cast<LambdaExpr>(S)) {
+    for (const LambdaCapture &C : LE->captures())
+      if (C.capturesVariable() && C.getCapturedVar() == V)
+        return true;
+    return false;
+  }
+  if (const auto *CE = dyn_cast<CallExpr>(S)) {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (Callee) {
+      if (const model::OwnershipTransfer *O =
+              TU.model().ownershipTransfer(TU.names().qualifiedName(Callee)))
+        if (O->Arg < CE->getNumArgs() && refersTo(CE->getArg(O->Arg), V))
+          return true;
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+        if (const CXXMethodDecl *M = MC->getMethodDecl();
+            M && M->getIdentifier() && (M->getName() == "reset" || M->getName() == "emplace"))
+          for (const Expr *A : CE->arguments())
+            if (refersTo(A, V))
+              return true;
+    }
+    // Its address handed to a call: the callee may close or take it.
+    for (const Expr *A : CE->arguments())
+      if (isAddressOf(A, V))
+        return true;
+    return false;
+  }
+  return false;
+}
+
+static std::optional<long long> intValue(const Expr *E, ASTContext &Ctx) {
+  E = strip(E);
+  if (E->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull))
+    return 0;
+  if (std::optional<llvm::APSInt> V = E->getIntegerConstantExpr(Ctx))
+    return V->getExtValue();
+  return std::nullopt;
+}
+
+std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
+                                                      const Tracking &T) {
+  if (!Cond || T.Info.Invalid == model::Resource::InvalidNone ||
+      T.Info.Invalid == model::Resource::StatusCall)
+    return std::nullopt;
+  ASTContext &Ctx = TU.astContext();
+  const bool OutArg = T.Info.Handle.Kind == model::HandleRef::OutArg;
+  // The tested value: the handle variable, `(f = fopen(...))`, or for out_arg
+  // acquisitions the acquiring call's result (`pipe(fds) < 0`).
+  auto IsSubject = [&](const Expr *E) {
+    E = strip(E);
+    if (const auto *BO = dyn_cast<BinaryOperator>(E); BO && BO->getOpcode() == BO_Assign)
+      E = strip(BO->getLHS());
+    if (OutArg)
+      return E == T.Acq;
+    return refersTo(E, T.Var) && !isa<UnaryOperator>(E);
+  };
+  const bool NullForm = T.Info.Invalid == model::Resource::Null ||
+                        T.Info.Invalid == model::Resource::NullOrErrField;
+  Cond = strip(Cond);
+  // The block that ends in `if (a || b)` evaluates `b` (the block before it
+  // branched on `a`), so the branch taken follows `b`.
+  while (const auto *Logic = dyn_cast<BinaryOperator>(Cond)) {
+    if (!Logic->isLogicalOp())
+      break;
+    Cond = strip(Logic->getRHS());
+  }
+  if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
+    const Expr *Sub = strip(UO->getSubExpr());
+    if (IsSubject(Sub) && (NullForm || OutArg))
+      return OutArg ? false : true; // !f: failed; !pipe(...): succeeded.
+    if (T.Info.Invalid == model::Resource::NullOrErrField)
+      if (const auto *ME = dyn_cast<MemberExpr>(Sub); ME && IsSubject(ME->getBase()))
+        return false; // !c->err: the false branch has the error.
+    return std::nullopt;
+  }
+  if (IsSubject(Cond))
+    return OutArg ? std::optional<bool>(true)
+                  : NullForm ? std::optional<bool>(false) : std::nullopt;
+  if (const auto *ME = dyn_cast<MemberExpr>(Cond);
+      ME && T.Info.Invalid == model::Resource::NullOrErrField && IsSubject(ME->getBase()))
+    return true; // c->err
+  const auto *BO = dyn_cast<BinaryOperator>(Cond);
+  if (!BO || !BO->isComparisonOp())
+    return std::nullopt;
+  const Expr *L = BO->getLHS(), *R = BO->getRHS();
+  BinaryOperatorKind Op = BO->getOpcode();
+  if (!IsSubject(L)) {
+    if (const auto *ME = dyn_cast<MemberExpr>(strip(L));
+        ME && T.Info.Invalid == model::Resource::NullOrErrField && IsSubject(ME->getBase())) {
+      std::optional<long long> C = intValue(R, Ctx);
+      if (C && *C == 0 && (Op == BO_NE || Op == BO_EQ))
+        return Op == BO_NE; // c->err != 0
+      return std::nullopt;
+    }
+    if (!IsSubject(R))
+      return std::nullopt;
+    std::swap(L, R);
+    Op = BinaryOperator::reverseComparisonOp(Op);
+  }
+  std::optional<long long> C = intValue(R, Ctx);
+  if (!C)
+    return std::nullopt;
+  if (NullForm && !OutArg && *C == 0 && (Op == BO_EQ || Op == BO_NE))
+    return Op == BO_EQ;
+  const bool Negative = T.Info.Invalid == model::Resource::Negative || OutArg;
+  if (!Negative)
+    return std::nullopt;
+  switch (Op) {
+  case BO_LT: // fd < 0
+    return *C <= 0 ? std::optional<bool>(true) : std::nullopt;
+  case BO_LE: // fd <= -1
+    return *C < 0 ? std::optional<bool>(true) : std::nullopt;
+  case BO_GE: // fd >= 0
+    return *C == 0 ? std::optional<bool>(false) : std::nullopt;
+  case BO_GT: // fd > -1
+    return *C == -1 ? std::optional<bool>(false) : std::nullopt;
+  case BO_EQ: // fd == -1; getaddrinfo(...) == 0
+    if (*C == -1)
+      return true;
+    return OutArg && *C == 0 ? std::optional<bool>(false) : std::nullopt;
+  case BO_NE:
+    if (*C == -1)
+      return false;
+    return OutArg && *C == 0 ? std::optional<bool>(true) : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+bool ResourceAnalysis::insideTry(const Stmt *S, const FunctionDecl *FD) {
+  ParentMap &PM = TU.handlerScope().parents(FD);
+  const Stmt *Child = S;
+  for (const Stmt *P = PM.getParent(S); P; Child = P, P = PM.getParent(P))
+    if (const auto *Try = dyn_cast<CXXTryStmt>(P))
+      if (Try->getTryBlock() == Child)
+        return true;
+  return false;
+}
+
+std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
+                                                     const Tracking &T) {
+  CFG *C = cfgFor(FD);
+  if (!C)
+    return std::nullopt;
+  const SourceManager &SM = FD->getASTContext().getSourceManager();
+  std::optional<LeakFinding> Best;
+  auto Record = [&](LeakFinding::How How, SourceLocation Loc, std::string Throwing = "") {
+    if (Best && Loc.isValid() && Best->LeakLoc.isValid() &&
+        !SM.isBeforeInTranslationUnit(Loc, Best->LeakLoc))
+      return;
+    if (!Best)
+      Best.emplace();
+    Best->Kind = How;
+    Best->LeakLoc = Loc;
+    Best->ThrowingCall = std::move(Throwing);
+  };
+
+  std::deque<std::pair<const CFGBlock *, State>> Work;
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
+  auto Push = [&](const CFGBlock *B, State S) {
+    if (B && Seen.insert({B->getBlockID(), static_cast<unsigned>(S)}).second)
+      Work.emplace_back(B, S);
+  };
+  Push(&C->getEntry(), T.StartHeld ? State::Held : State::NotYet);
+  const CFGBlock *Exit = &C->getExit();
+
+  while (!Work.empty()) {
+    auto [B, S] = Work.front();
+    Work.pop_front();
+    const Stmt *LastReturn = nullptr;
+    bool Ends = false;
+    for (const CFGElement &E : *B) {
+      if (auto CS = E.getAs<CFGStmt>()) {
+        const Stmt *St = CS->getStmt();
+        if (T.Acq && St == T.Acq) {
+          if (S == State::Held)
+            Record(LeakFinding::Reacquired, St->getBeginLoc());
+          S = State::Held;
+          continue;
+        }
+        if (isa<ReturnStmt>(St))
+          LastReturn = St;
+        if (S != State::Held)
+          continue;
+        if (const auto *Call = dyn_cast<CallExpr>(St)) {
+          if (releasesHandle(Call, T) || escapes(St, T, FD)) {
+            S = State::Done;
+            continue;
+          }
+          if (const FunctionDecl *Callee = Call->getDirectCallee()) {
+            const std::string &N = TU.names().qualifiedName(Callee);
+            if (TU.model().isThrowing(N) && !insideTry(St, FD))
+              Record(LeakFinding::Throw, St->getBeginLoc(), N);
+          }
+          continue;
+        }
+        if (const auto *Del = dyn_cast<CXXDeleteExpr>(St)) {
+          if (refersTo(Del->getArgument(), T.Var))
+            S = State::Done;
+          continue;
+        }
+        if (const auto *Throw = dyn_cast<CXXThrowExpr>(St)) {
+          if (!insideTry(St, FD)) {
+            Record(LeakFinding::Throw, Throw->getBeginLoc());
+            S = State::Done;
+          }
+          continue;
+        }
+        if (const auto *BO = dyn_cast<BinaryOperator>(St);
+            BO && BO->getOpcode() == BO_Assign && refersTo(BO->getLHS(), T.Var) &&
+            !isa<UnaryOperator>(strip(BO->getLHS()))) {
+          // The acquisition's own assignment keeps it Held; any other store
+          // into the handle variable loses the resource.
+          if (!(T.Acq && strip(BO->getRHS()) == T.Acq)) {
+            Record(LeakFinding::Overwritten, BO->getBeginLoc());
+            S = State::Done;
+          }
+          continue;
+        }
+        if (escapes(St, T, FD))
+          S = State::Done;
+        continue;
+      }
+      if (auto LE = E.getAs<CFGLifetimeEnds>()) {
+        if (S == State::Held && LE->getVarDecl() == T.Var) {
+          if (LastReturn)
+            Record(LeakFinding::Return, LastReturn->getBeginLoc());
+          else if (const Stmt *Trigger = LE->getTriggerStmt())
+            Record(LeakFinding::ScopeEnd, Trigger->getEndLoc());
+          else
+            Record(LeakFinding::ScopeEnd, FD->getBody()->getEndLoc());
+          S = State::Done;
+        }
+        continue;
+      }
+    }
+    if (B->hasNoReturnElement())
+      Ends = true; // exit(), abort(): the process ends, nothing leaks.
+    if (Ends)
+      continue;
+
+    std::optional<bool> InvalidTrue;
+    if (S == State::Held && B->succ_size() == 2)
+      InvalidTrue = invalidWhenTrue(
+          dyn_cast_or_null<Expr>(B->getTerminatorCondition()), T);
+    unsigned Index = 0;
+    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
+      const CFGBlock *Next = Succ.getReachableBlock();
+      State NS = S;
+      if (InvalidTrue && ((Index == 0 && *InvalidTrue) || (Index == 1 && !*InvalidTrue)))
+        NS = State::Done;
+      ++Index;
+      if (!Next)
+        continue;
+      if (Next == Exit && NS == State::Held) {
+        if (LastReturn)
+          Record(LeakFinding::Return, LastReturn->getBeginLoc());
+        else
+          Record(LeakFinding::EndOfFunction, FD->getBody()->getEndLoc());
+        continue;
+      }
+      Push(Next, NS);
+    }
+  }
+  if (Best) {
+    Best->Acquisition = T.Acq;
+    Best->Info = T.Info;
+  }
+  return Best;
+}
+
+std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
+  std::vector<LeakFinding> Out;
+  const FunctionDecl *Def = nullptr;
+  if (!FD->hasBody(Def))
+    return Out;
+  // Acquisitions in this body (lambda bodies are functions of their own).
+  struct Finder : RecursiveASTVisitor<Finder> {
+    std::vector<const CallExpr *> Calls;
+    bool TraverseLambdaExpr(LambdaExpr *LE) {
+      for (Expr *Init : LE->capture_inits())
+        if (Init)
+          TraverseStmt(Init);
+      return true;
+    }
+    bool VisitCallExpr(CallExpr *CE) {
+      Calls.push_back(CE);
+      return true;
+    }
+  } F;
+  F.TraverseStmt(Def->getBody());
+  ParentMap &PM = TU.handlerScope().parents(Def);
+  for (const CallExpr *CE : F.Calls) {
+    std::optional<AcquisitionInfo> Info = acquisitionOf(CE);
+    if (!Info)
+      continue;
+    Tracking T;
+    T.Acq = CE;
+    T.Info = *Info;
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    std::string Name = TU.names().qualifiedName(Callee);
+    if (Info->Handle.Kind == model::HandleRef::OutArg) {
+      if (Info->Handle.Index >= CE->getNumArgs())
+        continue;
+      const Expr *A = strip(CE->getArg(Info->Handle.Index));
+      if (const auto *UO = dyn_cast<UnaryOperator>(A); UO && UO->getOpcode() == UO_AddrOf)
+        A = strip(UO->getSubExpr());
+      const auto *DRE = dyn_cast<DeclRefExpr>(A);
+      const auto *VD = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD))
+        continue; // Written to a global or through a parameter: escapes.
+      T.Var = VD;
+    } else if (Info->Handle.Kind == model::HandleRef::Return) {
+      // Where does the returned handle go?
+      const Stmt *Child = CE;
+      const Stmt *P = PM.getParent(CE);
+      while (P && (isa<ImplicitCastExpr>(P) || isa<ParenExpr>(P) ||
+                   isa<ExprWithCleanups>(P) ||
+                   (isa<CastExpr>(P) && !cast<CastExpr>(P)->getType()->isVoidType()))) {
+        Child = P;
+        P = PM.getParent(P);
+      }
+      const VarDecl *Holder = nullptr;
+      bool Discarded = false;
+      if (!P || (!isa<Expr>(P) && !isa<DeclStmt>(P) && !isa<ReturnStmt>(P)))
+        Discarded = !P || !isa<IfStmt>(P) || cast<IfStmt>(P)->getCond() != Child;
+      else if (const auto *Cast = dyn_cast<CastExpr>(P); Cast && Cast->getType()->isVoidType())
+        Discarded = true;
+      else if (const auto *DS = dyn_cast<DeclStmt>(P)) {
+        for (const Decl *D : DS->decls())
+          if (const auto *VD = dyn_cast<VarDecl>(D))
+            if (VD->getInit() && strip(VD->getInit()) == CE && VD->hasLocalStorage() &&
+                !VD->getType()->isReferenceType())
+              Holder = VD;
+      } else if (const auto *BO = dyn_cast<BinaryOperator>(P);
+                 BO && BO->getOpcode() == BO_Assign && strip(BO->getRHS()) == CE) {
+        if (const auto *DRE = dyn_cast<DeclRefExpr>(strip(BO->getLHS())))
+          if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+              VD && VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
+              !VD->getType()->isReferenceType())
+            Holder = VD;
+      }
+      if (Discarded) {
+        LeakFinding L;
+        L.Acquisition = CE;
+        L.AcquireName = Name;
+        L.Info = *Info;
+        L.Kind = LeakFinding::Discarded;
+        L.LeakLoc = CE->getBeginLoc();
+        Out.push_back(std::move(L));
+        continue;
+      }
+      if (!Holder)
+        continue; // Returned, stored elsewhere, or handed to a call: escapes.
+      T.Var = Holder;
+    } else {
+      continue; // Handles in arguments or `this`: nothing new to track.
+    }
+    if (std::optional<LeakFinding> L = explore(Def, T)) {
+      L->AcquireName = Name;
+      Out.push_back(std::move(*L));
+    }
+  }
+  const SourceManager &SM = Def->getASTContext().getSourceManager();
+  llvm::sort(Out, [&](const LeakFinding &A, const LeakFinding &B) {
+    return SM.isBeforeInTranslationUnit(A.Acquisition->getBeginLoc(),
+                                        B.Acquisition->getBeginLoc());
+  });
+  return Out;
+}
+
+} // namespace serverless

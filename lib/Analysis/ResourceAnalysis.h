@@ -1,0 +1,118 @@
+//===--- ResourceAnalysis.h - Are acquired resources released? --*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// For each acquisition in a function (a call the API models list under
+// `resources[].acquire`, a pair from the AcquireReleasePairs option, or a
+// helper in the TU that returns a fresh handle), decides on clang's CFG
+// whether the handle is released on every path out of the function.
+//
+// The walk explores (block, state) pairs, so it is path-sensitive for the one
+// fact that matters (is the handle still held?) without enumerating paths:
+//
+//   NotYet --acquisition--> Held --release / escape / failed-acquisition
+//                                   branch--> Done
+//
+// A path that reaches a return, the end of the function, the end of the
+// handle variable's scope, a re-acquisition into the same variable, or a call
+// the models mark as throwing while Held is a leak; the earliest such point in
+// source order is reported.
+//
+// Not leaks: the handle escapes (returned; stored into a global, static,
+// member, another variable or through a pointer; passed to an
+// ownership-transferring call, to a constructor (RAII owner) or to
+// `reset`); the branch where the acquisition failed (`if (!f)`, `if (fd < 0)`,
+// `c == NULL || c->err`, per the resource's `invalid` form); paths ending in
+// a noreturn call.
+//
+// Interprocedural within the TU: a function whose every return yields a
+// fresh acquisition is itself an acquisition at its call sites; a function
+// that releases (or takes over) its parameter on every path is a release.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_ANALYSIS_RESOURCEANALYSIS_H
+#define SERVERLESS_ANALYSIS_RESOURCEANALYSIS_H
+
+#include "Analysis/TUContext.h"
+#include "clang/AST/Expr.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include <map>
+#include <optional>
+#include <tuple>
+#include <string>
+#include <vector>
+
+namespace serverless {
+
+/// What an acquiring call acquires.
+struct AcquisitionInfo {
+  std::string Kind;        // Resource kind (`FILE`, `fd`, `redis-connection`).
+  std::string Description; // Free text from the model (`stdio stream`).
+  std::vector<std::string> ReleaseNames; // For messages.
+  /// Release functions and where they take the handle.
+  std::vector<std::pair<model::NamePattern, model::HandleRef>> Releases;
+  model::Resource::InvalidForm Invalid = model::Resource::InvalidNone;
+  model::HandleRef Handle;
+  /// Set when the acquisition goes through a helper defined in the TU.
+  const clang::FunctionDecl *ViaHelper = nullptr;
+};
+
+struct LeakFinding {
+  enum How { Return, EndOfFunction, Throw, ScopeEnd, Reacquired, Overwritten, Discarded };
+  const clang::CallExpr *Acquisition = nullptr;
+  std::string AcquireName; // The called function.
+  AcquisitionInfo Info;
+  How Kind = Return;
+  clang::SourceLocation LeakLoc;
+  std::string ThrowingCall; // For Throw.
+};
+
+class ResourceAnalysis {
+public:
+  /// \p ExtraPairs: (acquire, release) function names from the
+  /// AcquireReleasePairs option.
+  ResourceAnalysis(TUContext &TU,
+                   std::vector<std::pair<std::string, std::string>> ExtraPairs);
+
+  /// Leaks of resources acquired in \p FD, sorted by acquisition location.
+  std::vector<LeakFinding> analyze(const clang::FunctionDecl *FD);
+
+  /// What \p CE acquires, if anything.
+  std::optional<AcquisitionInfo> acquisitionOf(const clang::CallExpr *CE);
+
+private:
+  struct Tracking;
+  enum class State : uint8_t { NotYet, Held, Done };
+
+  clang::CFG *cfgFor(const clang::FunctionDecl *FD);
+  std::optional<LeakFinding> explore(const clang::FunctionDecl *FD,
+                                     const Tracking &T);
+  bool releasesHandle(const clang::CallExpr *CE, const Tracking &T);
+  bool escapes(const clang::Stmt *S, const Tracking &T,
+               const clang::FunctionDecl *FD);
+  friend struct TrackingAccess;
+  std::optional<bool> invalidWhenTrue(const clang::Expr *Cond,
+                                      const Tracking &T);
+  bool helperReleasesParam(const clang::FunctionDecl *FD, unsigned Index,
+                           const AcquisitionInfo &Info);
+  std::optional<AcquisitionInfo> helperAcquisition(const clang::FunctionDecl *FD);
+  bool insideTry(const clang::Stmt *S, const clang::FunctionDecl *FD);
+
+  TUContext &TU;
+  std::vector<std::pair<model::NamePattern, model::NamePattern>> Pairs;
+  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<clang::CFG>> Cfgs;
+  llvm::DenseMap<const clang::FunctionDecl *, std::optional<AcquisitionInfo>> HelperAcq;
+  std::map<std::tuple<const clang::FunctionDecl *, unsigned, std::string>, bool>
+      HelperRel;
+  llvm::DenseSet<const clang::FunctionDecl *> InProgress;
+  unsigned Depth = 0;
+};
+
+} // namespace serverless
+
+#endif
