@@ -3,8 +3,22 @@
 // Part of serverless-tidy.
 //
 //===----------------------------------------------------------------------===//
+//
+// Init-scope resources that hold unsent data or server-side state must be
+// flushed or closed when Lambda shuts the environment down: a Kafka
+// producer's queued messages are lost (incident 004), pooled Postgres
+// connections are left dangling behind RDS Proxy (incident 001). The facts
+// come from ShutdownAnalysis; this file only words them.
+//
+//===----------------------------------------------------------------------===//
 
 #include "MissingShutdownHookCheck.h"
+#include "Analysis/ShutdownAnalysis.h"
+
+using ::serverless::InitResource;
+using ::serverless::ShutdownAnalysis;
+using ::serverless::ShutdownFinding;
+using ::serverless::TUContext;
 
 namespace clang::tidy::serverless {
 
@@ -17,9 +31,70 @@ void MissingShutdownHookCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 }
 
 void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
-                                                    ::serverless::TUContext &) {
-  // FIXME: the shutdown-facts analysis (issue 7) is not written yet; the
-  // check is registered so configurations naming it stay valid.
+                                                    TUContext &TU) {
+  ShutdownAnalysis &A = ShutdownAnalysis::get(TU);
+  for (const ShutdownFinding &F : A.findings()) {
+    const InitResource &R = *F.Resource;
+    SourceLocation Loc = R.Site->getBeginLoc();
+    if (F.Why == ShutdownFinding::NotReleasedOnExit) {
+      std::string Release =
+          R.Release.empty() ? "its release" : R.Release.front()->Function.text();
+      diag(Loc, "'%0' is called at init scope without '%1' on every path out "
+                "of 'main'")
+          << R.From << Release;
+      continue;
+    }
+    const bool Flush = R.needsFlush();
+    diag(Loc, "%select{|local }0'%1' (%2 from %3) is created at init scope and "
+              "never %select{closed|flushed}4 on shutdown: install a SIGTERM "
+              "handler that %5")
+        << R.Local << R.Name << R.Kind << R.From << Flush
+        << ShutdownAnalysis::requiredAction(R);
+    if (F.Why == ShutdownFinding::HookMissesIt)
+      for (const ::serverless::SigtermHook &H : A.hooks())
+        diag(H.Install->getBeginLoc(),
+             "SIGTERM handler '%0' installed here does not %select{close|flush}1 "
+             "'%2'",
+             DiagnosticIDs::Note)
+            << H.Name << Flush << R.Name;
+    if (F.OnlyAtExit)
+      diag(F.OnlyAtExit->Install->getBeginLoc(),
+           "'%0' %select{closes|flushes}1 '%2', but %3 handlers do not run when "
+           "SIGTERM's default action terminates the process",
+           DiagnosticIDs::Note)
+          << F.OnlyAtExit->Name << Flush << R.Name << F.OnlyAtExit->Installer;
+    else if (R.StaticObject && !Flush)
+      diag(Loc,
+           "the destructor of '%0' runs on exit(), not when SIGTERM's default "
+           "action terminates the process",
+           DiagnosticIDs::Note)
+          << R.Name;
+    if (F.ReleasedAfter)
+      diag(F.ReleasedAfter->getBeginLoc(),
+           "'%0' is %select{closed|flushed}1 after this call returns, but "
+           "without a SIGTERM handler it never returns on shutdown",
+           DiagnosticIDs::Note)
+          << R.Name << Flush;
+    diag(Loc,
+         "Lambda sends SIGTERM only when an extension is registered; without "
+         "one shutdown is SIGKILL and no handler runs: register an internal "
+         "extension at init (Extensions API) or add a layer such as Lambda "
+         "Insights",
+         DiagnosticIDs::Note);
+  }
+  // Signal-safety advice is a remark: the pattern works most of the time,
+  // and the remark explains the one that always does.
+  for (const ::serverless::SigtermHook &H : A.hooks()) {
+    if (H.Unsafe.empty())
+      continue;
+    const ::serverless::UnsafeCall &U = H.Unsafe.front();
+    diag(U.Call->getBeginLoc(),
+         "SIGTERM handler '%0' calls '%1', which is not async-signal-safe; "
+         "safe: set a 'volatile sig_atomic_t' flag or write() to a self-pipe "
+         "in the handler, and flush/close in the main loop",
+         DiagnosticIDs::Remark)
+        << H.Name << U.Callee;
+  }
 }
 
 } // namespace clang::tidy::serverless

@@ -98,6 +98,10 @@ private:
   void parseResource(const json &J, const std::string &Ptr, ApiModel &Out);
   std::optional<CallSpec> parseCallSpec(const json &J, const std::string &Ptr,
                                         bool IsAcquire);
+  /// An optional array of release-style call entries (`flush`, client
+  /// `release`); false on error.
+  bool optionalCalls(const json &J, const std::string &Ptr, const char *Key,
+                     std::vector<CallSpec> &Out);
   void parseBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
   std::optional<TimeoutSpec> parseTimeout(const json &J,
                                           const std::string &Ptr);
@@ -249,10 +253,10 @@ std::optional<std::string> ModelParser::shutdownAction(const json &J,
   auto It = J.find("shutdown");
   if (It == J.end() || It->is_null())
     return std::string();
-  if (It->is_string() && (*It == "close" || *It == "flush"))
+  if (It->is_string() && (*It == "close" || *It == "flush" || *It == "exit"))
     return It->get<std::string>();
   errorAtValue(Ptr + "/shutdown",
-               "'shutdown' must be \"close\", \"flush\" or null");
+               "'shutdown' must be \"close\", \"flush\", \"exit\" or null");
   return std::nullopt;
 }
 
@@ -318,13 +322,43 @@ void ModelParser::eachEntry(const json &Root, const char *Section, Fn Parse) {
 
 void ModelParser::parseClient(const json &J, const std::string &Ptr,
                               ApiModel &Out) {
-  checkKeys(J, Ptr, {"type", "kind", "shutdown"});
+  checkKeys(J, Ptr, {"type", "kind", "shutdown", "flush", "release"});
   DISABLE_BY("type", "clients")
   auto Type = pattern(J, Ptr, "type", true);
   auto Kind = str(J, Ptr, "kind", true);
   auto Shutdown = shutdownAction(J, Ptr);
-  if (Type && Kind && Shutdown)
-    Out.Clients.push_back({*Type, *Kind, *Shutdown, originOf(J, Ptr)});
+  ClientType C;
+  bool CallsOk = optionalCalls(J, Ptr, "flush", C.Flush);
+  CallsOk &= optionalCalls(J, Ptr, "release", C.Release);
+  if (!Type || !Kind || !Shutdown || !CallsOk)
+    return;
+  C.Type = *Type;
+  C.Kind = *Kind;
+  C.Shutdown = *Shutdown;
+  C.From = originOf(J, Ptr);
+  Out.Clients.push_back(std::move(C));
+}
+
+bool ModelParser::optionalCalls(const json &J, const std::string &Ptr,
+                                const char *Key, std::vector<CallSpec> &Out) {
+  auto It = J.find(Key);
+  if (It == J.end())
+    return true;
+  const std::string SPtr = Ptr + "/" + Key;
+  if (!It->is_array() || It->empty()) {
+    errorAtValue(SPtr, llvm::Twine("'") + Key + "' must be a non-empty array");
+    return false;
+  }
+  bool Ok = true;
+  for (size_t I = 0; I < It->size(); ++I) {
+    auto S = parseCallSpec((*It)[I], SPtr + "/" + std::to_string(I),
+                           /*IsAcquire=*/false);
+    if (S)
+      Out.push_back(std::move(*S));
+    else
+      Ok = false;
+  }
+  return Ok;
 }
 
 void ModelParser::parseNotClient(const json &J, const std::string &Ptr,
@@ -383,12 +417,15 @@ std::optional<CallSpec> ModelParser::parseCallSpec(const json &J,
     auto ParseOne = [&](const json &K, const std::string &P) {
       if (!checkObject(K, P, "'kind_if_arg'"))
         return;
-      checkKeys(K, P, {"arg", "equals", "kind"});
+      checkKeys(K, P, {"arg", "equals", "kind", "shutdown"});
       auto Arg = index(K, P, "arg", true);
       auto Eq = str(K, P, "equals", true);
       auto Kind = str(K, P, "kind", true);
+      std::optional<std::string> Shutdown;
+      if (K.contains("shutdown") && !(Shutdown = shutdownAction(K, P)))
+        return;
       if (Arg && Eq && Kind)
-        S.KindIf.push_back({*Arg, *Eq, *Kind});
+        S.KindIf.push_back({*Arg, *Eq, *Kind, Shutdown});
     };
     if (It->is_array()) {
       for (size_t I = 0; I < It->size(); ++I)
@@ -407,8 +444,8 @@ std::optional<CallSpec> ModelParser::parseCallSpec(const json &J,
 
 void ModelParser::parseResource(const json &J, const std::string &Ptr,
                                 ApiModel &Out) {
-  checkKeys(J, Ptr,
-            {"kind", "description", "acquire", "release", "invalid", "shutdown"});
+  checkKeys(J, Ptr, {"kind", "description", "acquire", "release", "invalid",
+                     "shutdown", "flush"});
   DISABLE_BY("kind", "resources")
   Resource R;
   bool Ok = true;
@@ -462,6 +499,7 @@ void ModelParser::parseResource(const json &J, const std::string &Ptr,
     R.Shutdown = *Sd;
   else
     Ok = false;
+  Ok &= optionalCalls(J, Ptr, "flush", R.Flush);
   if (!Ok)
     return;
   R.From = originOf(J, Ptr);

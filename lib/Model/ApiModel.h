@@ -50,13 +50,6 @@ struct HandleRef {
   std::string str() const;
 };
 
-struct ClientType {
-  NamePattern Type;
-  std::string Kind;
-  std::string Shutdown; // "", "close" or "flush".
-  Origin From;
-};
-
 struct NotClient {
   NamePattern Type;
   Origin From;
@@ -75,6 +68,9 @@ struct KindIfArg {
   unsigned Arg = 0;
   std::string Equals;
   std::string Kind;
+  /// Overrides the resource's `shutdown` for this refinement (a Kafka
+  /// consumer is closed, not flushed; a FILE opened "r" has nothing to flush).
+  std::optional<std::string> Shutdown;
 };
 
 struct CallSpec {
@@ -84,6 +80,16 @@ struct CallSpec {
   Origin From;
 };
 
+struct ClientType {
+  NamePattern Type;
+  std::string Kind;
+  std::string Shutdown; // "", "close", "flush" or "exit".
+  Origin From;
+  /// Calls that flush / release an instance at shutdown (optional; `delete`
+  /// and smart-pointer reset release pointer clients without an entry).
+  std::vector<CallSpec> Flush, Release;
+};
+
 struct Resource {
   enum InvalidForm { InvalidNone, Null, Negative, NullOrErrField, StatusCall };
   std::string Kind;
@@ -91,8 +97,11 @@ struct Resource {
   std::vector<CallSpec> Acquire;
   std::vector<CallSpec> Release;
   InvalidForm Invalid = InvalidNone;
-  std::string Shutdown; // "", "close" or "flush".
+  std::string Shutdown; // "", "close", "flush" or "exit".
   Origin From;
+  /// Calls that flush the handle (the graceful action of "flush" resources;
+  /// optional: without them a release counts).
+  std::vector<CallSpec> Flush;
 };
 
 /// How a blocking call's wait is bounded.

@@ -176,7 +176,7 @@ TEST(ApiModel, EntryErrorsPointAtTheEntry) {
   EXPECT_THAT(errorOf(model("\"clients\": [{\"type\": \"::A\", \"kind\": \"x\"}]")),
               HasSubstr("invalid name pattern '::A'"));
   EXPECT_THAT(errorOf(model("\"clients\": [{\"type\": \"A\", \"kind\": \"x\", \"shutdown\": \"kill\"}]")),
-              HasSubstr("'shutdown' must be \"close\", \"flush\" or null"));
+              HasSubstr("'shutdown' must be \"close\", \"flush\", \"exit\" or null"));
 }
 
 TEST(ApiModel, ResourceErrors) {
@@ -192,6 +192,54 @@ TEST(ApiModel, ResourceErrors) {
               HasSubstr("'invalid' must be one of"));
   EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "fd", "acquire": [{"function": "open", "handle": 99}], "release": [{"function": "close", "handle": 0}]}])")),
               HasSubstr("'handle' must be \"return\""));
+}
+
+// The shutdown fields serverless-missing-shutdown-hook reads: `flush` on
+// resources and clients, client `release`, a kind_if_arg `shutdown`
+// override, and the "exit" action.
+TEST(ApiModel, ShutdownFields) {
+  ApiModel M;
+  llvm::Error Err = M.addBuffer("m.json", model(R"(
+    "clients": [{"type": "P", "kind": "producer", "shutdown": "flush",
+                 "flush": [{"function": "P::flush", "handle": "this"}],
+                 "release": [{"function": "P::close", "handle": "this"}]}],
+    "resources": [{"kind": "k", "shutdown": "flush",
+                   "acquire": [{"function": "k_new", "handle": "return",
+                                "kind_if_arg": {"arg": 0, "equals": "C", "kind": "kc", "shutdown": "close"}}],
+                   "release": [{"function": "k_destroy", "handle": 0}],
+                   "flush": [{"function": "k_flush", "handle": 0}]},
+                  {"kind": "sdk", "shutdown": "exit",
+                   "acquire": [{"function": "init", "handle": 0}],
+                   "release": [{"function": "fini", "handle": 0}]}])"));
+  ASSERT_FALSE(bool(Err)) << llvm::toString(std::move(Err));
+  const ClientType *P = M.clientType("P");
+  ASSERT_NE(P, nullptr);
+  ASSERT_EQ(P->Flush.size(), 1u);
+  EXPECT_EQ(P->Flush[0].Handle.Kind, HandleRef::This);
+  ASSERT_EQ(P->Release.size(), 1u);
+  const Resource *K = M.resourceByKind("k");
+  ASSERT_NE(K, nullptr);
+  ASSERT_EQ(K->Flush.size(), 1u);
+  EXPECT_TRUE(K->Flush[0].Function.matches("k_flush"));
+  ASSERT_EQ(K->Acquire[0].KindIf.size(), 1u);
+  EXPECT_EQ(K->Acquire[0].KindIf[0].Shutdown, std::optional<std::string>("close"));
+  EXPECT_EQ(M.resourceByKind("sdk")->Shutdown, "exit");
+  // Defaults: the producer's flush calls, the SDK's "exit".
+  ApiModel D = ApiModel::withDefaults();
+  ASSERT_NE(D.clientType("RdKafka::Producer"), nullptr);
+  EXPECT_FALSE(D.clientType("RdKafka::Producer")->Flush.empty());
+  ASSERT_NE(D.resourceByKind("kafka-client"), nullptr);
+  EXPECT_FALSE(D.resourceByKind("kafka-client")->Flush.empty());
+  EXPECT_EQ(D.acquisition("Aws::InitAPI").first->Shutdown, "exit");
+  // Errors stay strict.
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "P", "kind": "p", "flush": []}])")),
+              HasSubstr("'flush' must be a non-empty array"));
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "P", "kind": "p", "release": [{"function": "f"}]}])")),
+              HasSubstr("missing required key 'handle'"));
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "P", "kind": "p", "shutdown": "drain"}])")),
+              HasSubstr("'shutdown' must be \"close\", \"flush\", \"exit\" or null"));
+  EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "k", "acquire": [{"function": "f", "handle": "return", "kind_if_arg": {"arg": 0, "equals": "X", "kind": "y", "shutdown": 1}}], "release": [{"function": "g", "handle": 0}]}])")),
+              HasSubstr("'shutdown' must be"));
 }
 
 TEST(ApiModel, TimeoutErrors) {

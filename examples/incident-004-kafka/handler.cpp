@@ -1,0 +1,30 @@
+// Incident 004: a Kafka producer built once at init and used by every
+// invocation. Messages are queued in memory and sent by librdkafka's
+// background thread; when Lambda shuts the environment down nothing flushes
+// them, and whatever is still queued is lost.
+//
+//   serverless-tidy check examples/incident-004-kafka/handler.cpp
+#include <aws/lambda-runtime/runtime.h>
+#include <librdkafka/rdkafka.h>
+
+using namespace aws::lambda_runtime;
+
+static rd_kafka_t *producer;
+
+static invocation_response handler(invocation_request const &req) {
+  rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("events"),
+                    RD_KAFKA_V_VALUE(const_cast<char *>(req.payload.data()),
+                                     req.payload.size()),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  rd_kafka_poll(producer, 0);
+  return invocation_response::success("queued", "text/plain");
+}
+
+int main() {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", "broker:9092", err, sizeof err);
+  producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  run_handler(handler);
+  return 0;
+}

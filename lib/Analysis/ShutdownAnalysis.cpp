@@ -1,0 +1,926 @@
+//===--- ShutdownAnalysis.cpp - What a graceful shutdown must do ----------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Analysis/ShutdownAnalysis.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Analysis/CFG.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include <deque>
+#include <set>
+
+using namespace clang;
+
+namespace serverless {
+
+namespace {
+
+const Expr *strip(const Expr *E) {
+  while (E) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
+      E = EWC->getSubExpr();
+    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
+      E = MTE->getSubExpr();
+    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = BTE->getSubExpr();
+    else if (const auto *FCE = dyn_cast<CXXFunctionalCastExpr>(E))
+      E = FCE->getSubExpr();
+    else if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
+             CE && CE->getNumArgs() == 1 && !isa<CXXTemporaryObjectExpr>(CE) &&
+             (CE->getConstructor()->isCopyOrMoveConstructor() ||
+              (CE->getArg(0)->getType()->isPointerType() &&
+               CE->getArg(0)->getType()->getPointeeType()->isRecordType())))
+      // unique_ptr<T>(T *), copies and moves hold what their argument holds.
+      E = CE->getArg(0);
+    else
+      break;
+  }
+  return E;
+}
+
+/// The variable an expression designates: `v`, `&v`, `*v`, `v.get()`,
+/// `v->`, `std::move(v)`.
+const VarDecl *varOf(const Expr *E) {
+  for (int Depth = 0; E && Depth < 6; ++Depth) {
+    E = strip(E);
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        return VD->getCanonicalDecl();
+      return nullptr;
+    }
+    if (const auto *UO = dyn_cast<UnaryOperator>(E);
+        UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref)) {
+      E = UO->getSubExpr();
+      continue;
+    }
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E);
+        OC && OC->getNumArgs() >= 1 &&
+        (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star)) {
+      E = OC->getArg(0);
+      continue;
+    }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+      const CXXMethodDecl *M = MC->getMethodDecl();
+      if (M && M->getIdentifier() && M->getName() == "get") {
+        E = MC->getImplicitObjectArgument();
+        continue;
+      }
+      return nullptr;
+    }
+    if (const auto *CE = dyn_cast<CallExpr>(E); CE && CE->getNumArgs() == 1)
+      if (const FunctionDecl *F = CE->getDirectCallee())
+        if (F->isInStdNamespace() && F->getIdentifier() &&
+            F->getName() == "move") {
+          E = CE->getArg(0);
+          continue;
+        }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// The expression a call keeps the handle in, per the model.
+const Expr *handleExpr(const CallExpr *CE, const model::HandleRef &H) {
+  switch (H.Kind) {
+  case model::HandleRef::Arg:
+  case model::HandleRef::OutArg:
+    return H.Index < CE->getNumArgs() ? CE->getArg(H.Index) : nullptr;
+  case model::HandleRef::This:
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+      return MC->getImplicitObjectArgument();
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(CE))
+      return OC->getNumArgs() ? OC->getArg(0) : nullptr;
+    return nullptr;
+  default:
+    return nullptr;
+  }
+}
+
+/// The spelling of a callee (`std::atexit`, not the `::atexit` it names).
+std::string spelledCallee(const CallExpr *CE, const ASTContext &Ctx,
+                          const std::string &Fallback) {
+  const Expr *C = CE->getCallee()->IgnoreParenImpCasts();
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(C)) {
+    SourceRange R(DRE->getQualifierLoc() ? DRE->getQualifierLoc().getBeginLoc()
+                                         : DRE->getLocation(),
+                  DRE->getLocation());
+    if (R.getBegin().isFileID() && R.getEnd().isFileID()) {
+      StringRef Text = Lexer::getSourceText(CharSourceRange::getTokenRange(R),
+                                            Ctx.getSourceManager(),
+                                            Ctx.getLangOpts());
+      if (!Text.empty())
+        return Text.str();
+    }
+  }
+  return Fallback;
+}
+
+/// Is \p E the signal SIGTERM: the value 15 or a macro spelled SIGTERM?
+bool isSigterm(const Expr *E, const ASTContext &Ctx) {
+  if (!E)
+    return false;
+  SourceLocation Loc = E->getBeginLoc();
+  if (Loc.isMacroID() &&
+      Lexer::getImmediateMacroName(Loc, Ctx.getSourceManager(),
+                                   Ctx.getLangOpts()) == "SIGTERM")
+    return true;
+  Expr::EvalResult Result;
+  if (!E->isValueDependent() && E->EvaluateAsInt(Result, Ctx))
+    return Result.Val.getInt() == 15;
+  return false;
+}
+
+/// A string literal or enumerator spelled \p Text?
+bool argEquals(const Expr *E, StringRef Text, const ASTContext &Ctx) {
+  E = strip(E);
+  if (!E)
+    return false;
+  if (const auto *SL = dyn_cast<StringLiteral>(E))
+    return SL->getString() == Text;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    if (DRE->getDecl()->getName() == Text)
+      return true;
+  SourceLocation Loc = E->getBeginLoc();
+  if (Loc.isMacroID())
+    return Lexer::getImmediateMacroName(Loc, Ctx.getSourceManager(),
+                                        Ctx.getLangOpts()) == Text;
+  return false;
+}
+
+const FunctionDecl *definition(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  return FD && FD->hasBody(Def) ? Def : nullptr;
+}
+
+const FunctionDecl *canon(const FunctionDecl *FD) {
+  return FD ? cast<FunctionDecl>(FD->getCanonicalDecl()) : nullptr;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Shared state
+//===----------------------------------------------------------------------===//
+
+struct ShutdownAnalysis::Impl {
+  TUContext &TU;
+  ASTContext &Ctx;
+  const model::ApiModel &Model;
+  NameCache &Names;
+  HandlerScope &Scope;
+
+  explicit Impl(TUContext &TU)
+      : TU(TU), Ctx(TU.astContext()), Model(TU.model()), Names(TU.names()),
+        Scope(TU.handlerScope()) {}
+
+  /// Calls, deletes and resets in one function body, and its callees.
+  struct Summary {
+    std::vector<const CallExpr *> Calls;
+    std::vector<std::pair<const Stmt *, const VarDecl *>> Deletes;
+    std::vector<std::pair<const Stmt *, const FunctionDecl *>> Callees;
+  };
+  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<Summary>> Summaries;
+  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<CFG>> CFGs;
+
+  const Summary &summary(const FunctionDecl *FD);
+  /// Parameters bound to \p R's handle by the calls on the way.
+  using Bound = llvm::SmallPtrSet<const VarDecl *, 4>;
+  /// Does \p S itself flush (or release) \p R? Fills \p W.
+  bool acts(const Stmt *S, const InitResource &R, bool Flush,
+            ReleaseWitness *W, const Bound *Params = nullptr);
+  /// Does \p FD or what it calls flush (or release) \p R?
+  bool reaches(const FunctionDecl *FD, const InitResource &R, bool Flush,
+               ReleaseWitness *W, Bound Initial = {});
+  /// The parameters of \p Callee that receive R's handle at \p Site.
+  Bound boundParams(const Stmt *Site, const FunctionDecl *Callee,
+                    const InitResource &R, const Bound &Outer);
+  /// Does \p S act on \p R directly or through a call?
+  bool actsTransitively(const Stmt *S, const InitResource &R, bool Flush);
+  /// Does every CFG path of \p FD from just after \p Start to the exit
+  /// (or from the entry when \p Start is null) act on \p R?
+  bool onEveryPath(const FunctionDecl *FD, const Stmt *Start,
+                   const InitResource &R, bool Flush);
+  CFG *cfgOf(const FunctionDecl *FD);
+
+  bool holds(const InitResource &R, const VarDecl *V) const {
+    if (!V)
+      return false;
+    return V == R.Var || llvm::is_contained(R.Aliases, V);
+  }
+};
+
+namespace {
+class SummaryBuilder : public RecursiveASTVisitor<SummaryBuilder> {
+public:
+  explicit SummaryBuilder(ShutdownAnalysis::Impl::Summary &S) : S(S) {}
+  bool shouldVisitImplicitCode() const { return true; }
+  bool TraverseLambdaExpr(LambdaExpr *LE) {
+    // The body runs when the lambda is called; it is a callee of its own.
+    for (Expr *Init : LE->capture_inits())
+      if (Init)
+        TraverseStmt(Init);
+    S.Callees.push_back({LE, LE->getCallOperator()});
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    S.Calls.push_back(CE);
+    if (const FunctionDecl *F = definition(CE->getDirectCallee()))
+      if (!isInSystemHeader(F))
+        S.Callees.push_back({CE, F});
+    return true;
+  }
+  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
+    if (const FunctionDecl *F = definition(CE->getConstructor()))
+      if (!isInSystemHeader(F))
+        S.Callees.push_back({CE, F});
+    return true;
+  }
+  bool VisitCXXDeleteExpr(CXXDeleteExpr *DE) {
+    S.Deletes.push_back({DE, varOf(DE->getArgument())});
+    return true;
+  }
+
+private:
+  ShutdownAnalysis::Impl::Summary &S;
+};
+} // namespace
+
+const ShutdownAnalysis::Impl::Summary &
+ShutdownAnalysis::Impl::summary(const FunctionDecl *FD) {
+  FD = canon(FD);
+  auto &Slot = Summaries[FD];
+  if (!Slot) {
+    Slot = std::make_unique<Summary>();
+    if (const FunctionDecl *Def = definition(FD)) {
+      SummaryBuilder B(*Slot);
+      B.TraverseStmt(Def->getBody());
+      if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+        for (const CXXCtorInitializer *Init : Ctor->inits())
+          if (Init->getInit())
+            B.TraverseStmt(Init->getInit());
+    }
+  }
+  return *Slot;
+}
+
+bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
+                                  bool Flush, ReleaseWitness *W,
+                                  const Bound *Params) {
+  auto Holds = [&](const VarDecl *V) {
+    return holds(R, V) || (V && Params && Params->count(V));
+  };
+  auto Found = [&](const Stmt *Site, std::string Callee) {
+    if (W)
+      *W = {Site, std::move(Callee)};
+    return true;
+  };
+  if (const auto *DE = dyn_cast<CXXDeleteExpr>(S)) {
+    if (!Flush && R.ReleasedByDelete && Holds(varOf(DE->getArgument())))
+      return Found(DE, "delete");
+    return false;
+  }
+  const auto *CE = dyn_cast<CallExpr>(S);
+  if (!CE)
+    return false;
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return false;
+  const std::string &N = Names.qualifiedName(Callee);
+  for (const model::CallSpec *Spec : Flush ? R.Flush : R.Release)
+    if (Spec->Function.matches(N) && Holds(varOf(handleExpr(CE, Spec->Handle))))
+      return Found(CE, N);
+  // unique_ptr::reset() / shared_ptr::reset() on the holder.
+  if (!Flush && R.ReleasedByDelete)
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (M->getIdentifier() && M->getName() == "reset" &&
+            Holds(varOf(MC->getImplicitObjectArgument())))
+          return Found(CE, N);
+  return false;
+}
+
+ShutdownAnalysis::Impl::Bound
+ShutdownAnalysis::Impl::boundParams(const Stmt *Site,
+                                    const FunctionDecl *Callee,
+                                    const InitResource &R, const Bound &Outer) {
+  Bound Params;
+  const FunctionDecl *Def = definition(Callee);
+  llvm::ArrayRef<const Expr *> Args;
+  if (const auto *CE = dyn_cast<CallExpr>(Site))
+    Args = llvm::ArrayRef(CE->getArgs(), CE->getNumArgs());
+  else if (const auto *CC = dyn_cast<CXXConstructExpr>(Site))
+    Args = llvm::ArrayRef(CC->getArgs(), CC->getNumArgs());
+  if (Def && !isa<CXXOperatorCallExpr>(Site))
+    for (unsigned A = 0; A < Args.size() && A < Def->getNumParams(); ++A)
+      if (const VarDecl *V = varOf(Args[A]);
+          V && (holds(R, V) || Outer.count(V)))
+        Params.insert(Def->getParamDecl(A));
+  return Params;
+}
+
+bool ShutdownAnalysis::Impl::reaches(const FunctionDecl *Root,
+                                     const InitResource &R, bool Flush,
+                                     ReleaseWitness *W, Bound Initial) {
+  // BFS over calls; a parameter that receives R's handle (`close_db(pg)`)
+  // holds R inside the callee. A function is visited once per "receives the
+  // handle or not", which is enough for helpers that take it as an argument.
+  struct State {
+    const FunctionDecl *FD;
+    Bound Params;
+  };
+  std::set<std::pair<const FunctionDecl *, bool>> Seen;
+  std::deque<State> Work;
+  Seen.insert({canon(Root), !Initial.empty()});
+  Work.push_back({Root, std::move(Initial)});
+  while (!Work.empty()) {
+    State Cur = std::move(Work.front());
+    Work.pop_front();
+    const Summary &S = summary(Cur.FD);
+    for (const CallExpr *CE : S.Calls)
+      if (acts(CE, R, Flush, W, &Cur.Params))
+        return true;
+    for (const auto &D : S.Deletes)
+      if (acts(D.first, R, Flush, W, &Cur.Params))
+        return true;
+    for (const auto &[Site, Callee] : S.Callees) {
+      Bound Params = boundParams(Site, Callee, R, Cur.Params);
+      if (Seen.insert({canon(Callee), !Params.empty()}).second)
+        Work.push_back({Callee, std::move(Params)});
+    }
+  }
+  return false;
+}
+
+bool ShutdownAnalysis::Impl::actsTransitively(const Stmt *S,
+                                              const InitResource &R,
+                                              bool Flush) {
+  if (acts(S, R, Flush, nullptr))
+    return true;
+  if (const auto *CE = dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *F = definition(CE->getDirectCallee()))
+      if (!isInSystemHeader(F))
+        return reaches(F, R, Flush, nullptr, boundParams(CE, F, R, {}));
+  return false;
+}
+
+CFG *ShutdownAnalysis::Impl::cfgOf(const FunctionDecl *FD) {
+  FD = canon(FD);
+  auto &Slot = CFGs[FD];
+  if (!Slot) {
+    const FunctionDecl *Def = definition(FD);
+    if (!Def)
+      return nullptr;
+    // Implicit destructors: a local client by value (or a unique_ptr) is
+    // closed when main returns. No exception edges: a throw out of main
+    // terminates the process without a graceful shutdown either way.
+    CFG::BuildOptions Opts;
+    Opts.AddImplicitDtors = true;
+    Opts.AddTemporaryDtors = false;
+    Slot = CFG::buildCFG(Def, Def->getBody(), &Ctx, Opts);
+  }
+  return Slot.get();
+}
+
+bool ShutdownAnalysis::Impl::onEveryPath(const FunctionDecl *FD,
+                                         const Stmt *Start,
+                                         const InitResource &R, bool Flush) {
+  CFG *G = cfgOf(FD);
+  if (!G)
+    return false;
+  // Element-level check: acting on R, or the end of R's holder's scope when
+  // its destructor releases it.
+  auto ElementActs = [&](const CFGElement &E) {
+    if (auto S = E.getAs<CFGStmt>())
+      return actsTransitively(S->getStmt(), R, Flush);
+    if (auto D = E.getAs<CFGAutomaticObjDtor>())
+      return !Flush && holds(R, D->getVarDecl()->getCanonicalDecl()) &&
+             (R.StaticObject || R.ReleasedByDelete ||
+              D->getVarDecl()->getType()->getAsCXXRecordDecl());
+    return false;
+  };
+  std::vector<std::pair<const CFGBlock *, unsigned>> Work;
+  if (Start) {
+    for (const CFGBlock *B : *G) {
+      for (unsigned I = 0; I < B->size(); ++I)
+        if (auto S = (*B)[I].getAs<CFGStmt>(); S && S->getStmt() == Start) {
+          Work.push_back({B, I + 1});
+          break;
+        }
+      if (!Work.empty())
+        break;
+    }
+    if (Work.empty())
+      return false;
+  } else {
+    Work.push_back({&G->getEntry(), 0});
+  }
+  llvm::SmallPtrSet<const CFGBlock *, 32> Seen;
+  while (!Work.empty()) {
+    auto [B, From] = Work.back();
+    Work.pop_back();
+    bool Done = false;
+    for (unsigned I = From; I < B->size() && !Done; ++I)
+      Done = ElementActs((*B)[I]);
+    if (Done)
+      continue;
+    if (B == &G->getExit())
+      return false; // A path reaches the exit without the action.
+    for (const CFGBlock *Succ : B->succs())
+      if (Succ && Seen.insert(Succ).second)
+        Work.push_back({Succ, 0});
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Collection over the TU
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Everything the analysis needs from one walk over the user code.
+class Collector : public RecursiveASTVisitor<Collector> {
+public:
+  struct Candidate {
+    const VarDecl *Var;
+    const Expr *Init;
+    const FunctionDecl *Function;
+    const Stmt *Where; // DeclStmt or assignment, for scope checks.
+  };
+  std::vector<Candidate> Candidates;
+  std::vector<std::pair<const CallExpr *, const FunctionDecl *>> Calls;
+  std::vector<std::pair<const VarDecl *, const VarDecl *>> Copies; // to, from
+
+  bool shouldVisitImplicitCode() const { return false; }
+  bool shouldVisitLambdaBodies() const { return true; }
+
+  bool TraverseDecl(Decl *D) {
+    if (D && !isa<TranslationUnitDecl>(D) && isInSystemHeader(D))
+      return true;
+    const FunctionDecl *Saved = Current;
+    if (const auto *FD = dyn_cast_or_null<FunctionDecl>(D);
+        FD && FD->doesThisDeclarationHaveABody())
+      Current = FD;
+    bool R = RecursiveASTVisitor::TraverseDecl(D);
+    Current = Saved;
+    return R;
+  }
+  bool TraverseLambdaExpr(LambdaExpr *LE) {
+    const FunctionDecl *Saved = Current;
+    Current = LE->getCallOperator();
+    bool R = RecursiveASTVisitor::TraverseLambdaExpr(LE);
+    Current = Saved;
+    return R;
+  }
+  bool VisitVarDecl(VarDecl *VD) {
+    if (isa<ParmVarDecl>(VD) || !VD->getInit())
+      return true;
+    Candidates.push_back({VD->getCanonicalDecl(), VD->getInit(),
+                          VD->hasGlobalStorage() && !VD->isStaticLocal()
+                              ? nullptr
+                              : Current,
+                          nullptr});
+    return true;
+  }
+  void assignment(const Expr *LHS, const Expr *RHS, const Stmt *Where) {
+    const VarDecl *To = varOf(LHS);
+    if (!To || !Current)
+      return;
+    if (const VarDecl *From = varOf(RHS))
+      Copies.push_back({To, From});
+    else if (To->hasGlobalStorage())
+      Candidates.push_back({To, RHS, Current, Where});
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() == BO_Assign)
+      assignment(BO->getLHS(), BO->getRHS(), BO);
+    return true;
+  }
+  bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr *OC) {
+    if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+      assignment(OC->getArg(0), OC->getArg(1), OC);
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    if (!Current)
+      return true;
+    Calls.push_back({CE, Current});
+    // g.reset(new Client) assigns the global.
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (M->getIdentifier() && M->getName() == "reset" &&
+            MC->getNumArgs() == 1)
+          assignment(MC->getImplicitObjectArgument(), MC->getArg(0), MC);
+    return true;
+  }
+
+private:
+  const FunctionDecl *Current = nullptr;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// The analysis
+//===----------------------------------------------------------------------===//
+
+ShutdownAnalysis &ShutdownAnalysis::get(TUContext &TU) {
+  return TU.shared<ShutdownAnalysis>(
+      [&] { return std::make_unique<ShutdownAnalysis>(TU); });
+}
+
+ShutdownAnalysis::~ShutdownAnalysis() = default;
+
+std::string ShutdownAnalysis::requiredAction(const InitResource &R) {
+  std::vector<std::string> Parts;
+  auto Text = [](const model::CallSpec *S) { return S->Function.text(); };
+  if (R.needsFlush())
+    Parts.push_back("calls " + Text(R.Flush.front()));
+  if (!R.Release.empty()) {
+    if (Parts.empty())
+      Parts.push_back("calls " + Text(R.Release.front()));
+    else if (Text(R.Release.front()) != Text(R.Flush.front()))
+      Parts.back() += " and " + Text(R.Release.front());
+  } else if (R.ReleasedByDelete) {
+    Parts.push_back("deletes it");
+  } else if (Parts.empty()) {
+    Parts.push_back("closes it");
+  }
+  std::string Out;
+  for (const std::string &P : Parts)
+    Out += (Out.empty() ? "" : " and ") + P;
+  return Out;
+}
+
+ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
+    : P(std::make_unique<Impl>(TU)) {
+  Impl &I = *P;
+  ASTContext &Ctx = I.Ctx;
+  const model::ApiModel &Model = I.Model;
+  NameCache &Names = I.Names;
+  HandlerScope &Scope = I.Scope;
+
+  Collector C;
+  C.TraverseDecl(Ctx.getTranslationUnitDecl());
+
+  // Registrar calls and the functions they are in.
+  std::vector<std::pair<const CallExpr *, const FunctionDecl *>> Registrars;
+  for (const Handler &H : Scope.handlers())
+    if (H.Registration)
+      for (const auto &[CE, FD] : C.Calls)
+        if (CE == H.Registration && Scope.inInitScope(FD))
+          Registrars.push_back({CE, FD});
+
+  // Client type of a (pointer to / smart pointer to) record type.
+  auto ClientOf = [&](QualType T) -> const model::ClientType * {
+    if (T.isNull())
+      return nullptr;
+    QualType Peeled = T.getNonReferenceType();
+    while (Peeled->isPointerType())
+      Peeled = Peeled->getPointeeType();
+    if (const auto *TT = Peeled->getAs<TypedefType>())
+      if (const model::ClientType *CT =
+              Model.clientType(Names.qualifiedName(TT->getDecl())))
+        return CT;
+    if (const CXXRecordDecl *RD = NameCache::recordOf(T))
+      return Model.clientType(Names.qualifiedName(RD));
+    if (const auto *RT = Peeled->getAs<RecordType>()) // C structs.
+      return Model.clientType(Names.qualifiedName(RT->getDecl()));
+    return nullptr;
+  };
+  // The alias the code spells (`pqxx::connection`) names the type.
+  auto Display = [&](QualType T) {
+    if (const auto *TT = T->getAs<TypedefType>())
+      return Names.qualifiedName(TT->getDecl());
+    return displayTypeName(T);
+  };
+  auto FromClient = [&](const model::ClientType &CT, std::string From,
+                        InitResource &R) {
+    R.Kind = CT.Kind;
+    R.From = std::move(From);
+    R.Shutdown = CT.Shutdown;
+    for (const model::CallSpec &S : CT.Flush)
+      R.Flush.push_back(&S);
+    for (const model::CallSpec &S : CT.Release)
+      R.Release.push_back(&S);
+  };
+
+  // Classifies an initializer / assigned value.
+  auto Classify = [&](const Expr *E, InitResource &R) -> bool {
+    E = strip(E);
+    if (!E)
+      return false;
+    if (const auto *CE = dyn_cast<CallExpr>(E)) {
+      const FunctionDecl *Callee = CE->getDirectCallee();
+      if (!Callee)
+        return false;
+      const std::string &N = Names.qualifiedName(Callee);
+      auto [Res, Spec] = Model.acquisition(N);
+      if (Res && Spec && Spec->Handle.Kind == model::HandleRef::Return) {
+        R.Kind = Res->Kind;
+        R.From = N;
+        R.Shutdown = Res->Shutdown;
+        // kind_if_arg refinements of every acquire entry for this call.
+        for (const model::CallSpec &A : Res->Acquire) {
+          if (!A.Function.matches(N))
+            continue;
+          for (const model::KindIfArg &K : A.KindIf)
+            if (K.Arg < CE->getNumArgs() &&
+                argEquals(CE->getArg(K.Arg), K.Equals, Ctx)) {
+              R.Kind = K.Kind;
+              if (K.Shutdown)
+                R.Shutdown = *K.Shutdown;
+            }
+        }
+        for (const model::CallSpec &S : Res->Flush)
+          R.Flush.push_back(&S);
+        for (const model::CallSpec &S : Res->Release)
+          R.Release.push_back(&S);
+        R.Site = CE;
+        return true;
+      }
+      if (const model::Factory *F = Model.factory(N)) {
+        const model::ClientType *CT = nullptr;
+        if (F->CreatesTemplateArg) {
+          const TemplateArgumentList *Args = Callee->getTemplateSpecializationArgs();
+          if (Args && *F->CreatesTemplateArg < Args->size() &&
+              (*Args)[*F->CreatesTemplateArg].getKind() == TemplateArgument::Type)
+            CT = ClientOf((*Args)[*F->CreatesTemplateArg].getAsType());
+        } else {
+          CT = Model.clientType(F->Creates);
+        }
+        if (!CT)
+          return false;
+        FromClient(*CT, N, R);
+        R.ReleasedByDelete = true;
+        R.Site = CE;
+        return true;
+      }
+      return false;
+    }
+    if (const auto *NE = dyn_cast<CXXNewExpr>(E)) {
+      if (const model::ClientType *CT = ClientOf(NE->getAllocatedType())) {
+        FromClient(*CT, Display(NE->getAllocatedType()), R);
+        R.ReleasedByDelete = true;
+        R.Site = NE;
+        return true;
+      }
+      return false;
+    }
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(E)) {
+      if (CE->getConstructor()->isCopyOrMoveConstructor())
+        return false;
+      if (const model::ClientType *CT = ClientOf(CE->getType())) {
+        FromClient(*CT, Display(CE->getType()), R);
+        R.StaticObject = true;
+        R.Site = CE;
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // Does a registrar call in FD follow the declaration Where (in a block
+  // enclosing it), so the local lives across it?
+  auto LivesAcrossRegistrar = [&](const VarDecl *VD, const FunctionDecl *FD) {
+    ParentMap &PM = Scope.parents(FD);
+    for (const auto &[Reg, RegFn] : Registrars) {
+      if (canon(RegFn) != canon(FD))
+        continue;
+      if (!Ctx.getSourceManager().isBeforeInTranslationUnit(VD->getLocation(),
+                                                            Reg->getBeginLoc()))
+        continue;
+      // A block enclosing the registrar call must declare VD.
+      const Stmt *DeclBlock = nullptr;
+      for (const Stmt *S = PM.getParent(Reg); S && !DeclBlock;
+           S = PM.getParent(S))
+        if (const auto *CS = dyn_cast<CompoundStmt>(S))
+          for (const Stmt *Child : CS->body())
+            if (const auto *DS = dyn_cast<DeclStmt>(Child))
+              for (const Decl *D : DS->decls())
+                if (D->getCanonicalDecl() == VD)
+                  DeclBlock = CS;
+      if (DeclBlock)
+        return true;
+    }
+    return false;
+  };
+
+  llvm::SmallPtrSet<const VarDecl *, 16> SeenVars;
+  for (const Collector::Candidate &Cand : C.Candidates) {
+    InitResource R;
+    if (!Classify(Cand.Init, R) || R.Shutdown.empty() || R.Shutdown == "exit")
+      continue;
+    const VarDecl *VD = Cand.Var;
+    // Globals and statics live for the process; locals must outlive the
+    // registrar call in an init-scope function.
+    if (!VD->hasGlobalStorage()) {
+      if (!Cand.Function || !Scope.inInitScope(Cand.Function) ||
+          !LivesAcrossRegistrar(VD, Cand.Function))
+        continue;
+      R.Local = true;
+    }
+    // Only an object held by value is destroyed by a static destructor.
+    R.StaticObject = R.StaticObject && VD->hasGlobalStorage() &&
+                     VD->getType()->getAsCXXRecordDecl();
+    if (!SeenVars.insert(VD).second)
+      continue;
+    R.Var = VD;
+    R.Function = Cand.Function;
+    R.Name = VD->getNameAsString();
+    Resources.push_back(std::move(R));
+  }
+  // `g = local;` and `local2 = g;` copies of a handle.
+  for (InitResource &R : Resources)
+    for (const auto &[To, From] : C.Copies) {
+      if (From == R.Var && To != R.Var && !llvm::is_contained(R.Aliases, To))
+        R.Aliases.push_back(To);
+      else if (To == R.Var && From != R.Var && !llvm::is_contained(R.Aliases, From))
+        R.Aliases.push_back(From);
+    }
+
+  // "exit" acquisitions (process-global state) in init scope.
+  for (const auto &[CE, FD] : C.Calls) {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee || !Scope.inInitScope(FD))
+      continue;
+    auto [Res, Spec] = Model.acquisition(Names.qualifiedName(Callee));
+    if (!Res || Res->Shutdown != "exit")
+      continue;
+    InitResource R;
+    R.Site = CE;
+    R.Function = FD;
+    R.Kind = Res->Kind;
+    R.From = Names.qualifiedName(Callee);
+    R.Shutdown = "exit";
+    R.Name = R.From;
+    for (const model::CallSpec &S : Res->Release)
+      R.Release.push_back(&S);
+    if (const Expr *H = handleExpr(CE, Spec->Handle))
+      R.Var = varOf(H);
+    Resources.push_back(std::move(R));
+  }
+
+  // Signal and exit hooks.
+  for (const auto &[CE, FD] : C.Calls) {
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee)
+      continue;
+    const std::string &N = Names.qualifiedName(Callee);
+    if (const model::SignalInstaller *SI = Model.signalInstaller(N)) {
+      if (SI->SignalArg >= CE->getNumArgs())
+        continue;
+      SigtermHook H;
+      H.Install = CE;
+      H.Installer = spelledCallee(CE, Ctx, N);
+      if (!SI->HandlerArg) {
+        // signalfd: the signal set must contain SIGTERM (sigaddset(&set,
+        // SIGTERM) in the same function); the function reads the fd.
+        const VarDecl *Set = varOf(CE->getArg(SI->SignalArg));
+        bool HasTerm = false;
+        for (const CallExpr *Other : I.summary(FD).Calls) {
+          bool Term = false, OnSet = false;
+          for (const Expr *A : Other->arguments()) {
+            Term |= isSigterm(A, Ctx);
+            OnSet |= Set && varOf(A) == Set;
+          }
+          HasTerm |= Term && OnSet;
+        }
+        if (!HasTerm)
+          continue;
+        H.FromSignalFd = true;
+        H.Handler = FD;
+        H.Name = displayFunctionName(FD, Names);
+        Hooks.push_back(std::move(H));
+        continue;
+      }
+      if (!isSigterm(CE->getArg(SI->SignalArg), Ctx) ||
+          *SI->HandlerArg >= CE->getNumArgs())
+        continue;
+      const Expr *Arg = CE->getArg(*SI->HandlerArg);
+      const FunctionDecl *Handler = nullptr;
+      if (SI->HandlerFields.empty()) {
+        Handler = Scope.calleeOfCallable(Arg, &H.Name);
+      } else if (const VarDecl *Act = varOf(Arg)) {
+        // sa.sa_handler = on_term; in the installing function.
+        struct FieldStores : RecursiveASTVisitor<FieldStores> {
+          const VarDecl *Act;
+          const std::vector<std::string> &Fields;
+          const Expr *Value = nullptr;
+          FieldStores(const VarDecl *A, const std::vector<std::string> &F)
+              : Act(A), Fields(F) {}
+          bool VisitBinaryOperator(BinaryOperator *BO) {
+            if (BO->getOpcode() != BO_Assign)
+              return true;
+            const Expr *L = BO->getLHS()->IgnoreParenImpCasts();
+            const auto *ME = dyn_cast<MemberExpr>(L);
+            if (!ME || !llvm::is_contained(Fields,
+                                           ME->getMemberDecl()->getNameAsString()))
+              return true;
+            const Expr *Base = ME->getBase()->IgnoreParenImpCasts();
+            while (const auto *Inner = dyn_cast<MemberExpr>(Base))
+              Base = Inner->getBase()->IgnoreParenImpCasts();
+            if (varOf(Base) == Act)
+              Value = BO->getRHS();
+            return true;
+          }
+        } Stores(Act, SI->HandlerFields);
+        if (const FunctionDecl *Def = definition(FD))
+          Stores.TraverseStmt(Def->getBody());
+        if (Stores.Value)
+          Handler = Scope.calleeOfCallable(Stores.Value, &H.Name);
+      }
+      if (!(Handler = definition(Handler)) || isInSystemHeader(Handler))
+        continue; // SIG_IGN, SIG_DFL, or a handler we cannot see.
+      H.Handler = Handler;
+      if (H.Name.empty())
+        H.Name = displayFunctionName(Handler, Names);
+      // Direct calls that are not async-signal-safe.
+      for (const CallExpr *Call : I.summary(Handler).Calls) {
+        const FunctionDecl *F = Call->getDirectCallee();
+        if (!F)
+          continue;
+        const FunctionDecl *Def = definition(F);
+        if (Def && !isInSystemHeader(Def))
+          continue; // Our own helper: its body is what matters.
+        if (F->getBuiltinID() && !Def)
+          continue;
+        const std::string &FN = Names.qualifiedName(F);
+        if (!Model.isAsyncSignalSafe(FN))
+          H.Unsafe.push_back({Call, FN});
+      }
+      Hooks.push_back(std::move(H));
+      continue;
+    }
+    if (const model::ExitHook *EH = Model.exitHook(N)) {
+      if (EH->HandlerArg >= CE->getNumArgs())
+        continue;
+      ExitHookUse U;
+      U.Install = CE;
+      U.Installer = spelledCallee(CE, Ctx, N);
+      U.Handler = definition(Scope.calleeOfCallable(CE->getArg(EH->HandlerArg), &U.Name));
+      if (!U.Handler)
+        continue;
+      ExitHooks.push_back(std::move(U));
+    }
+  }
+
+  // Findings.
+  const FunctionDecl *Main = Scope.mainFunction();
+  for (const InitResource &R : Resources) {
+    ShutdownFinding F;
+    F.Resource = &R;
+    if (R.Shutdown == "exit") {
+      // Released on every path out of main, from the acquisition on when it
+      // is in main, from main's entry otherwise.
+      if (!Main)
+        continue;
+      bool InMain = canon(R.Function) == canon(Main);
+      if (I.onEveryPath(Main, InMain ? R.Site : nullptr, R, /*Flush=*/false))
+        continue;
+      F.Why = ShutdownFinding::NotReleasedOnExit;
+      Findings.push_back(F);
+      continue;
+    }
+    const bool Flush = R.needsFlush();
+    bool Handled = false;
+    if (!R.Local)
+      for (const SigtermHook &H : Hooks)
+        if (I.reaches(H.Handler, R, Flush, nullptr)) {
+          Handled = true;
+          break;
+        }
+    if (Handled)
+      continue;
+    // Released after the registrar returns, on every path?
+    for (const auto &[Reg, RegFn] : Registrars) {
+      if (R.Local && canon(RegFn) != canon(R.Function))
+        continue;
+      if (I.onEveryPath(RegFn, Reg, R, Flush)) {
+        F.ReleasedAfter = Reg;
+        break;
+      }
+    }
+    if (F.ReleasedAfter && !Hooks.empty())
+      continue;
+    F.Why = Hooks.empty() ? ShutdownFinding::NoHook
+                          : ShutdownFinding::HookMissesIt;
+    if (!R.Local)
+      for (const ExitHookUse &U : ExitHooks)
+        if (I.reaches(U.Handler, R, Flush, &F.AtExitWitness)) {
+          F.OnlyAtExit = &U;
+          break;
+        }
+    Findings.push_back(F);
+  }
+  // Findings point into Resources/ExitHooks, which no longer change.
+}
+
+} // namespace serverless

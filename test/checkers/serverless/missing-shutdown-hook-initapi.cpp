@@ -1,0 +1,61 @@
+// RUN: %check_serverless -check-suffixes=MISSING,COMMON %s serverless-missing-shutdown-hook %t -- -- -isystem %sdk -DMISSING
+// RUN: %check_serverless -check-suffixes=ONE-PATH,COMMON %s serverless-missing-shutdown-hook %t -- -- -isystem %sdk -DONE_PATH
+// RUN: %check_serverless -check-suffixes=ALL-PATHS,COMMON %s serverless-missing-shutdown-hook %t -- -- -isystem %sdk -DALL_PATHS
+// RUN: %check_serverless -check-suffixes=HELPER,COMMON %s serverless-missing-shutdown-hook %t -- -- -isystem %sdk -DHELPER
+
+// Aws::InitAPI needs Aws::ShutdownAPI on every path out of main (a finding
+// of its own, model "shutdown": "exit"); no SIGTERM handler is asked for.
+#include <aws/core/Aws.h>
+#include <aws/lambda-runtime/runtime.h>
+
+using namespace aws::lambda_runtime;
+
+invocation_response handler(invocation_request const &) {
+  return invocation_response::success("", "");
+}
+
+bool configure();
+
+// In every variant, so that each has output to check against.
+#include <cstdio>
+FILE *trace = fopen("/tmp/trace", "w");
+// CHECK-MESSAGES-COMMON: :[[@LINE-1]]:15: warning: 'trace' (FILE from fopen) is created at init scope and never flushed on shutdown
+
+#ifdef HELPER
+static Aws::SDKOptions global_options;
+void shutdown_sdk() { Aws::ShutdownAPI(global_options); }
+#endif
+
+int main() {
+  Aws::SDKOptions options;
+#ifdef MISSING
+  Aws::InitAPI(options);
+  // CHECK-MESSAGES-MISSING: :[[@LINE-1]]:3: warning: 'Aws::InitAPI' is called at init scope without 'Aws::ShutdownAPI' on every path out of 'main' [serverless-missing-shutdown-hook]
+  run_handler(handler);
+  return 0;
+#elif defined(ONE_PATH)
+  Aws::InitAPI(options);
+  // CHECK-MESSAGES-ONE-PATH: :[[@LINE-1]]:3: warning: 'Aws::InitAPI' is called at init scope without 'Aws::ShutdownAPI' on every path out of 'main'
+  if (!configure())
+    return 1; // Leaves without ShutdownAPI.
+  run_handler(handler);
+  Aws::ShutdownAPI(options);
+  return 0;
+#elif defined(ALL_PATHS)
+  Aws::InitAPI(options);
+  if (!configure()) {
+    Aws::ShutdownAPI(options);
+    return 1;
+  }
+  run_handler(handler);
+  Aws::ShutdownAPI(options);
+  // CHECK-MESSAGES-ALL-PATHS-NOT: warning:
+  return 0;
+#elif defined(HELPER)
+  Aws::InitAPI(global_options);
+  run_handler(handler);
+  shutdown_sdk(); // Through a helper: fine.
+  // CHECK-MESSAGES-HELPER-NOT: warning:
+  return 0;
+#endif
+}
