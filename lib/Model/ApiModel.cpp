@@ -663,10 +663,33 @@ std::optional<TimeoutSpec> ModelParser::parseTimeout(const json &J,
 
 void ModelParser::parseBlocking(const json &J, const std::string &Ptr,
                                 ApiModel &Out) {
-  checkKeys(J, Ptr, {"function", "handle", "timeout"});
+  checkKeys(J, Ptr, {"function", "except", "handle", "timeout"});
   DISABLE_BY("function", "blocking")
   Blocking B;
   auto Fn = pattern(J, Ptr, "function", true);
+  bool ExceptOk = true;
+  if (auto It = J.find("except"); It != J.end()) {
+    if (!It->is_array()) {
+      errorAtValue(Ptr + "/except", "'except' must be an array of names");
+      ExceptOk = false;
+    } else {
+      for (size_t I = 0; I < It->size(); ++I) {
+        const std::string EPtr = Ptr + "/except/" + std::to_string(I);
+        if (!(*It)[I].is_string()) {
+          errorAtValue(EPtr, "an 'except' entry must be a name string");
+          ExceptOk = false;
+          continue;
+        }
+        auto P = NamePattern::create((*It)[I].get<std::string>());
+        if (!P) {
+          errorAtValue(EPtr, llvm::toString(P.takeError()));
+          ExceptOk = false;
+          continue;
+        }
+        B.Except.push_back(std::move(*P));
+      }
+    }
+  }
   std::optional<HandleRef> H;
   if (J.contains("handle"))
     H = handle(J, Ptr, "handle", true);
@@ -677,7 +700,7 @@ void ModelParser::parseBlocking(const json &J, const std::string &Ptr,
     T = parseTimeout(*It, Ptr + "/timeout");
   else
     errorAtValue(Ptr, "missing required key 'timeout'");
-  if (!Fn || !H || !T)
+  if (!Fn || !H || !T || !ExceptOk)
     return;
   B.Function = *Fn;
   B.Handle = *H;
@@ -978,7 +1001,10 @@ const Resource *ApiModel::resourceByKind(llvm::StringRef Kind) const {
 
 const Blocking *ApiModel::blocking(llvm::StringRef FunctionName) const {
   return findLast(BlockingCalls, [&](const Blocking &B) {
-    return B.Function.matches(FunctionName);
+    return B.Function.matches(FunctionName) &&
+           llvm::none_of(B.Except, [&](const NamePattern &P) {
+             return P.matches(FunctionName);
+           });
   });
 }
 

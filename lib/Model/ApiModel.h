@@ -143,6 +143,9 @@ struct TimeoutSpec {
 
 struct Blocking {
   NamePattern Function;
+  /// Names \p Function also matches that do not block (a stub's Async*
+  /// methods); blocking() skips them.
+  std::vector<NamePattern> Except;
   HandleRef Handle;
   TimeoutSpec Timeout;
   Origin From;

@@ -258,6 +258,20 @@ TEST(ApiModel, TimeoutErrors) {
   EXPECT_EQ(errorOf(model(R"("blocking": [{"function": "f", "handle": 0, "timeout": {"via": "setter", "setter": "s", "setter_handle": 0, "value_arg": 1, "unit": "timeval"}}])")), "");
 }
 
+TEST(ApiModel, BlockingExcept) {
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": "g", "timeout": {"via": "none"}}])")),
+              HasSubstr("'except' must be an array of names"));
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": [1], "timeout": {"via": "none"}}])")),
+              HasSubstr("an 'except' entry must be a name string"));
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": ["::g"], "timeout": {"via": "none"}}])")),
+              HasSubstr("invalid name pattern '::g'"));
+  ApiModel D = ApiModel::withDefaults();
+  EXPECT_NE(D.blocking("helloworld::Greeter::Stub::SayHello"), nullptr);
+  EXPECT_EQ(D.blocking("helloworld::Greeter::Stub::AsyncSayHello"), nullptr);
+  EXPECT_EQ(D.blocking("helloworld::Greeter::Stub::PrepareAsyncSayHello"), nullptr);
+  EXPECT_EQ(D.blocking("Aws::S3::S3Client::GetObjectCallable"), nullptr);
+}
+
 TEST(ApiModel, AllErrorsAreReported) {
   std::string E = errorOf(model(R"("clients": [{"type": "A"}, {"kind": "x"}])"));
   EXPECT_THAT(E, HasSubstr("missing required key 'kind'"));
