@@ -156,8 +156,9 @@ void ShimObserver::onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Inv
   O.MainPid = E.Pid;
   if (auto A = analyzeLedgerDir(E.Ledger, O)) {
     auto J = A->invocationJson(E.Local2.count(Index) ? E.Local2[Index] : E.Local);
-    for (auto &[K, V] : J.items())
-      Invocation[K] = V;
+    if (J.is_object()) // Null when the ledger has nothing for it yet.
+      for (auto &[K, V] : J.items())
+        Invocation[K] = V;
   }
 }
 
@@ -199,14 +200,19 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
         auto L = E.Local2.find(Inv["index"].get<int64_t>());
         if (L == E.Local2.end())
           continue;
-        for (auto &[K, V] : A->invocationJson(L->second).items())
-          Inv[K] = V;
+        auto J = A->invocationJson(L->second);
+        if (J.is_object())
+          for (auto &[K, V] : J.items())
+            Inv[K] = V;
       }
     if (Run.contains("shutdown") && Run["shutdown"].is_array())
       for (auto &S : Run["shutdown"])
-        if (S.is_object() && S.value("environment", -1) == EnvId)
-          for (auto &[K, V] : A->shutdownJson().items())
-            S[K] = V;
+        if (S.is_object() && S.value("environment", -1) == EnvId) {
+          auto J = A->shutdownJson();
+          if (J.is_object())
+            for (auto &[K, V] : J.items())
+              S[K] = V;
+        }
     Run["shim"] = Run.contains("shim") ? Run["shim"] : nlohmann::json::object();
     auto J = A->toJson();
     J.erase("invocations");

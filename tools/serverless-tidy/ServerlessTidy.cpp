@@ -30,6 +30,9 @@
 #ifdef SERVERLESS_HAVE_RUNTIME
 #include "Runtime/RunCommand.h"
 #endif
+#ifdef SERVERLESS_HAVE_SHIM
+#include "ShimObserver.h"
+#endif
 
 using llvm::StringRef;
 
@@ -198,7 +201,29 @@ int main(int Argc, const char **Argv) {
   }
   if (Sub == "run") {
 #ifdef SERVERLESS_HAVE_RUNTIME
-    return serverless::runtime::runCommand(Argc - 1, Argv + 1);
+    // `--no-shim` belongs to this layer: without it the resource ledger
+    // (libserverless-shim.so) is preloaded into the function. Options after
+    // the function binary are the function's own.
+    std::vector<const char *> RunArgs;
+    bool NoShim = false, Positional = false;
+    for (int I = 1; I < Argc; ++I) {
+      StringRef A = Argv[I];
+      if (!Positional && A == "--no-shim") {
+        NoShim = true;
+        continue;
+      }
+      if (!Positional && I > 1 && !A.starts_with("-") &&
+          !StringRef(Argv[I - 1]).starts_with("-"))
+        Positional = true;
+      RunArgs.push_back(Argv[I]);
+    }
+#ifdef SERVERLESS_HAVE_SHIM
+    serverless::shim::registerShimObserver(!NoShim);
+#else
+    (void)NoShim;
+#endif
+    return serverless::runtime::runCommand(static_cast<int>(RunArgs.size()),
+                                           RunArgs.data());
 #else
     llvm::errs() << "serverless-tidy: error: this build has no runtime emulator\n";
     return 2;
