@@ -3,16 +3,44 @@
 // Part of serverless-tidy.
 //
 //===----------------------------------------------------------------------===//
+//
+// A blocking call with no bound outlives a timed-out invocation: the query
+// keeps running and taints the pooled connection (incident 001), a Kafka
+// flush waits minutes past the function timeout (incident 004). Which calls
+// block and how their timeout is set comes from the `blocking` section of
+// the API models; DeadlineAnalysis decides, per call, whether the bound is
+// missing, constant, or derived from the invocation's remaining time. This
+// check applies the thresholds and words the diagnostics.
+//
+//===----------------------------------------------------------------------===//
 
 #include "MissingDeadlineCheck.h"
+#include "Analysis/DeadlineAnalysis.h"
+#include <cstdlib>
+
+using ::serverless::DeadlineAnalysis;
+using ::serverless::DeadlineSite;
+using ::serverless::TUContext;
 
 namespace clang::tidy::serverless {
+
+/// The environment variable `serverless-tidy check` sets from the function
+/// timeout it finds in template.yaml / serverless.yml.
+static const char *const FunctionTimeoutEnv = "SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS";
 
 MissingDeadlineCheck::MissingDeadlineCheck(StringRef Name,
                                            ClangTidyContext *Context)
     : ServerlessCheck(Name, Context),
       MaxBlockingMs(Options.get<int64_t>("MaxBlockingMs", 30000)),
-      FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)) {}
+      FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)) {
+  EffectiveFunctionTimeoutMs = FunctionTimeoutMs;
+  if (EffectiveFunctionTimeoutMs <= 0)
+    if (const char *Env = std::getenv(FunctionTimeoutEnv)) {
+      long long V = 0;
+      if (!StringRef(Env).trim().getAsInteger(10, V) && V > 0)
+        EffectiveFunctionTimeoutMs = V;
+    }
+}
 
 void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   ServerlessCheck::storeOptions(Opts);
@@ -20,10 +48,93 @@ void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "FunctionTimeoutMs", FunctionTimeoutMs);
 }
 
-void MissingDeadlineCheck::checkTranslationUnit(ASTContext &,
-                                                ::serverless::TUContext &) {
-  // FIXME: the deadline-flow analysis (issue 6) is not written yet; the
-  // check is registered so configurations naming it stay valid.
+void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
+  if (TU.handlerScope().handlers().empty())
+    return;
+  DeadlineAnalysis &A = TU.shared<DeadlineAnalysis>(
+      [&] { return std::make_unique<DeadlineAnalysis>(TU); });
+  const std::string &Hint = A.deadlineHint();
+  const int64_t Limit = EffectiveFunctionTimeoutMs;
+
+  for (const DeadlineSite &S : A.sites()) {
+    bool NoteValue = false;
+    {
+      // The builder must be gone before the notes are emitted.
+      auto Unbounded = [&](StringRef Why) {
+        return diag(S.Loc, "'%0' can block without bound: " + Why.str()) << S.Callee;
+      };
+      switch (S.Kind) {
+      case DeadlineSite::InfiniteArgument:
+        Unbounded("its timeout argument is %1 (infinite); pass a timeout derived "
+                  "from %2")
+            << S.Value << Hint;
+        break;
+      case DeadlineSite::NullArgument:
+        Unbounded("its timeout argument is null (infinite); pass a timeout "
+                  "derived from %1")
+            << Hint;
+        break;
+      case DeadlineSite::MissingSetter:
+        Unbounded("no %1 is set on this handle; set one derived from %2")
+            << S.Missing << Hint;
+        break;
+      case DeadlineSite::MissingConninfoKey:
+        Unbounded("the connection string has no %1; add %1=<value>") << S.Missing;
+        break;
+      case DeadlineSite::MissingSetting:
+        Unbounded("no %1 is set on this connection; set it in the connection "
+                  "string (options=-c %1=...) or run 'SET %1' on it, derived "
+                  "from %2")
+            << S.Missing << Hint;
+        break;
+      case DeadlineSite::MissingMethod:
+        Unbounded("%1 is not called on '%2' before it; call it with a deadline "
+                  "derived from %3")
+            << S.Missing << S.HandleName << Hint;
+        break;
+      case DeadlineSite::MissingFields:
+        diag(S.Loc, "'%0' is constructed from '%1' '%2' with no %3 set; its "
+                    "calls can block without bound")
+            << S.Callee << S.Alternative << S.HandleName << S.Missing;
+        break;
+      case DeadlineSite::NoTimeout:
+        if (S.Alternative.empty())
+          Unbounded("it takes no timeout; keep it out of the invocation path");
+        else
+          Unbounded("it takes no timeout; use '%1'") << S.Alternative;
+        break;
+      case DeadlineSite::Constant:
+        if (Limit > 0 && S.Value > Limit) {
+          diag(S.Loc, "'%0' can block for %1 ms, longer than the function "
+                      "timeout of %2 ms; derive the timeout from %3")
+              << S.Callee << static_cast<int64_t>(S.Value) << Limit << Hint;
+        } else if (S.InHandlerScope && MaxBlockingMs > 0 && S.Value >= MaxBlockingMs) {
+          diag(S.Loc, "'%0' can block for %1 ms (MaxBlockingMs is %2) with a "
+                      "timeout not derived from the remaining time; derive it "
+                      "from %3")
+              << S.Callee << static_cast<int64_t>(S.Value) << MaxBlockingMs << Hint;
+        } else {
+          continue;
+        }
+        NoteValue = S.ValueSetAt.isValid();
+        break;
+      case DeadlineSite::FieldConstant:
+        if (Limit <= 0 || S.Value <= Limit)
+          continue;
+        diag(S.Loc, "'%0' of '%1' is %2 ms, longer than the function timeout "
+                    "of %3 ms")
+            << S.Callee << S.Alternative << static_cast<int64_t>(S.Value) << Limit;
+        break;
+      }
+    }
+    if (NoteValue)
+      diag(S.ValueSetAt, "the timeout is set here", DiagnosticIDs::Note);
+    if (S.HandleCreated.isValid() && !S.HandleName.empty())
+      diag(S.HandleCreated, "'%0' is created here", DiagnosticIDs::Note)
+          << S.HandleName;
+    if (S.InHandlerScope)
+      noteHandlerAndChain(S.Function, TU);
+  }
 }
 
 } // namespace clang::tidy::serverless

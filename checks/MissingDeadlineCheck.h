@@ -26,7 +26,11 @@ protected:
 
 private:
   int64_t MaxBlockingMs;
+  /// As configured (stored back by storeOptions).
   int64_t FunctionTimeoutMs;
+  /// In effect: the option, or else SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS
+  /// (set by `serverless-tidy check` from template.yaml/serverless.yml).
+  int64_t EffectiveFunctionTimeoutMs;
 };
 
 } // namespace clang::tidy::serverless

@@ -1,0 +1,1376 @@
+//===--- DeadlineAnalysis.cpp - Blocking calls and their bounds -----------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes, in order (see the header for what each computes):
+//   1. taint: which variables carry the deadline; which are ever written;
+//   2. summaries: facts established on globals anywhere in the analysed
+//      functions and on parameters (one level: `configure(CURL *h)`), field
+//      constants, and which functions contain blocking calls at all;
+//   3. per function with blocking calls: a forward may-analysis over the CFG
+//      of handle facts, then one more walk that evaluates each blocking call
+//      against the converged state.
+// Every library fact comes from the API model; the only built-in knowledge
+// is what the schema's units mean (ms, s, us, timeval, timespec, chrono
+// durations) and how a conninfo string is written (`key=value`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Analysis/DeadlineAnalysis.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/Analysis/CFG.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+
+using namespace clang;
+
+namespace serverless {
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Lattice
+//===----------------------------------------------------------------------===//
+
+/// A timeout value as far as the analysis can tell.
+struct Value {
+  enum KindTy { Unknown, Derived, Const, Null } Kind = Unknown;
+  long long Raw = 0; // As written (for the model's `infinite` values).
+  long long Ms = 0;  // Converted with the model's unit.
+};
+
+/// A timeout fact established on a handle: setter option, method, setting
+/// or field name, with the value it was given.
+struct Fact {
+  std::string Name;
+  Value V;
+  SourceLocation At;
+  bool operator==(const Fact &O) const {
+    return Name == O.Name && V.Kind == O.V.Kind && V.Ms == O.V.Ms;
+  }
+};
+
+struct HandleState {
+  bool Known = false; // False: origin unknown, never reported.
+  std::vector<Fact> Facts;
+  SourceLocation Created;
+  bool operator==(const HandleState &O) const {
+    return Known == O.Known && Facts == O.Facts && Created == O.Created;
+  }
+  const Fact *find(llvm::StringRef Name) const {
+    for (const Fact &F : Facts)
+      if (F.Name == Name)
+        return &F;
+    return nullptr;
+  }
+  void set(Fact F) {
+    for (Fact &E : Facts)
+      if (E.Name == F.Name) {
+        E = std::move(F);
+        return;
+      }
+    Facts.push_back(std::move(F));
+  }
+  void erase(llvm::StringRef Name) {
+    llvm::erase_if(Facts, [&](const Fact &F) { return F.Name == Name; });
+  }
+};
+
+using State = std::map<const VarDecl *, HandleState>;
+
+/// May-join: a fact holds if it holds on some path. A constant joined with
+/// anything else is no longer a known constant (keeps false positives down).
+void joinInto(HandleState &Into, const HandleState &From) {
+  if (!Into.Known || !From.Known) {
+    Into.Known = false;
+    return;
+  }
+  for (const Fact &F : From.Facts) {
+    if (Fact *E = const_cast<Fact *>(Into.find(F.Name))) {
+      if (E->V.Kind == Value::Const && F.V.Kind == Value::Const)
+        E->V.Ms = std::max(E->V.Ms, F.V.Ms);
+      else if (E->V.Kind != F.V.Kind)
+        E->V.Kind = (E->V.Kind == Value::Derived || F.V.Kind == Value::Derived)
+                        ? Value::Derived
+                        : Value::Unknown;
+    } else {
+      Into.Facts.push_back(F);
+    }
+  }
+  if (Into.Created.isInvalid())
+    Into.Created = From.Created;
+}
+
+void joinInto(State &Into, const State &From) {
+  for (const auto &[V, HS] : From) {
+    auto It = Into.find(V);
+    if (It == Into.end())
+      Into.emplace(V, HS);
+    else
+      joinInto(It->second, HS);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Expression helpers
+//===----------------------------------------------------------------------===//
+
+const Expr *peel(const Expr *E) {
+  while (E) {
+    const Expr *Before = E;
+    E = E->IgnoreParenImpCasts();
+    if (const auto *M = dyn_cast<MaterializeTemporaryExpr>(E))
+      E = M->getSubExpr();
+    else if (const auto *B = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = B->getSubExpr();
+    else if (const auto *W = dyn_cast<ExprWithCleanups>(E))
+      E = W->getSubExpr();
+    else if (const auto *C = dyn_cast<CXXConstructExpr>(E);
+             C && C->getNumArgs() == 1 && C->getConstructor()->isCopyOrMoveConstructor())
+      E = C->getArg(0);
+    if (E == Before)
+      break;
+  }
+  return E;
+}
+
+/// The variable an expression designates (`h`, `&h`, `*h`).
+const VarDecl *varOf(const Expr *E) {
+  E = peel(E);
+  if (const auto *UO = dyn_cast_or_null<UnaryOperator>(E))
+    if (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref)
+      E = peel(UO->getSubExpr());
+  if (const auto *DRE = dyn_cast_or_null<DeclRefExpr>(E))
+    return dyn_cast<VarDecl>(DRE->getDecl());
+  return nullptr;
+}
+
+/// The variable at the base of `v`, `v.f`, `v[i]`, `v->f`.
+const VarDecl *baseVarOf(const Expr *E) {
+  E = peel(E);
+  while (E) {
+    if (const auto *ME = dyn_cast<MemberExpr>(E))
+      E = peel(ME->getBase());
+    else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+      E = peel(AS->getBase());
+    else
+      break;
+  }
+  return varOf(E);
+}
+
+const Expr *argOf(const Expr *Call, unsigned I) {
+  if (const auto *CE = dyn_cast<CallExpr>(Call))
+    return I < CE->getNumArgs() ? CE->getArg(I) : nullptr;
+  if (const auto *CC = dyn_cast<CXXConstructExpr>(Call))
+    return I < CC->getNumArgs() ? CC->getArg(I) : nullptr;
+  return nullptr;
+}
+
+const Expr *objectOf(const Expr *Call) {
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call))
+    return MC->getImplicitObjectArgument();
+  return nullptr;
+}
+
+const Expr *handleExpr(const Expr *Call, const model::HandleRef &H) {
+  switch (H.Kind) {
+  case model::HandleRef::Arg:
+    return argOf(Call, H.Index);
+  case model::HandleRef::This:
+    return objectOf(Call);
+  default:
+    return nullptr;
+  }
+}
+
+long long toMs(long long V, llvm::StringRef Unit) {
+  if (Unit == "s")
+    return V * 1000;
+  if (Unit == "us")
+    return V / 1000;
+  return V;
+}
+
+/// Parses `5000`, `5s`, `2min`, `150ms` (Postgres setting values); a bare
+/// number is in \p DefaultUnit.
+std::optional<long long> parseDuration(llvm::StringRef S, llvm::StringRef DefaultUnit) {
+  S = S.trim().trim("'\"");
+  size_t N = 0;
+  while (N < S.size() && llvm::isDigit(S[N]))
+    ++N;
+  long long V;
+  if (N == 0 || S.substr(0, N).getAsInteger(10, V))
+    return std::nullopt;
+  llvm::StringRef U = S.substr(N).trim();
+  if (U.empty())
+    return toMs(V, DefaultUnit);
+  if (U == "ms")
+    return V;
+  if (U == "s")
+    return V * 1000;
+  if (U == "min")
+    return V * 60000;
+  if (U == "h")
+    return V * 3600000;
+  if (U == "us")
+    return V / 1000;
+  return std::nullopt;
+}
+
+/// The value of `Key=value` in a conninfo string (`k=v k2='v 2'`) or URI
+/// query (`?k=v&k2=v2`; `%3D` accepted for `=`).
+std::optional<std::string> conninfoValue(llvm::StringRef Text, llvm::StringRef Key) {
+  for (size_t Pos = Text.find(Key); Pos != llvm::StringRef::npos;
+       Pos = Text.find(Key, Pos + 1)) {
+    if (Pos > 0 && !llvm::is_contained(" \t\n?&'\"", Text[Pos - 1]))
+      continue;
+    llvm::StringRef Rest = Text.substr(Pos + Key.size()).ltrim();
+    if (Rest.consume_front("="))
+      ;
+    else if (Rest.consume_front("%3D") || Rest.consume_front("%3d"))
+      ;
+    else
+      continue;
+    Rest = Rest.ltrim();
+    size_t End = Rest.find_first_of(" \t\n&'\"");
+    return Rest.substr(0, End).str();
+  }
+  return std::nullopt;
+}
+
+/// `SET [SESSION|LOCAL] setting = value` / `TO value` in SQL text.
+std::optional<std::string> sqlSetValue(llvm::StringRef Sql, llvm::StringRef Setting) {
+  std::string Lower = Sql.lower();
+  llvm::StringRef L(Lower);
+  for (size_t Pos = L.find("set"); Pos != llvm::StringRef::npos;
+       Pos = L.find("set", Pos + 1)) {
+    if (Pos > 0 && llvm::isAlnum(L[Pos - 1]))
+      continue;
+    llvm::StringRef Rest = L.substr(Pos + 3);
+    if (Rest.empty() || !llvm::isSpace(Rest[0]))
+      continue;
+    Rest = Rest.ltrim();
+    if (Rest.consume_front("session") || Rest.consume_front("local"))
+      Rest = Rest.ltrim();
+    if (!Rest.consume_front(Setting.lower()))
+      continue;
+    Rest = Rest.ltrim();
+    if (!Rest.consume_front("=") && !Rest.consume_front("to"))
+      continue;
+    Rest = Rest.ltrim();
+    return Rest.substr(0, Rest.find_first_of(";\n")).trim().str();
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// What the model says about one callee (cached per declaration)
+//===----------------------------------------------------------------------===//
+
+struct CalleeInfo {
+  std::string Name;
+  const model::Blocking *Block = nullptr;
+  std::vector<const model::TimeoutSpec *> SetterOf;
+  bool IsMethodFact = false;
+  bool IsCreation = false;
+  bool IsDeadline = false;
+};
+
+class Analyzer {
+public:
+  Analyzer(TUContext &TU, std::vector<DeadlineSite> &Out)
+      : TU(TU), Ctx(TU.astContext()), M(TU.model()), Names(TU.names()),
+        Scope(TU.handlerScope()), Out(Out) {
+    for (const model::Blocking &B : M.blockingCalls()) {
+      const model::TimeoutSpec &T = B.Timeout;
+      switch (T.Via) {
+      case model::TimeoutSpec::Setter:
+        Setters.push_back(&T);
+        break;
+      case model::TimeoutSpec::Method:
+        for (const model::NamePattern &P : T.Methods)
+          MethodPatterns.push_back(&P);
+        break;
+      case model::TimeoutSpec::ConnectionSetting:
+        Settings.insert(T.Setting);
+        break;
+      case model::TimeoutSpec::Field:
+        FieldSpecs.push_back(&T);
+        break;
+      default:
+        break;
+      }
+    }
+  }
+
+  void run();
+
+private:
+  // Pass 1.
+  void taint(const Stmt *S, bool &Changed);
+  bool isDerived(const Stmt *S);
+  // Pass 2.
+  void summarize(const FunctionDecl *FD, const Stmt *Body);
+  // Pass 3.
+  void analyzeFunction(const FunctionDecl *FD, const Stmt *Body);
+  void transfer(const Stmt *S, State &St, const FunctionDecl *FD, bool Report);
+  void evaluate(const Expr *Call, const CalleeInfo &Info, State &St,
+                const FunctionDecl *FD);
+  void evaluateConstruct(const CXXConstructExpr *CC, State &St,
+                         const FunctionDecl *FD);
+
+  // Facts established by one statement: (variable, fact) pairs.
+  void factsOf(const Stmt *S,
+               llvm::function_ref<void(const VarDecl *, Fact)> Emit);
+  std::optional<HandleState> creationOf(const VarDecl *V, const Expr *Init);
+  HandleState &lookup(State &St, const VarDecl *V);
+
+  const CalleeInfo &info(const FunctionDecl *FD);
+  const CalleeInfo *calleeInfo(const Stmt *S);
+  const model::TimeoutSpec *fieldSpecFor(QualType T);
+
+  Value classify(const Expr *E, llvm::StringRef Unit);
+  std::optional<long long> constInt(const Expr *E, unsigned Depth = 0);
+  std::optional<long long> chronoMs(const Expr *E, unsigned Depth = 0);
+  std::optional<std::string> stringValue(const Expr *E, unsigned Depth = 0);
+  std::vector<std::string> optionNames(const Expr *E);
+  const Expr *neverWrittenInit(const Expr *E);
+
+  void add(DeadlineSite S, const FunctionDecl *FD) {
+    if (!Reported.insert({S.Site, S.Kind}).second)
+      return;
+    S.Function = FD;
+    S.InHandlerScope = Scope.inHandlerScope(FD);
+    if (S.Loc.isInvalid())
+      S.Loc = S.Site->getBeginLoc();
+    Out.push_back(std::move(S));
+  }
+
+  TUContext &TU;
+  ASTContext &Ctx;
+  const model::ApiModel &M;
+  NameCache &Names;
+  HandlerScope &Scope;
+  std::vector<DeadlineSite> &Out;
+
+  std::vector<const model::TimeoutSpec *> Setters;
+  std::vector<const model::NamePattern *> MethodPatterns;
+  std::vector<const model::TimeoutSpec *> FieldSpecs;
+  std::set<std::string> Settings;
+
+  llvm::DenseMap<const FunctionDecl *, CalleeInfo> Infos;
+  llvm::DenseMap<const RecordDecl *, const model::TimeoutSpec *> FieldSpecCache;
+  llvm::DenseSet<const VarDecl *> Derived, Written;
+  llvm::DenseSet<const UnaryOperator *> ModelArgs;
+  /// Facts established on globals anywhere, and on parameters of helpers.
+  llvm::DenseMap<const VarDecl *, HandleState> Summaries;
+  /// Variables that received a setter fact somewhere (redisConnect + later
+  /// redisSetTimeout), and what each call result is assigned to.
+  llvm::DenseSet<const VarDecl *> SetterTargets;
+  llvm::DenseMap<const Expr *, const VarDecl *> AssignedTo;
+  llvm::DenseSet<const FunctionDecl *> NeedsCfg;
+  llvm::DenseSet<const VarDecl *> Tracked;
+  std::set<std::pair<const Stmt *, int>> Reported;
+};
+
+const CalleeInfo &Analyzer::info(const FunctionDecl *FD) {
+  FD = FD->getCanonicalDecl();
+  auto It = Infos.find(FD);
+  if (It != Infos.end())
+    return It->second;
+  CalleeInfo I;
+  I.Name = Names.qualifiedName(FD);
+  I.Block = M.blocking(I.Name);
+  for (const model::TimeoutSpec *S : Setters)
+    if (S->SetterFunction && S->SetterFunction->matches(I.Name) &&
+        llvm::none_of(I.SetterOf, [&](const model::TimeoutSpec *O) {
+          return O->Options == S->Options && O->SetterHandle.Kind == S->SetterHandle.Kind &&
+                 O->SetterHandle.Index == S->SetterHandle.Index;
+        }))
+      I.SetterOf.push_back(S);
+  I.IsMethodFact = llvm::any_of(MethodPatterns, [&](const model::NamePattern *P) {
+    return P->matches(I.Name);
+  });
+  I.IsDeadline = M.isDeadlineFunction(I.Name);
+  if (const model::Factory *F = M.factory(I.Name); F && !F->CreatesTemplateArg)
+    I.IsCreation = true;
+  if (auto A = M.acquisition(I.Name);
+      A.second && A.second->Handle.Kind == model::HandleRef::Return)
+    I.IsCreation = true;
+  if (I.Block && I.Block->Handle.Kind == model::HandleRef::None &&
+      (I.Block->Timeout.Via == model::TimeoutSpec::Conninfo ||
+       I.Block->Timeout.Via == model::TimeoutSpec::NoTimeout) &&
+      FD->getReturnType()->isPointerType())
+    I.IsCreation = true;
+  return Infos.try_emplace(FD, std::move(I)).first->second;
+}
+
+const CalleeInfo *Analyzer::calleeInfo(const Stmt *S) {
+  if (const auto *CE = dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *FD = CE->getDirectCallee())
+      return &info(FD);
+  if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
+    if (const CXXConstructorDecl *Ctor = CC->getConstructor())
+      if (!Ctor->isCopyOrMoveConstructor())
+        return &info(Ctor);
+  return nullptr;
+}
+
+const model::TimeoutSpec *Analyzer::fieldSpecFor(QualType T) {
+  if (FieldSpecs.empty())
+    return nullptr;
+  const CXXRecordDecl *RD = NameCache::recordOf(T);
+  if (!RD || !RD->hasDefinition())
+    return nullptr;
+  RD = RD->getDefinition();
+  auto It = FieldSpecCache.find(RD);
+  if (It != FieldSpecCache.end())
+    return It->second;
+  const model::TimeoutSpec *Found = nullptr;
+  std::function<void(const CXXRecordDecl *)> Visit = [&](const CXXRecordDecl *R) {
+    if (Found || !R)
+      return;
+    const std::string &N = Names.qualifiedName(R);
+    for (const model::TimeoutSpec *S : FieldSpecs)
+      if (S->FieldType && S->FieldType->matches(N)) {
+        Found = S;
+        return;
+      }
+    if (R->hasDefinition())
+      for (const CXXBaseSpecifier &B : R->getDefinition()->bases())
+        Visit(NameCache::recordOf(B.getType()));
+  };
+  Visit(RD);
+  FieldSpecCache[RD] = Found;
+  return Found;
+}
+
+//===----------------------------------------------------------------------===//
+// Values
+//===----------------------------------------------------------------------===//
+
+const Expr *Analyzer::neverWrittenInit(const Expr *E) {
+  const VarDecl *V = varOf(E);
+  if (!V || isa<ParmVarDecl>(V) || Written.count(V) || V->getType()->isReferenceType())
+    return nullptr;
+  if (!V->hasLocalStorage() && !V->getType().isConstQualified() && !V->isConstexpr())
+    return nullptr; // A mutable global may be set anywhere.
+  return V->getInit();
+}
+
+std::optional<long long> Analyzer::constInt(const Expr *E, unsigned Depth) {
+  E = peel(E);
+  if (!E || Depth > 4 || E->isValueDependent() || E->isTypeDependent())
+    return std::nullopt;
+  Expr::EvalResult R;
+  if (E->getType()->isIntegralOrEnumerationType() && E->EvaluateAsInt(R, Ctx))
+    return R.Val.getInt().getExtValue();
+  if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_Minus)
+    if (auto V = constInt(UO->getSubExpr(), Depth + 1))
+      return -*V;
+  if (isa<DeclRefExpr>(E))
+    if (const Expr *Init = neverWrittenInit(E))
+      return constInt(Init, Depth + 1);
+  return std::nullopt;
+}
+
+/// A constant std::chrono::duration, in ms: duration<Rep, ratio<N, D>>
+/// built from a constant count, a literal (`5s`) or another such duration.
+std::optional<long long> Analyzer::chronoMs(const Expr *E, unsigned Depth) {
+  E = peel(E);
+  if (!E || Depth > 6)
+    return std::nullopt;
+  auto Ratio = [](QualType T) -> std::optional<std::pair<llvm::APSInt, llvm::APSInt>> {
+    const auto *D = dyn_cast_or_null<ClassTemplateSpecializationDecl>(NameCache::recordOf(T));
+    if (!D || D->getTemplateArgs().size() != 2 ||
+        D->getTemplateArgs()[1].getKind() != TemplateArgument::Type)
+      return std::nullopt;
+    const auto *R = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+        NameCache::recordOf(D->getTemplateArgs()[1].getAsType()));
+    if (!R || R->getTemplateArgs().size() != 2 ||
+        R->getTemplateArgs()[0].getKind() != TemplateArgument::Integral ||
+        R->getTemplateArgs()[1].getKind() != TemplateArgument::Integral)
+      return std::nullopt;
+    return std::make_pair(R->getTemplateArgs()[0].getAsIntegral(),
+                          R->getTemplateArgs()[1].getAsIntegral());
+  };
+  auto Scale = [&](long long Count, QualType T) -> std::optional<long long> {
+    auto R = Ratio(T);
+    if (!R || R->second == 0)
+      return std::nullopt;
+    return Count * R->first.getExtValue() * 1000 / R->second.getExtValue();
+  };
+  if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
+    return chronoMs(FC->getSubExpr(), Depth + 1);
+  if (const auto *UDL = dyn_cast<UserDefinedLiteral>(E)) {
+    if (const auto *IL = dyn_cast_or_null<IntegerLiteral>(UDL->getCookedLiteral()))
+      return Scale(IL->getValue().getSExtValue(), UDL->getType());
+    return std::nullopt;
+  }
+  if (const auto *CC = dyn_cast<CXXConstructExpr>(E)) {
+    if (CC->getNumArgs() != 1)
+      return std::nullopt;
+    const Expr *A = CC->getArg(0);
+    if (Ratio(peel(A)->getType()))
+      return chronoMs(A, Depth + 1);
+    if (auto C = constInt(A))
+      return Scale(*C, CC->getType());
+    return std::nullopt;
+  }
+  if (const auto *CE = dyn_cast<CallExpr>(E)) {
+    // duration_cast<D>(d) and the like: a conversion of its one argument.
+    if (CE->getNumArgs() == 1 && Ratio(CE->getType()) && Ratio(peel(CE->getArg(0))->getType()))
+      return chronoMs(CE->getArg(0), Depth + 1);
+    return std::nullopt;
+  }
+  if (isa<DeclRefExpr>(E))
+    if (const Expr *Init = neverWrittenInit(E))
+      return chronoMs(Init, Depth + 1);
+  return std::nullopt;
+}
+
+Value Analyzer::classify(const Expr *E, llvm::StringRef Unit) {
+  Value V;
+  if (!E)
+    return V;
+  if (isDerived(E)) {
+    V.Kind = Value::Derived;
+    return V;
+  }
+  const Expr *P = peel(E);
+  if (Unit == "timeval" || Unit == "timespec") {
+    if (P->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull)) {
+      V.Kind = Value::Null;
+      return V;
+    }
+    const Expr *Init = P;
+    if (const auto *UO = dyn_cast<UnaryOperator>(P); UO && UO->getOpcode() == UO_AddrOf)
+      Init = peel(UO->getSubExpr());
+    if (isa<DeclRefExpr>(Init))
+      Init = neverWrittenInit(Init);
+    if (const auto *IL = dyn_cast_or_null<InitListExpr>(Init ? peel(Init) : nullptr)) {
+      if (IL->getNumInits() >= 1) {
+        auto Sec = constInt(IL->getInit(0));
+        auto Sub = IL->getNumInits() >= 2 ? constInt(IL->getInit(1)) : std::optional<long long>(0);
+        if (Sec && Sub) {
+          V.Kind = Value::Const;
+          V.Ms = *Sec * 1000 + (Unit == "timeval" ? *Sub / 1000 : *Sub / 1000000);
+          V.Raw = V.Ms;
+        }
+      }
+    }
+    return V;
+  }
+  if (Unit == "chrono") {
+    if (auto Ms = chronoMs(P)) {
+      V.Kind = Value::Const;
+      V.Ms = V.Raw = *Ms;
+    }
+    return V;
+  }
+  if (auto C = constInt(P)) {
+    V.Kind = Value::Const;
+    V.Raw = *C;
+    V.Ms = toMs(*C, Unit);
+  }
+  return V;
+}
+
+std::optional<std::string> Analyzer::stringValue(const Expr *E, unsigned Depth) {
+  E = peel(E);
+  if (!E || Depth > 8)
+    return std::nullopt;
+  if (const auto *SL = dyn_cast<StringLiteral>(E))
+    return SL->getString().str();
+  if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
+    return stringValue(FC->getSubExpr(), Depth + 1);
+  if (const auto *CC = dyn_cast<CXXConstructExpr>(E)) {
+    // std::string(literal) and friends: the characters come from arg 0.
+    if (CC->getNumArgs() >= 1 && !isa<CXXDefaultArgExpr>(CC->getArg(0)))
+      return stringValue(CC->getArg(0), Depth + 1);
+    return std::nullopt;
+  }
+  if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E)) {
+    if (OC->getOperator() == OO_Plus && OC->getNumArgs() == 2) {
+      auto L = stringValue(OC->getArg(0), Depth + 1);
+      auto R = L ? stringValue(OC->getArg(1), Depth + 1) : std::nullopt;
+      if (L && R)
+        return *L + *R;
+    }
+    return std::nullopt;
+  }
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+    // s.c_str() / s.data(): a const accessor of a known string.
+    if (MC->getNumArgs() == 0 && MC->getMethodDecl() && MC->getMethodDecl()->isConst() &&
+        MC->getType()->isPointerType())
+      return stringValue(MC->getImplicitObjectArgument(), Depth + 1);
+    return std::nullopt;
+  }
+  if (isa<DeclRefExpr>(E))
+    if (const Expr *Init = neverWrittenInit(E))
+      return stringValue(Init, Depth + 1);
+  return std::nullopt;
+}
+
+/// Names an option argument may be spelled with: the enumerator, the macros
+/// it was expanded from, through a never-written local (curl's
+/// `CURLoption _curl_opt = (option);` in its type-checking macro).
+std::vector<std::string> Analyzer::optionNames(const Expr *E) {
+  std::vector<std::string> Out;
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (unsigned Depth = 0; E && Depth < 4; ++Depth) {
+    const Expr *P = peel(E);
+    for (SourceLocation L = E->getBeginLoc(); L.isMacroID();
+         L = SM.getImmediateMacroCallerLoc(L)) {
+      llvm::StringRef N = Lexer::getImmediateMacroName(L, SM, Ctx.getLangOpts());
+      if (!N.empty())
+        Out.push_back(N.str());
+    }
+    const auto *DRE = dyn_cast<DeclRefExpr>(P);
+    if (!DRE)
+      break;
+    if (const auto *EC = dyn_cast<EnumConstantDecl>(DRE->getDecl())) {
+      Out.push_back(EC->getName().str());
+      break;
+    }
+    E = neverWrittenInit(P);
+  }
+  return Out;
+}
+
+//===----------------------------------------------------------------------===//
+// Pass 1: deadline taint and written variables
+//===----------------------------------------------------------------------===//
+
+bool Analyzer::isDerived(const Stmt *S) {
+  if (!S)
+    return false;
+  if (const auto *CE = dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *FD = CE->getDirectCallee(); FD && info(FD).IsDeadline)
+      return true;
+  if (const auto *ME = dyn_cast<MemberExpr>(S))
+    if (const auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl());
+        FD && M.isDeadlineField(Names.qualifiedName(FD)))
+      return true;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Derived.count(V))
+      return true;
+  for (const Stmt *C : S->children())
+    if (isDerived(C))
+      return true;
+  return false;
+}
+
+void Analyzer::taint(const Stmt *S, bool &Changed) {
+  if (!S)
+    return;
+  auto Mark = [&](const VarDecl *V, const Stmt *Source) {
+    if (V && !Derived.count(V) && isDerived(Source))
+      Changed |= Derived.insert(V).second;
+  };
+  if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *V = dyn_cast<VarDecl>(D); V && V->getInit())
+        Mark(V, V->getInit());
+  } else if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+    if (BO->isAssignmentOp()) {
+      const VarDecl *V = baseVarOf(BO->getLHS());
+      if (V)
+        Written.insert(V);
+      Mark(V, BO->getRHS());
+    }
+  } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
+    if (UO->isIncrementDecrementOp() ||
+        (UO->getOpcode() == UO_AddrOf && !ModelArgs.count(UO)))
+      if (const VarDecl *V = baseVarOf(UO->getSubExpr()))
+        Written.insert(V);
+  } else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S)) {
+    if (OC->isAssignmentOp() && OC->getNumArgs() == 2) {
+      const VarDecl *V = baseVarOf(OC->getArg(0));
+      if (V)
+        Written.insert(V);
+      Mark(V, OC->getArg(1));
+    }
+  }
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
+    if (const CXXMethodDecl *MD = MC->getMethodDecl(); MD && !MD->isConst())
+      if (const VarDecl *V = baseVarOf(MC->getImplicitObjectArgument()))
+        Written.insert(V);
+  if (const auto *CE = dyn_cast<CallExpr>(S)) {
+    if (const FunctionDecl *Callee = CE->getDirectCallee()) {
+      // `select(..., &tv)`, `setsockopt(..., &tv, ...)`: the model's calls
+      // read their timeout through the pointer.
+      const CalleeInfo &I = info(Callee);
+      if (I.Block || !I.SetterOf.empty())
+        for (const Expr *A : CE->arguments())
+          if (const auto *UO = dyn_cast<UnaryOperator>(A->IgnoreParenImpCasts());
+              UO && UO->getOpcode() == UO_AddrOf)
+            ModelArgs.insert(UO);
+      const FunctionDecl *Def = nullptr;
+      bool HasBody = Callee->hasBody(Def) && !isInSystemHeader(Def);
+      unsigned Shift = isa<CXXOperatorCallExpr>(CE) && isa<CXXMethodDecl>(Callee) ? 1 : 0;
+      for (unsigned I = Shift; I < CE->getNumArgs(); ++I) {
+        unsigned P = I - Shift;
+        const ParmVarDecl *Parm =
+            (Def ? Def : Callee)->getNumParams() > P ? (Def ? Def : Callee)->getParamDecl(P) : nullptr;
+        // Passing to a non-const reference may write the variable.
+        if (Parm && Parm->getType()->isReferenceType() &&
+            !Parm->getType().getNonReferenceType().isConstQualified())
+          if (const VarDecl *V = baseVarOf(CE->getArg(I)))
+            Written.insert(V);
+        if (HasBody && Parm)
+          Mark(Parm, CE->getArg(I));
+      }
+    }
+  }
+  for (const Stmt *C : S->children())
+    taint(C, Changed);
+}
+
+//===----------------------------------------------------------------------===//
+// Facts and creations
+//===----------------------------------------------------------------------===//
+
+void Analyzer::factsOf(const Stmt *S,
+                       llvm::function_ref<void(const VarDecl *, Fact)> Emit) {
+  // Field assignments: opts.socket_timeout = ...; cfg.requestTimeoutMs = ...
+  const Expr *LHS = nullptr, *RHS = nullptr;
+  if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+    LHS = BO->getLHS(), RHS = BO->getRHS();
+  else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
+           OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+    LHS = OC->getArg(0), RHS = OC->getArg(1);
+  if (LHS) {
+    if (const auto *ME = dyn_cast<MemberExpr>(peel(LHS))) {
+      const Expr *Base = peel(ME->getBase());
+      if (const VarDecl *V = varOf(Base))
+        if (const model::TimeoutSpec *FS = fieldSpecFor(Base->getType())) {
+          std::string Field = ME->getMemberDecl()->getNameAsString();
+          auto It = FS->Fields.find(Field);
+          if (It != FS->Fields.end())
+            Emit(V, {Field, classify(RHS, It->second), ME->getExprLoc()});
+        }
+    }
+    return;
+  }
+
+  const auto *CE = dyn_cast<CallExpr>(S);
+  if (!CE)
+    return;
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return;
+  const CalleeInfo &I = info(Callee);
+  // Setter calls on a handle.
+  for (const model::TimeoutSpec *T : I.SetterOf) {
+    const VarDecl *V = varOf(handleExpr(CE, T->SetterHandle));
+    if (!V)
+      continue;
+    std::string Name = I.Name, Unit = T->Unit;
+    if (T->OptionArg) {
+      const Expr *Opt = argOf(CE, *T->OptionArg);
+      if (!Opt)
+        continue;
+      Name.clear();
+      for (const std::string &N : optionNames(Opt))
+        if (auto It = T->Options.find(N); It != T->Options.end()) {
+          Name = N;
+          Unit = It->second;
+          break;
+        }
+      if (Name.empty())
+        continue;
+    }
+    Emit(V, {Name, classify(T->ValueArg ? argOf(CE, *T->ValueArg) : nullptr, Unit),
+             CE->getExprLoc()});
+  }
+  // Bounding methods on an object: ctx.set_deadline(...), f.wait_for(...).
+  if (I.IsMethodFact)
+    if (const VarDecl *V = varOf(objectOf(CE))) {
+      Value Val;
+      if (llvm::any_of(CE->arguments(), [&](const Expr *A) { return isDerived(A); }))
+        Val.Kind = Value::Derived;
+      Emit(V, {I.Name, Val, CE->getExprLoc()});
+    }
+  // A server-side setting run on a connection: PQexec(c, "SET statement_timeout = 5000").
+  if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::ConnectionSetting)
+    if (const VarDecl *V = varOf(handleExpr(CE, I.Block->Handle)))
+      for (const Expr *A : CE->arguments())
+        if (auto Sql = stringValue(A))
+          if (auto Val = sqlSetValue(*Sql, I.Block->Timeout.Setting)) {
+            Value X;
+            if (auto Ms = parseDuration(*Val, "ms")) {
+              X.Kind = Value::Const;
+              X.Ms = X.Raw = *Ms;
+            }
+            Emit(V, {I.Block->Timeout.Setting, X, CE->getExprLoc()});
+          }
+  // A helper that configures its parameter: configure(h).
+  const FunctionDecl *Def = nullptr;
+  if (Callee->hasBody(Def))
+    for (unsigned P = 0; P < CE->getNumArgs() && P < Def->getNumParams(); ++P) {
+      auto It = Summaries.find(Def->getParamDecl(P));
+      if (It == Summaries.end())
+        continue;
+      if (const VarDecl *V = varOf(CE->getArg(P)))
+        for (const Fact &F : It->second.Facts)
+          Emit(V, F);
+    }
+}
+
+/// The state of \p V after it is initialised or assigned from \p Init.
+std::optional<HandleState> Analyzer::creationOf(const VarDecl *V, const Expr *Init) {
+  HandleState HS;
+  HS.Known = true;
+  if (V->getType()->isReferenceType()) {
+    HS.Known = false;
+    return HS;
+  }
+  const Expr *P = peel(Init);
+  bool IsRecord = V->getType()->isRecordType();
+  if (!P) {
+    HS.Created = V->getLocation();
+    return HS;
+  }
+  HS.Created = P->getBeginLoc();
+  if (IsRecord) {
+    // A new object unless copied from another variable.
+    if (varOf(P))
+      HS.Known = false;
+    return HS;
+  }
+  if (P->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull))
+    return HS;
+  const auto *CE = dyn_cast<CallExpr>(P);
+  const FunctionDecl *Callee = CE ? CE->getDirectCallee() : nullptr;
+  if (!Callee || !info(Callee).IsCreation) {
+    HS.Known = false;
+    return HS;
+  }
+  // Settings carried by the connection string (options=-c statement_timeout=...).
+  const CalleeInfo &I = info(Callee);
+  if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::Conninfo)
+    if (auto Text = stringValue(argOf(CE, I.Block->Timeout.Arg)))
+      for (const std::string &Setting : Settings)
+        if (auto Val = conninfoValue(*Text, Setting)) {
+          Value X;
+          if (auto Ms = parseDuration(*Val, "ms")) {
+            X.Kind = Value::Const;
+            X.Ms = X.Raw = *Ms;
+          }
+          HS.set({Setting, X, CE->getBeginLoc()});
+        }
+  return HS;
+}
+
+HandleState &Analyzer::lookup(State &St, const VarDecl *V) {
+  auto It = St.find(V);
+  if (It != St.end())
+    return It->second;
+  HandleState HS;
+  if (!V->hasLocalStorage() && !isa<ParmVarDecl>(V)) {
+    // A global enters with what init and handler code establish on it.
+    HS.Known = true;
+    HS.Created = V->getLocation();
+    if (auto S = Summaries.find(V); S != Summaries.end()) {
+      HS.Facts = S->second.Facts;
+      if (S->second.Created.isValid())
+        HS.Created = S->second.Created;
+    }
+  }
+  return St.emplace(V, std::move(HS)).first->second;
+}
+
+//===----------------------------------------------------------------------===//
+// Pass 2: summaries
+//===----------------------------------------------------------------------===//
+
+void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
+  bool InScope = Scope.inHandlerScope(FD) || Scope.inInitScope(FD);
+  std::function<void(const Stmt *)> Walk = [&](const Stmt *S) {
+    if (!S)
+      return;
+    if (isa<LambdaExpr>(S)) {
+      // The body is a function of its own; captures are evaluated here.
+      for (const Expr *Init : cast<LambdaExpr>(S)->capture_inits())
+        Walk(Init);
+      return;
+    }
+    factsOf(S, [&](const VarDecl *V, Fact F) {
+      if (!V->hasLocalStorage() || isa<ParmVarDecl>(V)) {
+        HandleState &HS = Summaries[V];
+        HS.Known = true;
+        if (!(F.V.Kind == Value::Const && F.V.Ms == 0))
+          HS.set(F);
+      }
+      if (F.Name != "" && llvm::any_of(Setters, [&](const model::TimeoutSpec *T) {
+            return T->Options.count(F.Name) ||
+                   (T->SetterFunction && T->SetterFunction->matches(F.Name));
+          }))
+        SetterTargets.insert(V);
+    });
+    // Creation of a global: its conninfo settings and where it was made.
+    auto Created = [&](const VarDecl *V, const Expr *Init) {
+      if (const auto *CE = dyn_cast_or_null<CallExpr>(peel(Init)); CE && V)
+        AssignedTo[CE] = V;
+      if (!V || V->hasLocalStorage())
+        return;
+      if (auto HS = creationOf(V, Init); HS && HS->Known) {
+        HandleState &G = Summaries[V];
+        G.Known = true;
+        G.Created = HS->Created;
+        for (const Fact &F : HS->Facts)
+          G.set(F);
+      }
+    };
+    if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *V = dyn_cast<VarDecl>(D); V && V->getInit())
+          Created(V, V->getInit());
+    } else if (const auto *BO = dyn_cast<BinaryOperator>(S);
+               BO && BO->getOpcode() == BO_Assign) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(BO->getLHS())))
+        if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()))
+          Created(V, BO->getRHS());
+    }
+    // Field constants (ClientConfiguration::requestTimeoutMs = 60000).
+    if (const auto *BO = dyn_cast<BinaryOperator>(S); InScope && BO && BO->getOpcode() == BO_Assign)
+      if (const auto *ME = dyn_cast<MemberExpr>(peel(BO->getLHS())))
+        if (const model::TimeoutSpec *FS = fieldSpecFor(peel(ME->getBase())->getType())) {
+          std::string Field = ME->getMemberDecl()->getNameAsString();
+          if (auto It = FS->Fields.find(Field); It != FS->Fields.end()) {
+            Value V = classify(BO->getRHS(), It->second);
+            if (V.Kind == Value::Const && V.Ms > 0) {
+              DeadlineSite Site;
+              Site.Kind = DeadlineSite::FieldConstant;
+              Site.Site = BO;
+              Site.Loc = ME->getExprLoc();
+              Site.Callee = Field;
+              Site.Alternative = displayTypeName(peel(ME->getBase())->getType());
+              Site.Value = V.Ms;
+              add(std::move(Site), FD);
+            }
+          }
+        }
+    // Does this function contain anything to evaluate?
+    if (const CalleeInfo *I = calleeInfo(S)) {
+      if (I->Block && I->Block->Timeout.Via != model::TimeoutSpec::Field) {
+        NeedsCfg.insert(FD);
+        if (const Expr *H = handleExpr(cast<Expr>(S), I->Block->Handle))
+          if (const VarDecl *V = varOf(H))
+            Tracked.insert(V);
+        if (I->Block->Timeout.Via == model::TimeoutSpec::Method &&
+            I->Block->Timeout.Object.Kind == model::HandleRef::Arg)
+          if (const VarDecl *V = varOf(argOf(cast<Expr>(S), I->Block->Timeout.Object.Index)))
+            Tracked.insert(V);
+      }
+    }
+    if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
+      for (const Expr *A : CC->arguments())
+        if (const VarDecl *V = varOf(A); V && fieldSpecFor(V->getType()) &&
+                                         !fieldSpecFor(CC->getType())) {
+          NeedsCfg.insert(FD);
+          Tracked.insert(V);
+        }
+    for (const Stmt *C : S->children())
+      Walk(C);
+  };
+  Walk(Body);
+}
+
+//===----------------------------------------------------------------------===//
+// Pass 3: per-function flow
+//===----------------------------------------------------------------------===//
+
+void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
+                        bool Report) {
+  if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *V = dyn_cast<VarDecl>(D); V && Tracked.count(V))
+        if (auto HS = creationOf(V, V->getInit()))
+          St[V] = std::move(*HS);
+    return;
+  }
+  if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(BO->getLHS())))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Tracked.count(V))
+        if (auto HS = creationOf(V, BO->getRHS())) {
+          St[V] = std::move(*HS);
+          return;
+        }
+  if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
+      OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(OC->getArg(0))))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+          V && Tracked.count(V) && !isa<MemberExpr>(peel(OC->getArg(0))))
+        if (auto HS = creationOf(V, OC->getArg(1))) {
+          St[V] = std::move(*HS);
+          return;
+        }
+  if (Report) {
+    if (const CalleeInfo *I = calleeInfo(S); I && I->Block)
+      evaluate(cast<Expr>(S), *I, St, FD);
+    if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
+      evaluateConstruct(CC, St, FD);
+  }
+  factsOf(S, [&](const VarDecl *V, Fact F) {
+    if (!Tracked.count(V))
+      return;
+    HandleState &HS = lookup(St, V);
+    if (!HS.Known)
+      return;
+    if (F.V.Kind == Value::Const && F.V.Ms == 0)
+      HS.erase(F.Name); // An explicit 0 means "no timeout".
+    else
+      HS.set(std::move(F));
+  });
+}
+
+static std::string joinOr(const std::vector<std::string> &Items) {
+  std::string Out;
+  for (size_t I = 0; I < Items.size(); ++I) {
+    if (I)
+      Out += I + 1 == Items.size() ? " or " : ", ";
+    Out += Items[I];
+  }
+  return Out;
+}
+
+void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
+                        const FunctionDecl *FD) {
+  const model::Blocking &B = *I.Block;
+  const model::TimeoutSpec &T = B.Timeout;
+  bool InHandler = Scope.inHandlerScope(FD);
+  DeadlineSite Site;
+  Site.Site = Call;
+  Site.Loc = Call->getExprLoc();
+  if (isa<CXXMemberCallExpr>(Call) || isa<CXXConstructExpr>(Call))
+    Site.Loc = Call->getBeginLoc();
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call))
+    if (const auto *ME = dyn_cast<MemberExpr>(MC->getCallee()->IgnoreParens()))
+      Site.Loc = ME->getMemberLoc();
+  Site.Callee = I.Name;
+
+  auto Handle = [&](const Expr *E) -> const HandleState * {
+    const VarDecl *V = varOf(E);
+    if (!V || !Tracked.count(V))
+      return nullptr;
+    const HandleState &HS = lookup(St, V);
+    if (!HS.Known)
+      return nullptr;
+    Site.HandleName = V->getName().str();
+    Site.HandleCreated = HS.Created;
+    return &HS;
+  };
+  auto Constant = [&](const Value &V, SourceLocation At) {
+    if (V.Kind != Value::Const || V.Ms <= 0)
+      return;
+    Site.Kind = DeadlineSite::Constant;
+    Site.Value = V.Ms;
+    Site.ValueSetAt = At;
+    add(Site, FD);
+  };
+
+  switch (T.Via) {
+  case model::TimeoutSpec::Argument: {
+    if (!InHandler)
+      return;
+    const Expr *A = argOf(Call, T.Arg);
+    if (!A || isa<CXXDefaultArgExpr>(A))
+      return;
+    Value V = classify(A, T.Unit);
+    if (V.Kind == Value::Null && T.NullIsInfinite) {
+      Site.Kind = DeadlineSite::NullArgument;
+      add(Site, FD);
+    } else if (V.Kind == Value::Const && llvm::is_contained(T.Infinite, V.Raw)) {
+      Site.Kind = DeadlineSite::InfiniteArgument;
+      Site.Value = V.Raw;
+      add(Site, FD);
+    } else {
+      Constant(V, SourceLocation());
+    }
+    return;
+  }
+  case model::TimeoutSpec::Setter: {
+    if (!InHandler)
+      return;
+    const HandleState *HS = Handle(handleExpr(Call, B.Handle));
+    if (!HS)
+      return;
+    std::vector<std::string> Keys;
+    if (T.OptionArg)
+      for (const auto &[K, U] : T.Options)
+        Keys.push_back(K);
+    else if (T.SetterFunction)
+      Keys.push_back(T.SetterFunction->text());
+    const Fact *Found = nullptr;
+    for (const std::string &K : Keys)
+      if (const Fact *F = HS->find(K)) {
+        if (!Found || (F->V.Kind == Value::Const && Found->V.Kind == Value::Const &&
+                       F->V.Ms < Found->V.Ms) || F->V.Kind != Value::Const)
+          Found = F;
+      }
+    if (!Found) {
+      Site.Kind = DeadlineSite::MissingSetter;
+      Site.Missing = joinOr(Keys);
+      add(Site, FD);
+    } else {
+      Constant(Found->V, Found->At);
+    }
+    return;
+  }
+  case model::TimeoutSpec::Conninfo: {
+    const Expr *A = argOf(Call, T.Arg);
+    if (!A)
+      return;
+    if (auto Text = stringValue(A)) {
+      if (auto Val = conninfoValue(*Text, T.Key)) {
+        Value V;
+        if (auto Ms = parseDuration(*Val, T.Unit)) {
+          V.Kind = Value::Const;
+          V.Ms = *Ms;
+        }
+        Constant(V, SourceLocation());
+        return;
+      }
+      Site.Kind = DeadlineSite::MissingConninfoKey;
+      Site.Missing = T.Key;
+      add(Site, FD);
+      return;
+    }
+    // A keywords array ({"host", "connect_timeout", nullptr}).
+    const Expr *Init = peel(A);
+    if (isa<DeclRefExpr>(Init))
+      Init = neverWrittenInit(Init);
+    const auto *IL = dyn_cast_or_null<InitListExpr>(Init ? peel(Init) : nullptr);
+    if (!IL)
+      return;
+    for (const Expr *E : IL->inits()) {
+      if (peel(E)->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull))
+        continue;
+      auto K = stringValue(E);
+      if (!K || *K == T.Key)
+        return; // Unknown, or the key is there.
+    }
+    Site.Kind = DeadlineSite::MissingConninfoKey;
+    Site.Missing = T.Key;
+    add(Site, FD);
+    return;
+  }
+  case model::TimeoutSpec::ConnectionSetting: {
+    if (!InHandler)
+      return;
+    const HandleState *HS = Handle(handleExpr(Call, B.Handle));
+    if (!HS)
+      return;
+    if (const Fact *F = HS->find(T.Setting)) {
+      Constant(F->V, F->At);
+      return;
+    }
+    Site.Kind = DeadlineSite::MissingSetting;
+    Site.Missing = T.Setting;
+    add(Site, FD);
+    return;
+  }
+  case model::TimeoutSpec::Method: {
+    if (!InHandler)
+      return;
+    const Expr *Obj = T.Object.Kind == model::HandleRef::This
+                          ? objectOf(Call)
+                          : argOf(Call, T.Object.Index);
+    const HandleState *HS = Handle(Obj);
+    if (!HS)
+      return;
+    for (const Fact &F : HS->Facts)
+      if (llvm::any_of(T.Methods, [&](const model::NamePattern &P) {
+            return P.matches(F.Name);
+          }))
+        return;
+    std::vector<std::string> Short;
+    for (const model::NamePattern &P : T.Methods) {
+      llvm::StringRef N = P.text();
+      N = N.substr(N.rfind(':') == llvm::StringRef::npos ? 0 : N.rfind(':') + 1);
+      if (!llvm::is_contained(Short, N.str()))
+        Short.push_back(N.str());
+    }
+    Site.Kind = DeadlineSite::MissingMethod;
+    Site.Missing = joinOr(Short);
+    add(Site, FD);
+    return;
+  }
+  case model::TimeoutSpec::NoTimeout: {
+    if (!InHandler && !I.IsCreation)
+      return;
+    // A creation followed by a setter on its result (redisConnect, then
+    // redisSetTimeout) is bounded after all.
+    if (auto It = AssignedTo.find(Call); It != AssignedTo.end() &&
+                                         SetterTargets.count(It->second))
+      return;
+    Site.Kind = DeadlineSite::NoTimeout;
+    Site.Alternative = T.Alternative;
+    add(Site, FD);
+    return;
+  }
+  case model::TimeoutSpec::Field:
+    return;
+  }
+}
+
+void Analyzer::evaluateConstruct(const CXXConstructExpr *CC, State &St,
+                                 const FunctionDecl *FD) {
+  if (fieldSpecFor(CC->getType()))
+    return; // Copying the configuration itself.
+  for (const Expr *A : CC->arguments()) {
+    const VarDecl *V = varOf(A);
+    if (!V || !Tracked.count(V))
+      continue;
+    const model::TimeoutSpec *FS = fieldSpecFor(V->getType());
+    if (!FS)
+      continue;
+    const HandleState &HS = lookup(St, V);
+    if (!HS.Known)
+      continue;
+    // Fields the library leaves unbounded by default must be set.
+    std::vector<std::string> Missing;
+    for (const auto &[Field, Unit] : FS->Fields)
+      if (!HS.find(Field) && !FS->Defaults.count(Field))
+        Missing.push_back(Field);
+    if (Missing.empty())
+      continue;
+    DeadlineSite Site;
+    Site.Kind = DeadlineSite::MissingFields;
+    Site.Site = CC;
+    Site.Loc = CC->getBeginLoc();
+    Site.Callee = displayTypeName(CC->getType());
+    Site.Alternative = displayTypeName(V->getType());
+    Site.Missing = joinOr(Missing);
+    Site.HandleName = V->getName().str();
+    Site.HandleCreated = HS.Created;
+    add(std::move(Site), FD);
+  }
+}
+
+void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
+  CFG::BuildOptions Opts;
+  // Every subexpression as its own element, in evaluation order, so calls
+  // nested in arguments are seen where they run.
+  Opts.setAllAlwaysAdd();
+  std::unique_ptr<CFG> G = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
+  if (!G)
+    return;
+  std::vector<std::optional<State>> In(G->getNumBlockIDs());
+  std::deque<const CFGBlock *> Work;
+  std::vector<bool> Queued(G->getNumBlockIDs());
+  In[G->getEntry().getBlockID()] = State();
+  Work.push_back(&G->getEntry());
+  Queued[G->getEntry().getBlockID()] = true;
+  unsigned Budget = 50 * G->getNumBlockIDs() + 100;
+  auto Run = [&](const CFGBlock *B, State St, bool Report) {
+    for (const CFGElement &E : *B)
+      if (auto CS = E.getAs<CFGStmt>())
+        transfer(CS->getStmt(), St, FD, Report);
+    return St;
+  };
+  while (!Work.empty() && Budget--) {
+    const CFGBlock *B = Work.front();
+    Work.pop_front();
+    Queued[B->getBlockID()] = false;
+    State OutSt = Run(B, *In[B->getBlockID()], false);
+    for (const CFGBlock *Succ : B->succs()) {
+      if (!Succ)
+        continue;
+      auto &SIn = In[Succ->getBlockID()];
+      State Joined = SIn ? *SIn : State();
+      if (SIn)
+        joinInto(Joined, OutSt);
+      else
+        Joined = OutSt;
+      if (!SIn || !(Joined == *SIn)) {
+        SIn = std::move(Joined);
+        if (!Queued[Succ->getBlockID()]) {
+          Queued[Succ->getBlockID()] = true;
+          Work.push_back(Succ);
+        }
+      }
+    }
+  }
+  for (const CFGBlock *B : *G)
+    if (In[B->getBlockID()])
+      Run(B, *In[B->getBlockID()], true);
+}
+
+void Analyzer::run() {
+  std::vector<std::pair<const FunctionDecl *, const Stmt *>> Functions;
+  llvm::DenseSet<const FunctionDecl *> Seen;
+  auto AddFn = [&](const FunctionDecl *FD) {
+    const FunctionDecl *Def = nullptr;
+    if (!FD->hasBody(Def) || isInSystemHeader(Def) || !Seen.insert(Def).second)
+      return;
+    Functions.push_back({Def, Def->getBody()});
+  };
+  for (const FunctionDecl *FD : Scope.functions())
+    AddFn(FD);
+  for (const FunctionDecl *FD : Scope.initFunctions())
+    AddFn(FD);
+  if (Functions.empty())
+    return;
+
+  // Pass 1: callers come first, so derived parameters flow down; twice is
+  // enough for the usual handler -> helper -> helper chains.
+  for (int Round = 0; Round < 3; ++Round) {
+    bool Changed = false;
+    for (auto &[FD, Body] : Functions)
+      taint(Body, Changed);
+    if (!Changed)
+      break;
+  }
+  // Pass 2: callees first, so a helper's parameter summary is ready when
+  // its caller is summarised.
+  for (auto It = Functions.rbegin(); It != Functions.rend(); ++It)
+    summarize(It->first, It->second);
+  // Pass 3.
+  for (auto &[FD, Body] : Functions)
+    if (NeedsCfg.count(FD))
+      analyzeFunction(FD, Body);
+}
+
+} // namespace
+
+DeadlineAnalysis::DeadlineAnalysis(TUContext &TU) {
+  for (const model::DeadlineSource &D : TU.model().deadlineSources()) {
+    std::string N = D.Function ? D.Function->text() : D.Field ? D.Field->text() : "";
+    // Keep the class and member: invocation_request::get_time_remaining().
+    llvm::StringRef S(N);
+    size_t Last = S.rfind("::");
+    if (Last != llvm::StringRef::npos) {
+      size_t Prev = S.substr(0, Last).rfind("::");
+      if (Prev != llvm::StringRef::npos)
+        S = S.substr(Prev + 2);
+    }
+    Hint = S.str() + (D.Function ? "()" : "");
+    break;
+  }
+  if (Hint.empty())
+    Hint = "the invocation's remaining time";
+  Analyzer(TU, Sites).run();
+  // Analysis order is scope order; report in source order.
+  llvm::sort(Sites, [](const DeadlineSite &A, const DeadlineSite &B) {
+    return std::make_pair(A.Loc.getRawEncoding(), static_cast<int>(A.Kind)) <
+           std::make_pair(B.Loc.getRawEncoding(), static_cast<int>(B.Kind));
+  });
+}
+
+DeadlineAnalysis::~DeadlineAnalysis() = default;
+
+} // namespace serverless
