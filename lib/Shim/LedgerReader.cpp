@@ -487,13 +487,27 @@ std::vector<std::string> Analysis::summaryLines() const {
       L.push_back("  " + std::to_string(N) + " open at exit from " + S);
   }
   if (SawSigterm) {
-    int N = 0;
+    // One line per (kind, peer, site): a leak per invocation is one line
+    // with a count, not one line per descriptor.
+    const char *When = SawSigkill && OpenAtSigkill.empty() ? "at shutdown" : "at SIGTERM";
+    std::map<std::string, std::vector<int>> Groups;
+    std::vector<std::string> Order;
     for (auto &F : OpenAtSigterm)
-      if (!F.RuntimeApi && F.Kind != "unknown" && !F.Site.empty())
-        ++N, L.push_back("open at SIGTERM: fd " + std::to_string(F.Fd) + " " + F.Kind +
-                         (F.Peer.empty() ? "" : " " + F.Peer) + " from " + F.Site);
-    if (!N)
-      L.push_back("nothing the function opened was still open at SIGTERM");
+      if (!F.RuntimeApi && F.Kind != "unknown" && !F.Site.empty()) {
+        std::string Key = F.Kind + (F.Peer.empty() ? "" : " " + F.Peer) + " from " + F.Site;
+        if (!Groups.count(Key))
+          Order.push_back(Key);
+        Groups[Key].push_back(F.Fd);
+      }
+    for (const std::string &Key : Order) {
+      const std::vector<int> &Fds = Groups[Key];
+      if (Fds.size() == 1)
+        L.push_back(std::string("open ") + When + ": fd " + std::to_string(Fds[0]) + " " + Key);
+      else
+        L.push_back(std::string("open ") + When + ": " + std::to_string(Fds.size()) + " fds " + Key);
+    }
+    if (Order.empty())
+      L.push_back(std::string("nothing the function opened was still open ") + When);
   }
   if (Dropped)
     L.push_back("warning: " + std::to_string(Dropped) + " ledger records dropped (raise SERVERLESS_SHIM_CAPACITY)");
