@@ -354,6 +354,12 @@ private:
     S.InHandlerScope = Scope.inHandlerScope(FD);
     if (S.Loc.isInvalid())
       S.Loc = S.Site->getBeginLoc();
+    // Point at the user's code, not into a library macro
+    // (`#define curl_easy_setopt(h, o, p) curl_easy_setopt(h, o, p)`).
+    const SourceManager &SM = Ctx.getSourceManager();
+    for (SourceLocation *L : {&S.Loc, &S.HandleCreated, &S.ValueSetAt})
+      if (L->isValid() && L->isMacroID())
+        *L = SM.getExpansionLoc(*L);
     Out.push_back(std::move(S));
   }
 
@@ -1018,12 +1024,6 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
           St[V] = std::move(*HS);
           return;
         }
-  if (Report) {
-    if (const CalleeInfo *I = calleeInfo(S); I && I->Block)
-      evaluate(cast<Expr>(S), *I, St, FD);
-    if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
-      evaluateConstruct(CC, St, FD);
-  }
   factsOf(S, [&](const VarDecl *V, Fact F) {
     if (!Tracked.count(V))
       return;
@@ -1035,6 +1035,14 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
     else
       HS.set(std::move(F));
   });
+  // After the call's own facts: `PQexec(c, "SET statement_timeout = ...")`
+  // bounds itself.
+  if (Report) {
+    if (const CalleeInfo *I = calleeInfo(S); I && I->Block)
+      evaluate(cast<Expr>(S), *I, St, FD);
+    if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
+      evaluateConstruct(CC, St, FD);
+  }
 }
 
 static std::string joinOr(const std::vector<std::string> &Items) {
