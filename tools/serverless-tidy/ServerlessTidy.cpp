@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FunctionTimeout.h"
 #include "Model/ApiModel.h"
 #include "Model/EmbeddedModels.h"
 #include "ServerlessForceLinker.h"
@@ -151,6 +152,10 @@ static int checkCommand(std::vector<const char *> Args) {
     if (!AnyConfig)
       Args.insert(Args.begin() + 1, DefaultChecks.c_str());
   }
+  // serverless-missing-deadline: the function timeout from template.yaml /
+  // serverless.yml, through the environment (see FunctionTimeout.h).
+  if (!InfoOnly)
+    serverless::tool::exportFunctionTimeout(Sources);
   return clang::tidy::clangTidyMain(static_cast<int>(Args.size()), Args.data());
 }
 
