@@ -1,7 +1,8 @@
 // Incident 004: a Kafka producer built once at init and used by every
-// invocation. Messages are queued in memory and sent by librdkafka's
-// background thread; when Lambda shuts the environment down nothing flushes
-// them, and whatever is still queued is lost.
+// invocation. Each invocation waits for delivery with no bound
+// (rd_kafka_flush(-1)); under memory pressure the flush blocked for minutes
+// (REQTMOUT) and the function timed out. And when Lambda shuts the
+// environment down nothing flushes the queue, so queued messages are lost.
 //
 //   serverless-tidy check examples/incident-004-kafka/handler.cpp
 #include <aws/lambda-runtime/runtime.h>
@@ -17,6 +18,7 @@ static invocation_response handler(invocation_request const &req) {
                                      req.payload.size()),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   rd_kafka_poll(producer, 0);
+  rd_kafka_flush(producer, -1); // waits as long as it takes
   return invocation_response::success("queued", "text/plain");
 }
 

@@ -6,6 +6,7 @@
 // Insights, or this handler never runs.
 //
 //   serverless-tidy check examples/incident-004-kafka/handler_fixed.cpp
+#include <algorithm>
 #include <aws/lambda-runtime/runtime.h>
 #include <csignal>
 #include <cstdlib>
@@ -35,6 +36,9 @@ static invocation_response handler(invocation_request const &req) {
                                      req.payload.size()),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
   rd_kafka_poll(producer, 0);
+  // Wait for delivery, but never past the invocation's own deadline.
+  const long long left = req.get_time_remaining().count() - 200;
+  rd_kafka_flush(producer, static_cast<int>(std::min(left, 5000LL)));
   return invocation_response::success("queued", "text/plain");
 }
 
