@@ -80,6 +80,9 @@ private:
                                 const char *Key, bool Required);
   std::optional<NamePattern> pattern(const json &J, const std::string &Ptr,
                                      const char *Key, bool Required);
+  /// A (non-empty when required) array of name patterns under \p Key.
+  bool patternList(const json &J, const std::string &Ptr, const char *Key,
+                   bool Required, std::vector<NamePattern> &Out);
   std::optional<HandleRef> handle(const json &J, const std::string &Ptr,
                                   const char *Key, bool Required,
                                   bool AllowReturn = true);
@@ -205,6 +208,42 @@ std::optional<NamePattern> ModelParser::pattern(const json &J,
     return std::nullopt;
   }
   return *P;
+}
+
+bool ModelParser::patternList(const json &J, const std::string &Ptr,
+                              const char *Key, bool Required,
+                              std::vector<NamePattern> &Out) {
+  auto It = J.find(Key);
+  if (It == J.end()) {
+    if (Required)
+      errorAtValue(Ptr, llvm::Twine("'") + Key +
+                            "' must be a non-empty array of names");
+    return !Required;
+  }
+  if (!It->is_array() || (Required && It->empty())) {
+    errorAtValue(Ptr + "/" + Key, llvm::Twine("'") + Key + "' must be " +
+                                      (Required ? "a non-empty " : "an ") +
+                                      "array of names");
+    return false;
+  }
+  bool Ok = true;
+  for (size_t I = 0; I < It->size(); ++I) {
+    const std::string EPtr = Ptr + "/" + Key + "/" + std::to_string(I);
+    if (!(*It)[I].is_string()) {
+      errorAtValue(EPtr, llvm::Twine("an entry of '") + Key +
+                             "' must be a name string");
+      Ok = false;
+      continue;
+    }
+    auto P = NamePattern::create((*It)[I].get<std::string>());
+    if (!P) {
+      errorAtValue(EPtr, llvm::toString(P.takeError()));
+      Ok = false;
+      continue;
+    }
+    Out.push_back(std::move(*P));
+  }
+  return Ok;
 }
 
 std::optional<HandleRef> ModelParser::handle(const json &J,
@@ -601,28 +640,8 @@ std::optional<TimeoutSpec> ModelParser::parseTimeout(const json &J,
     checkKeys(J, Ptr, {"via", "object_arg", "methods"});
     if (auto H = Need(handle(J, Ptr, "object_arg", true, false)))
       T.Object = *H;
-    auto It = J.find("methods");
-    if (It == J.end() || !It->is_array() || It->empty()) {
-      errorAtValue(It == J.end() ? Ptr : Ptr + "/methods",
-                   "'methods' must be a non-empty array of names");
+    if (!patternList(J, Ptr, "methods", /*Required=*/true, T.Methods))
       Ok = false;
-    } else {
-      for (size_t I = 0; I < It->size(); ++I) {
-        const std::string MPtr = Ptr + "/methods/" + std::to_string(I);
-        if (!(*It)[I].is_string()) {
-          errorAtValue(MPtr, "a method must be a name string");
-          Ok = false;
-          continue;
-        }
-        auto P = NamePattern::create((*It)[I].get<std::string>());
-        if (!P) {
-          errorAtValue(MPtr, llvm::toString(P.takeError()));
-          Ok = false;
-          continue;
-        }
-        T.Methods.push_back(*P);
-      }
-    }
   } else if (*Via == "field") {
     T.Via = TimeoutSpec::Field;
     checkKeys(J, Ptr, {"via", "type", "fields", "defaults"});
@@ -667,29 +686,7 @@ void ModelParser::parseBlocking(const json &J, const std::string &Ptr,
   DISABLE_BY("function", "blocking")
   Blocking B;
   auto Fn = pattern(J, Ptr, "function", true);
-  bool ExceptOk = true;
-  if (auto It = J.find("except"); It != J.end()) {
-    if (!It->is_array()) {
-      errorAtValue(Ptr + "/except", "'except' must be an array of names");
-      ExceptOk = false;
-    } else {
-      for (size_t I = 0; I < It->size(); ++I) {
-        const std::string EPtr = Ptr + "/except/" + std::to_string(I);
-        if (!(*It)[I].is_string()) {
-          errorAtValue(EPtr, "an 'except' entry must be a name string");
-          ExceptOk = false;
-          continue;
-        }
-        auto P = NamePattern::create((*It)[I].get<std::string>());
-        if (!P) {
-          errorAtValue(EPtr, llvm::toString(P.takeError()));
-          ExceptOk = false;
-          continue;
-        }
-        B.Except.push_back(std::move(*P));
-      }
-    }
-  }
+  bool ExceptOk = patternList(J, Ptr, "except", /*Required=*/false, B.Except);
   std::optional<HandleRef> H;
   if (J.contains("handle"))
     H = handle(J, Ptr, "handle", true);

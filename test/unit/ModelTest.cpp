@@ -262,7 +262,7 @@ TEST(ApiModel, BlockingExcept) {
   EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": "g", "timeout": {"via": "none"}}])")),
               HasSubstr("'except' must be an array of names"));
   EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": [1], "timeout": {"via": "none"}}])")),
-              HasSubstr("an 'except' entry must be a name string"));
+              HasSubstr("an entry of 'except' must be a name string"));
   EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "except": ["::g"], "timeout": {"via": "none"}}])")),
               HasSubstr("invalid name pattern '::g'"));
   ApiModel D = ApiModel::withDefaults();

@@ -49,31 +49,15 @@ static const char *const Usage =
     "        see `serverless-tidy run --help`.\n"
     "models  checks API model files (docs/models.md) or prints the merged model.\n";
 
-static bool hasConfigAbove(StringRef Path) {
+/// Is one of \p Names in the directory of \p Path (or \p Path itself when it
+/// is a directory) or any parent?
+static bool existsAbove(StringRef Path, std::initializer_list<const char *> Names) {
   llvm::SmallString<256> Dir(Path);
   llvm::sys::fs::make_absolute(Dir);
   if (!llvm::sys::fs::is_directory(Dir))
     llvm::sys::path::remove_filename(Dir);
   while (!Dir.empty()) {
-    llvm::SmallString<256> Candidate(Dir);
-    llvm::sys::path::append(Candidate, ".clang-tidy");
-    if (llvm::sys::fs::exists(Candidate))
-      return true;
-    StringRef Parent = llvm::sys::path::parent_path(Dir);
-    if (Parent == Dir)
-      break;
-    Dir = Parent;
-  }
-  return false;
-}
-
-static bool hasCompileDatabaseAbove(StringRef Path) {
-  llvm::SmallString<256> Dir(Path);
-  llvm::sys::fs::make_absolute(Dir);
-  if (!llvm::sys::fs::is_directory(Dir))
-    llvm::sys::path::remove_filename(Dir);
-  while (!Dir.empty()) {
-    for (const char *Name : {"compile_commands.json", "compile_flags.txt"}) {
+    for (const char *Name : Names) {
       llvm::SmallString<256> Candidate(Dir);
       llvm::sys::path::append(Candidate, Name);
       if (llvm::sys::fs::exists(Candidate))
@@ -85,6 +69,14 @@ static bool hasCompileDatabaseAbove(StringRef Path) {
     Dir = Parent;
   }
   return false;
+}
+
+static bool hasConfigAbove(StringRef Path) {
+  return existsAbove(Path, {".clang-tidy"});
+}
+
+static bool hasCompileDatabaseAbove(StringRef Path) {
+  return existsAbove(Path, {"compile_commands.json", "compile_flags.txt"});
 }
 
 static int checkCommand(std::vector<const char *> Args) {
