@@ -5,7 +5,11 @@ clang-tidy-19 with no checks (clang-tidy's own overhead), with each serverless
 check alone and with all four, through the --load plugin. Best of N runs
 (user+sys CPU time of the child, so a busy second core does not count).
 
-usage: run.py <build-dir> [runs]"""
+usage: run.py <build-dir> [runs] [--callgrind]
+
+--callgrind counts instructions with valgrind instead of timing: slower
+(about a minute per row) but deterministic, so small shares are visible
+above the noise of a shared machine."""
 import os
 import resource
 import subprocess
@@ -14,14 +18,27 @@ import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
-build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build"))
-runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+argv = [a for a in sys.argv[1:] if a != "--callgrind"]
+use_callgrind = "--callgrind" in sys.argv
+build = os.path.abspath(argv[0] if argv else os.path.join(root, "build"))
+runs = int(argv[1]) if len(argv) > 1 else 5
 plugin = os.path.join(build, "lib", "libserverless-tidy-plugin.so")
 tmp = tempfile.mkdtemp(prefix="sls-bench-")
 tu = os.path.join(tmp, "big.cpp")
 subprocess.check_call([sys.executable, os.path.join(here, "gen_tu.py"), tu, "5000"])
 flags = ["-std=c++17", "-isystem", os.path.join(root, "test/checkers/Inputs/sdk"),
          "-I/usr/include/postgresql"]
+
+
+def instructions(cmd):
+    # clang++ forks cc1: trace children and keep the largest count (cc1's).
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           "--trace-children=yes"] + cmd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    counts = [int(l.split("Collected :")[1].strip()) for l in proc.stderr.splitlines()
+              if "Collected :" in l]
+    return max(counts) / 1e9
 
 
 def cpu(cmd):
@@ -45,14 +62,17 @@ rows.append(("all four serverless-*", tidy + ["--checks=-*,serverless-*", "--"] 
 
 with open(tu) as f:
     nlines = sum(1 for _ in f)
-print(f"TU: {nlines} lines (+ hiredis, libpq, curl, rdkafka, AWS stand-in headers), best of {runs}")
+unit = "G instructions" if use_callgrind else "s"
+measure = instructions if use_callgrind else cpu
+print(f"TU: {nlines} lines (+ hiredis, libpq, curl, rdkafka, AWS stand-in headers), "
+      + ("instruction counts (callgrind)" if use_callgrind else f"CPU time, best of {runs}"))
 base = None
 tidy_base = None
 for name, cmd in rows:
-    t = cpu(cmd)
+    t = measure(cmd)
     if base is None:
         base = t
     if name.startswith("clang-tidy-19, one trivial"):
         tidy_base = t
     extra = f"  (+{(t - tidy_base) / base * 100:.1f}% of the parse over clang-tidy with a trivial check)" if tidy_base and (name.startswith("serverless") or name.startswith("all")) else ""
-    print(f"{name:36s} {t:7.3f} s  {t / base:5.3f}x{extra}")
+    print(f"{name:36s} {t:7.3f} {unit}  {t / base:5.3f}x{extra}")

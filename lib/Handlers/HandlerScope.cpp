@@ -360,11 +360,6 @@ public:
     }
     return RecursiveASTVisitor::TraverseStmt(S);
   }
-  bool VisitCallExpr(CallExpr *CE) {
-    if (const FunctionDecl *FD = CE->getDirectCallee())
-      CB(CE, FD, nullptr);
-    return true;
-  }
   bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
     CB(CE, CE->getConstructor(), nullptr);
     return true;
@@ -375,21 +370,32 @@ public:
         CB(DE, D, nullptr);
     return true;
   }
+  bool VisitCallExpr(CallExpr *CE) {
+    if (const FunctionDecl *FD = CE->getDirectCallee())
+      CB(CE, FD, nullptr);
+    // The callee expression itself is not a second edge.
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(CE->getCallee()->IgnoreParenImpCasts()))
+      CalleeRefs.insert(DRE);
+    return true;
+  }
   bool VisitDeclRefExpr(DeclRefExpr *DRE) {
     // A function used as a value (a callback) is called from here too.
     if (const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl()))
-      CB(DRE, FD, nullptr);
+      if (!CalleeRefs.count(DRE))
+        CB(DRE, FD, nullptr);
     return true;
   }
 
 private:
   Callback CB;
   const llvm::SmallPtrSetImpl<const Expr *> &Skip;
+  llvm::SmallPtrSet<const DeclRefExpr *, 32> CalleeRefs;
 };
 } // namespace
 
-template <typename Fn>
-void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce, Fn F) {
+template <typename Pred, typename Fn>
+void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce,
+                                 Pred Reached, Fn F) {
   const FunctionDecl *Def = definitionOf(FD);
   if (!Def)
     return;
@@ -398,10 +404,12 @@ void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce, Fn F
     if (Lambda)
       LambdaOrigins.try_emplace(cast<FunctionDecl>(Callee->getCanonicalDecl()),
                                 Lambda, FD);
-    if (SkipInitOnce && isInitOnce(Site, FD))
-      return;
+    // Cheap filters first: most calls go to library code or to functions
+    // already reached; only the rest pay for the init-once walk.
     const FunctionDecl *CalleeDef = definitionOf(Callee);
-    if (!CalleeDef || isInSystemHeader(CalleeDef))
+    if (!CalleeDef || isInSystemHeader(CalleeDef) || Reached(CalleeDef))
+      return;
+    if (SkipInitOnce && isInitOnce(Site, FD))
       return;
     F(Site, CalleeDef);
   };
@@ -427,6 +435,9 @@ void HandlerScope::computeScope() {
     Work.pop_front();
     const Handler *Via = Scope[FD].Via;
     forEachCallee(FD, /*SkipInitOnce=*/true,
+                  [&](const FunctionDecl *Callee) {
+                    return Scope.count(cast<FunctionDecl>(Callee->getCanonicalDecl())) != 0;
+                  },
                   [&](const Stmt *Site, const FunctionDecl *Callee) {
                     Callee = cast<FunctionDecl>(Callee->getCanonicalDecl());
                     if (Scope.count(Callee))
@@ -450,6 +461,9 @@ void HandlerScope::computeInitScope() {
     const FunctionDecl *FD = Work.front();
     Work.pop_front();
     forEachCallee(FD, /*SkipInitOnce=*/false,
+                  [&](const FunctionDecl *Callee) {
+                    return InitSet.count(cast<FunctionDecl>(Callee->getCanonicalDecl())) != 0;
+                  },
                   [&](const Stmt *, const FunctionDecl *Callee) {
                     Callee = cast<FunctionDecl>(Callee->getCanonicalDecl());
                     if (InitSet.insert(Callee).second) {

@@ -122,8 +122,9 @@ private:
   void addHandler(Handler H);
   void computeScope();
   void computeInitScope();
-  template <typename Fn>
-  void forEachCallee(const clang::FunctionDecl *FD, bool SkipInitOnce, Fn F);
+  template <typename Pred, typename Fn>
+  void forEachCallee(const clang::FunctionDecl *FD, bool SkipInitOnce,
+                     Pred Reached, Fn F);
   const clang::Stmt *parentThroughLambda(const clang::Stmt *S,
                                          const clang::FunctionDecl *&FD);
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Model/JsonLocator.h"
+#include <algorithm>
 
 namespace serverless::model {
 
@@ -13,6 +14,10 @@ namespace serverless::model {
 static constexpr unsigned MaxDepth = 64;
 
 JsonLocator::JsonLocator(llvm::StringRef Text) : Text(Text) {
+  LineStarts.push_back(0);
+  for (size_t I = 0; I < Text.size(); ++I)
+    if (Text[I] == '\n')
+      LineStarts.push_back(I + 1);
   size_t I = 0;
   scanValue(I, "", 0);
 }
@@ -127,16 +132,12 @@ void JsonLocator::scanValue(size_t &I, const std::string &Pointer,
 }
 
 std::pair<unsigned, unsigned> JsonLocator::lineColumn(size_t Offset) const {
-  unsigned Line = 1, Column = 1;
-  for (size_t I = 0; I < Offset && I < Text.size(); ++I) {
-    if (Text[I] == '\n') {
-      ++Line;
-      Column = 1;
-    } else {
-      ++Column;
-    }
-  }
-  return {Line, Column};
+  Offset = std::min(Offset, Text.size());
+  // The last line start at or before Offset.
+  auto It = std::upper_bound(LineStarts.begin(), LineStarts.end(), Offset);
+  size_t Line = static_cast<size_t>(It - LineStarts.begin()); // 1-based.
+  return {static_cast<unsigned>(Line),
+          static_cast<unsigned>(Offset - LineStarts[Line - 1] + 1)};
 }
 
 size_t JsonLocator::valueOffset(llvm::StringRef Pointer) const {

@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringRef.h"
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace serverless::model {
 
@@ -44,6 +45,7 @@ private:
   std::string readString(size_t &I) const;
 
   llvm::StringRef Text;
+  std::vector<size_t> LineStarts; // Offsets where each line begins.
   llvm::StringMap<size_t> Values;
   llvm::StringMap<size_t> Keys;
 };
