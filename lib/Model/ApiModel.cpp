@@ -777,22 +777,25 @@ bool ModelParser::run(ApiModel &Out) {
   };
   FunctionList("throwing", Out.Throwing);
   FunctionList("async_signal_safe", Out.AsyncSignalSafe);
-  eachEntry(Root, "ownership_transfer", [&](const json &J, const std::string &Ptr) {
-    checkKeys(J, Ptr, {"function", "arg"});
-    DISABLE_BY("function", "ownership_transfer")
-    auto Fn = pattern(J, Ptr, "function", true);
-    auto Arg = index(J, Ptr, "arg", true);
-    if (Fn && Arg)
-      Out.Ownership.push_back({*Fn, *Arg, originOf(J, Ptr)});
-  });
-  eachEntry(Root, "handler_registrars", [&](const json &J, const std::string &Ptr) {
-    checkKeys(J, Ptr, {"function", "handler_arg"});
-    DISABLE_BY("function", "handler_registrars")
-    auto Fn = pattern(J, Ptr, "function", true);
-    auto Arg = index(J, Ptr, "handler_arg", true);
-    if (Fn && Arg)
-      Out.Registrars.push_back({*Fn, *Arg, originOf(J, Ptr)});
-  });
+  // Sections whose entries are a function plus one argument index.
+  auto FunctionAndIndex = [&](const char *Section, const char *IndexKey,
+                              bool IndexRequired, auto &Dst) {
+    eachEntry(Root, Section, [&](const json &J, const std::string &Ptr) {
+      checkKeys(J, Ptr, {"function", IndexKey});
+      DISABLE_BY("function", Section)
+      auto Fn = pattern(J, Ptr, "function", true);
+      auto Arg = IndexRequired || J.contains(IndexKey)
+                     ? index(J, Ptr, IndexKey, true)
+                     : std::optional<unsigned>(0);
+      if (Fn && Arg)
+        Dst.push_back({*Fn, *Arg, originOf(J, Ptr)});
+    });
+  };
+  FunctionAndIndex("ownership_transfer", "arg", true, Out.Ownership);
+  FunctionAndIndex("handler_registrars", "handler_arg", true, Out.Registrars);
+  // exit_hooks: handler_arg defaults to 0.
+  FunctionAndIndex("exit_hooks", "handler_arg", false, Out.ExitHooks);
+  FunctionAndIndex("once_calls", "callable_arg", true, Out.OnceCalls);
   eachEntry(Root, "deadline_sources", [&](const json &J, const std::string &Ptr) {
     checkKeys(J, Ptr, {"function", "field"});
     const bool HasFn = J.contains("function"), HasField = J.contains("field");
@@ -842,23 +845,6 @@ bool ModelParser::run(ApiModel &Out) {
     S.HandlerArg = Handler;
     S.From = originOf(J, Ptr);
     Out.SignalInstallers.push_back(std::move(S));
-  });
-  eachEntry(Root, "exit_hooks", [&](const json &J, const std::string &Ptr) {
-    checkKeys(J, Ptr, {"function", "handler_arg"});
-    DISABLE_BY("function", "exit_hooks")
-    auto Fn = pattern(J, Ptr, "function", true);
-    auto Arg = J.contains("handler_arg") ? index(J, Ptr, "handler_arg", true)
-                                         : std::optional<unsigned>(0);
-    if (Fn && Arg)
-      Out.ExitHooks.push_back({*Fn, *Arg, originOf(J, Ptr)});
-  });
-  eachEntry(Root, "once_calls", [&](const json &J, const std::string &Ptr) {
-    checkKeys(J, Ptr, {"function", "callable_arg"});
-    DISABLE_BY("function", "once_calls")
-    auto Fn = pattern(J, Ptr, "function", true);
-    auto Arg = index(J, Ptr, "callable_arg", true);
-    if (Fn && Arg)
-      Out.OnceCalls.push_back({*Fn, *Arg, originOf(J, Ptr)});
   });
   return Errors.empty();
 }
