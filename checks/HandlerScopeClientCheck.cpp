@@ -377,9 +377,11 @@ std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
           for (const Expr *A : CE->arguments())
             Released |= RefersToVD(A);
       }
+    // A static whose owner is re-seated per invocation (`p.reset(...)`,
+    // any model ownership_transfer member) would not stay shared.
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
       if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (M->getIdentifier() && (M->getName() == "reset" || M->getName() == "release"))
+        if (Model.ownershipTransfer(Names.qualifiedName(M)))
           Released |= RefersToVD(MC->getImplicitObjectArgument());
     for (const Stmt *C : S->children())
       FindRelease(C);

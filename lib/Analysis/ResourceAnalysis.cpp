@@ -281,12 +281,6 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
               TU.model().ownershipTransfer(TU.names().qualifiedName(Callee)))
         if (O->Arg < CE->getNumArgs() && refersTo(CE->getArg(O->Arg), V))
           return true;
-      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-        if (const CXXMethodDecl *M = MC->getMethodDecl();
-            M && M->getIdentifier() && (M->getName() == "reset" || M->getName() == "emplace"))
-          for (const Expr *A : CE->arguments())
-            if (refersTo(A, V))
-              return true;
     }
     // Its address handed to a call: the callee may close or take it.
     for (const Expr *A : CE->arguments())

@@ -266,8 +266,12 @@ static void staticVarsIn(const Stmt *S, llvm::SmallPtrSetImpl<const VarDecl *> &
     staticVarsIn(C, Out);
 }
 
-/// The static-storage variable an assignment-like expression writes.
-static const VarDecl *assignedStaticVar(const Stmt *S) {
+/// The static-storage variable an assignment-like expression writes: `=`, or
+/// a member call the models say takes ownership of an argument into the
+/// object (`g.reset(new Client)`, `g.emplace(...)`).
+static const VarDecl *assignedStaticVar(const Stmt *S,
+                                        const model::ApiModel &Model,
+                                        NameCache &Names) {
   const Expr *LHS = nullptr;
   if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
     if (BO->isAssignmentOp())
@@ -276,9 +280,8 @@ static const VarDecl *assignedStaticVar(const Stmt *S) {
     if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
       LHS = OC->getArg(0);
   } else if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S)) {
-    // g_client.reset(new Client), g_opt.emplace(...).
     if (const CXXMethodDecl *M = MC->getMethodDecl())
-      if (M->getIdentifier() && (M->getName() == "reset" || M->getName() == "emplace"))
+      if (Model.ownershipTransfer(Names.qualifiedName(M)))
         LHS = MC->getImplicitObjectArgument();
   }
   if (!LHS)
@@ -299,7 +302,7 @@ bool HandlerScope::isInitOnce(const Stmt *S, const FunctionDecl *FD) {
   for (const Stmt *P = parentThroughLambda(S, FD); P;
        Child = P, P = parentThroughLambda(P, FD)) {
     if (!Assigned)
-      Assigned = assignedStaticVar(P);
+      Assigned = assignedStaticVar(P, Model, Names);
     if (const auto *DS = dyn_cast<DeclStmt>(P)) {
       for (const Decl *D : DS->decls())
         if (const auto *VD = dyn_cast<VarDecl>(D))

@@ -18,6 +18,7 @@ namespace {
 const char *Prelude = R"(
 #include <aws/lambda-runtime/runtime.h>
 #include <functional>
+#include <memory>
 #include <mutex>
 using namespace aws::lambda_runtime;
 static invocation_response ok() { return invocation_response::success("", ""); }
@@ -179,10 +180,13 @@ TEST(HandlerScope, InitOnceCodeDoesNotExtendTheScope) {
     Client *make_once() { return nullptr; }
     Client *make_lazy() { return nullptr; }
     Client *make_every_time() { return nullptr; }
+    Client *make_reset() { return nullptr; }
+    static std::unique_ptr<Client> g_owner;
     invocation_response h(invocation_request const &) {
       static Client *s = make_static();
       std::call_once(flag, [] { g_once = make_once(); });
       if (!g_lazy) g_lazy = make_lazy();
+      if (!g_owner) g_owner.reset(make_reset());
       g_plain = make_every_time();
       return ok();
     }
@@ -190,6 +194,7 @@ TEST(HandlerScope, InitOnceCodeDoesNotExtendTheScope) {
   EXPECT_FALSE(F.Scope->inHandlerScope(F.fn("make_static")));
   EXPECT_FALSE(F.Scope->inHandlerScope(F.fn("make_once")));
   EXPECT_FALSE(F.Scope->inHandlerScope(F.fn("make_lazy")));
+  EXPECT_FALSE(F.Scope->inHandlerScope(F.fn("make_reset")));
   EXPECT_TRUE(F.Scope->inHandlerScope(F.fn("make_every_time")));
 }
 

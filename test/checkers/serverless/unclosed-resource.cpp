@@ -158,6 +158,10 @@ void ok_unique_ptr() {
   FILE *h = fopen("d", "r");
   Owner o2(h);
   std::ifstream in("e");
+  // Handed to an owner through a model ownership_transfer member.
+  std::unique_ptr<FILE, int (*)(FILE *)> later(nullptr, &fclose);
+  FILE *k = fopen("f", "r");
+  later.reset(k);
 }
 
 // Ownership transfer from the models: fdopen takes the descriptor.
