@@ -12,7 +12,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libgrpc++-dev libprotobuf-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev
   # real peers and client libraries used by tests and examples
-  redis-server postgresql libhiredis-dev libpq-dev librdkafka-dev libmongoc-dev
+  redis-server postgresql libhiredis-dev libpq-dev libpqxx-dev librdkafka-dev libmongoc-dev
   # runtime-side measurements
   strace valgrind procps
 )
