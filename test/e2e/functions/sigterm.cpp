@@ -1,7 +1,8 @@
 //===- sigterm.cpp - Functions and SIGTERM --------------------------------===//
 //
 // argv[1]: handle (a SIGTERM hook that prints and exits 0, like incident
-// 001's fix), ignore (SIG_IGN: must be SIGKILLed after the grace), or none
+// 001's fix), ignore (SIG_IGN: must be SIGKILLed after the grace), slow (a
+// hook that prints and returns, so the runtime outlives the grace), or none
 // (aws-lambda-cpp's default: no handler). With --internal-extension the
 // function also registers an internal extension (a thread on the Extensions
 // API, as Lambda Insights-style libraries do), which gives it SIGTERM and a
@@ -23,6 +24,11 @@ static void onTerm(int) {
   _exit(0);
 }
 
+static void onTermSlow(int) {
+  const char Msg[] = "sigterm: SIGTERM received, slow shutdown\n";
+  (void)!write(1, Msg, sizeof Msg - 1);
+}
+
 int main(int Argc, char **Argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string Mode = Argc > 1 ? Argv[1] : "handle";
@@ -31,6 +37,8 @@ int main(int Argc, char **Argv) {
     std::signal(SIGTERM, onTerm);
   else if (Mode == "ignore")
     std::signal(SIGTERM, SIG_IGN);
+  else if (Mode == "slow")
+    std::signal(SIGTERM, onTermSlow);
   if (Ext) {
     lambda_loop::Client C;
     std::string Id = C.registerExtension("test-internal-ext", {"INVOKE"});
