@@ -413,4 +413,48 @@ void Cgroups::thawAll() {
   ::closedir(D);
 }
 
+namespace {
+std::vector<std::string> leavesOf(const std::string &Root) {
+  std::vector<std::string> Out;
+  if (Root.empty())
+    return Out;
+  DIR *D = ::opendir(Root.c_str());
+  if (!D)
+    return Out;
+  while (dirent *E = ::readdir(D))
+    if (E->d_name[0] != '.' && E->d_type == DT_DIR)
+      Out.push_back(Root + "/" + E->d_name);
+  ::closedir(D);
+  return Out;
+}
+} // namespace
+
+void Cgroups::killEverything() {
+  for (const std::string *Root : {&FreezeRoot, &MemoryRoot}) {
+    for (const auto &Dir : leavesOf(*Root)) {
+      writeFile(Dir + "/cgroup.kill", "1");
+      std::stringstream SS(readFile(Dir + "/cgroup.procs"));
+      pid_t P;
+      while (SS >> P)
+        ::kill(P, SIGKILL);
+      if (Freeze == FreezeMethod::CgroupV2 && *Root == FreezeRoot)
+        writeFile(Dir + "/cgroup.freeze", "0");
+      if (Freeze == FreezeMethod::CgroupV1 && *Root == FreezeRoot)
+        writeFile(Dir + "/freezer.state", "THAWED");
+    }
+  }
+}
+
+void Cgroups::removeEverything() {
+  auto End = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (const std::string *Root : {&FreezeRoot, &MemoryRoot}) {
+    for (const auto &Dir : leavesOf(*Root))
+      while (::rmdir(Dir.c_str()) != 0 && errno != ENOENT &&
+             std::chrono::steady_clock::now() < End)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (!Root->empty())
+      ::rmdir(Root->c_str());
+  }
+}
+
 } // namespace serverless::runtime

@@ -76,6 +76,12 @@ public:
   /// Thaws every leaf of this run (interrupt path: killed tasks must run to
   /// die).
   void thawAll();
+  /// Last resort (any thread, the run may still be going): thaws and kills
+  /// every process in every leaf of this run.
+  void killEverything();
+  /// Last resort: removes every leaf of this run, then the run's groups
+  /// (bounded wait for dying tasks).
+  void removeEverything();
 
 private:
   FreezeMethod Freeze = FreezeMethod::SigStop;

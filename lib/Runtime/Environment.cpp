@@ -6,7 +6,9 @@
 
 #include "Runtime/Environment.h"
 #include "Runtime/Supervisor.h"
+#include "Runtime/Text.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -21,6 +23,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 extern char **environ;
 
@@ -100,38 +103,125 @@ void readRss(pid_t Pid, int64_t &RssKb, int64_t &HwmKb) {
   }
 }
 
+/// Lines longer than this are cut: the part is written with a marker and
+/// the line continues on the next (prefixed) output line.
+constexpr size_t MaxLineBytes = 256 * 1024;
+const char *LineContinues = " [line continues]\n";
+
+/// Connections to the Runtime API open at once from which the environment
+/// reports a connection leak.
+constexpr int64_t LeakedConnections = 8;
+
 /// Copies the function's output to \p TargetFd with "[env N] " before each
-/// line (K > 1), through RunOutput so lines never interleave.
+/// line (K > 1), through RunOutput so lines never interleave. Linear in the
+/// output: each byte is scanned once, and a line is buffered up to
+/// MaxLineBytes only, so the function never waits on a long line.
 void startPump(int ReadFd, int EnvId, int TargetFd, RunContext &Ctx) {
   ++Ctx.LivePumps;
-  std::thread([ReadFd, EnvId, TargetFd, &Ctx] {
+  auto Pump = [ReadFd, EnvId, TargetFd, &Ctx] {
     std::string Prefix = "[env " + std::to_string(EnvId) + "] ";
-    std::string Buf;
-    char Chunk[4096];
+    std::string Buf;   // the current (partial) line
+    std::string Lines; // complete lines to write
+    std::vector<char> Chunk(64 * 1024);
     for (;;) {
-      ssize_t N = ::read(ReadFd, Chunk, sizeof Chunk);
+      ssize_t N = ::read(ReadFd, Chunk.data(), Chunk.size());
       if (N < 0 && errno == EINTR)
         continue;
       if (N <= 0)
         break;
-      Buf.append(Chunk, static_cast<size_t>(N));
-      std::string Lines;
-      size_t Pos;
-      while ((Pos = Buf.find('\n')) != std::string::npos) {
-        Lines += Prefix + Buf.substr(0, Pos + 1);
-        Buf.erase(0, Pos + 1);
+      try {
+        const char *P = Chunk.data(), *End = P + N;
+        while (P < End) {
+          const char *NL = static_cast<const char *>(
+              std::memchr(P, '\n', static_cast<size_t>(End - P)));
+          const char *Stop = NL ? NL + 1 : End;
+          size_t Room = MaxLineBytes - Buf.size();
+          if (static_cast<size_t>(Stop - P) > Room) {
+            // Too long: flush MaxLineBytes with a marker, keep going.
+            Buf.append(P, Room);
+            P += Room;
+            Lines += Prefix;
+            Lines += Buf;
+            Lines += LineContinues;
+            Buf.clear();
+            continue;
+          }
+          Buf.append(P, static_cast<size_t>(Stop - P));
+          P = Stop;
+          if (NL) {
+            Lines += Prefix;
+            Lines += Buf;
+            Buf.clear();
+          }
+        }
+        if (!Lines.empty()) {
+          Ctx.Out.raw(TargetFd, Lines);
+          Lines.clear();
+        }
+      } catch (...) {
+        Buf.clear();
+        Lines.clear();
       }
-      if (!Lines.empty())
-        Ctx.Out.raw(TargetFd, Lines);
     }
     if (!Buf.empty())
       Ctx.Out.raw(TargetFd, Prefix + Buf + "\n");
     ::close(ReadFd);
     --Ctx.LivePumps;
-  }).detach();
+  };
+  try {
+    std::thread(Pump).detach();
+  } catch (...) {
+    // No thread: the function's output is dropped rather than blocking it.
+    --Ctx.LivePumps;
+    ::close(ReadFd);
+  }
 }
 
 } // namespace
+
+void RunContext::abort(const std::string &Reason, int ExitCode) {
+  std::vector<RuntimeApiServer *> Copy;
+  {
+    std::lock_guard<std::mutex> L(AbortMutex);
+    if (Aborting)
+      return;
+    AbortReason = Reason;
+    AbortExit = ExitCode;
+    Aborting = true;
+    Copy = Servers;
+    AbortCV.notify_all();
+  }
+  for (auto *S : Copy)
+    S->interrupt();
+}
+
+std::string RunContext::abortReason() {
+  std::lock_guard<std::mutex> L(AbortMutex);
+  return AbortReason;
+}
+
+int RunContext::abortExitCode() {
+  std::lock_guard<std::mutex> L(AbortMutex);
+  return AbortExit;
+}
+
+bool RunContext::sleepFor(int64_t Ms) {
+  std::unique_lock<std::mutex> L(AbortMutex);
+  return !AbortCV.wait_for(L, std::chrono::milliseconds(Ms),
+                           [&] { return Aborting.load(); });
+}
+
+void RunContext::addServer(RuntimeApiServer *S) {
+  std::lock_guard<std::mutex> L(AbortMutex);
+  Servers.push_back(S);
+  if (Aborting)
+    S->interrupt();
+}
+
+void RunContext::removeServer(RuntimeApiServer *S) {
+  std::lock_guard<std::mutex> L(AbortMutex);
+  Servers.erase(std::remove(Servers.begin(), Servers.end(), S), Servers.end());
+}
 
 /// One function process (a "generation" of the slot's environment).
 struct EnvironmentSlot::Process {
@@ -151,11 +241,17 @@ struct EnvironmentSlot::Process {
 };
 
 EnvironmentSlot::EnvironmentSlot(int Slot, RunContext &Ctx)
-    : Slot(Slot), Ctx(Ctx), Server(Slot, Ctx.Opts.FunctionName, Ctx.Out) {}
+    : Slot(Slot), Ctx(Ctx), Server(Slot, Ctx.Opts.FunctionName, Ctx.Out) {
+  Ctx.addServer(&Server);
+}
 
 EnvironmentSlot::~EnvironmentSlot() {
-  if (P)
-    kill("emulator-exit");
+  Ctx.removeServer(&Server);
+  try {
+    if (P)
+      kill(Ctx.aborting() ? "interrupted" : "emulator-exit");
+  } catch (...) {
+  }
   Server.stop();
 }
 
@@ -265,7 +361,8 @@ void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
   if (Ctx.Groups.freezeMethod() == FreezeMethod::SigStop)
     signalGroup(P->Pid, SIGCONT);
   Server.endGeneration();
-  if (Server.waitExit(Clock::now() + std::chrono::seconds(5)) != Wake::Exited)
+  if (Server.waitExit(Clock::now() + std::chrono::seconds(5),
+                      /*Interruptible=*/false) != Wake::Exited)
     Ctx.Out.line("[env " + std::to_string(P->EnvId) + "] warning: pid " +
                  std::to_string(P->Pid) + " not reaped 5 s after SIGKILL");
   maxMemoryMb();
@@ -273,6 +370,7 @@ void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   Ctx.Groups.remove(P->Group);
 
+  ApiConnections Conns = Server.connections();
   nlohmann::json Env = {{"id", P->EnvId},
                         {"slot", Slot},
                         {"pid", P->Pid},
@@ -281,7 +379,21 @@ void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
                         {"ended_by", EndedBy},
                         {"invocations", P->Invocations},
                         {"freezes", P->Freezes},
-                        {"max_memory_used_mb", P->LastMaxMb}};
+                        {"max_memory_used_mb", P->LastMaxMb},
+                        {"runtime_api_connections",
+                         {{"opened", Conns.Opened}, {"max_open", Conns.MaxOpen}}}};
+  // A runtime needs one connection (plus one or two per extension); many
+  // open at once is an HTTP client created per call and never closed.
+  if (Conns.MaxOpen >= LeakedConnections)
+    Ctx.Out.line("[env " + std::to_string(P->EnvId) +
+                 "] connection leak: the runtime opened " +
+                 std::to_string(Conns.Opened) +
+                 " connections to the Runtime API in " +
+                 std::to_string(P->Invocations) +
+                 " invocation(s) and held up to " + std::to_string(Conns.MaxOpen) +
+                 " open at once; a runtime needs one (aws-lambda-cpp reuses a "
+                 "single kept-alive connection): an HTTP client is created per "
+                 "call and never closed");
   nlohmann::json Exts = nlohmann::json::array();
   for (const auto &E : Server.extensions())
     Exts.push_back({{"name", E.Name},
@@ -412,14 +524,17 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
                        " ms\tPhase: init\tStatus: " +
                        (InitStatus == "timeout" ? "timeout" : "error");
     if (InitStatus != "timeout")
-      Line += "\tError Type: " + ErrorType;
+      Line += "\tError Type: " + printable(ErrorType);
     Ctx.Out.line(Line);
     if (!Message.empty())
-      Ctx.Out.line(Tag + "init failed: " + Message);
+      Ctx.Out.line(Tag + "init failed: " + printable(Message, 1000));
     Failed = {{"status", Status},
               {"error", Message},
               {"error_type", ErrorType},
-              {"init_ms", round2(P->InitMs)}};
+              {"init_ms", round2(P->InitMs)},
+              {"environment", P->EnvId}};
+    if (P->Pid > 0)
+      Failed["pid"] = P->Pid;
     if (P->Pid > 0) {
       // After init/error the runtime is expected to exit on its own; give it
       // a moment so its last words reach the output, then kill.
@@ -468,6 +583,12 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
     return Fail("crash", "Runtime.ExitError", Why, "crash",
                 WIFSIGNALED(Status) ? "crash" : "exit");
   }
+  case Wake::Interrupted:
+    P->InitMs = msSince(P->Spawned);
+    P->InitStatus = "interrupted";
+    Failed = {{"interrupted", true}};
+    interrupted();
+    return false;
   case Wake::Deadline:
     return Fail("timeout", "Runtime.InitTimeout",
                 "init did not finish within " +
@@ -505,6 +626,19 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
   InvocationOutcome Outcome;
   Wake W = Server.waitOutcome(Deadline, Tick, Outcome);
   double Duration = msSince(Start);
+  if (W == Wake::Interrupted) {
+    // Not finished: reported as in flight, not as an invocation.
+    {
+      std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+      Ctx.InFlight.push_back({{"index", Index},
+                              {"request_id", E.RequestId},
+                              {"environment", EnvId},
+                              {"pid", Pid},
+                              {"elapsed_ms", round2(Duration)}});
+    }
+    interrupted();
+    return;
+  }
 
   nlohmann::json Inv = {{"index", Index},
                         {"request_id", E.RequestId},
@@ -571,6 +705,7 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
   }
   case Wake::Deadline:
   case Wake::InitError:
+  case Wake::Interrupted: // handled above
     Status = "timeout";
     ErrorType = "Sandbox.Timedout";
     ErrorMessage = "Task timed out after " + fmt2(Opts.TimeoutMs / 1000.0) +
@@ -599,8 +734,12 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
       Ctx.Out.line(Tag + "the runtime did not call next after invocation " +
                    E.RequestId + "; environment reset (SIGKILL)");
       EndedBy = "no-next";
+    } else if (R == Wake::Interrupted) {
+      EndedBy = "interrupted";
     }
   }
+  if (Ctx.aborting() && EndedBy.empty())
+    EndedBy = "interrupted";
 
   int64_t MaxMb = maxMemoryMb();
   Inv["status"] = Status;
@@ -621,13 +760,14 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
                  fmt2(Opts.TimeoutMs / 1000.0) + " seconds");
   else if (Status == "crash" || Status == "oom")
     Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
-                 "\n" + ErrorType);
+                 "\n" + ErrorType); // the emulator's own words
   else if (Status == "error")
     Ctx.Out.line("RequestId: " + E.RequestId + " Error: function error " +
-                 ErrorType + (ErrorMessage.empty() ? "" : ": " + ErrorMessage));
+                 printable(ErrorType) +
+                 (ErrorMessage.empty() ? "" : ": " + printable(ErrorMessage, 1000)));
   else if (Status == "invalid-response")
     Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
-                 " (" + ErrorType + ")");
+                 " (" + printable(ErrorType) + ")");
   if (!Opts.Quiet) {
     Ctx.Out.line("END RequestId: " + E.RequestId);
     std::string Report = "REPORT RequestId: " + E.RequestId +
@@ -641,12 +781,14 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
     if (Status != "success") {
       Report += "\tStatus: " + Status;
       if (Status != "timeout")
-        Report += "\tError Type: " + ErrorType;
+        Report += "\tError Type: " + printable(ErrorType);
     }
     Ctx.Out.line(Report);
   }
 
-  if (!EndedBy.empty()) {
+  if (EndedBy == "interrupted") {
+    interrupted();
+  } else if (!EndedBy.empty()) {
     if (EndedBy == "timeout" || EndedBy == "no-next")
       Ctx.Out.line(Tag + "environment reset after " +
                    (EndedBy == "timeout" ? std::string("timeout")
@@ -707,6 +849,16 @@ void EnvironmentSlot::shutdown() {
     Wake W = Server.waitExit(Sent + std::chrono::milliseconds(Grace));
     bool InGrace = W == Wake::Exited;
     Entry["exited_in_grace"] = InGrace;
+    if (W == Wake::Interrupted) {
+      Entry["interrupted_after_ms"] = round2(msSince(Sent));
+      Ctx.Out.line(Tag + "shutdown: " + Rule +
+                   " grace interrupted: SIGKILL to the environment");
+      Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
+      interrupted();
+      std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+      Ctx.Shutdowns.push_back(std::move(Entry));
+      return;
+    }
     if (InGrace) {
       int WS = 0;
       Server.exited(WS);
@@ -726,22 +878,31 @@ void EnvironmentSlot::shutdown() {
   Ctx.Shutdowns.push_back(std::move(Entry));
 }
 
+void EnvironmentSlot::interrupted() {
+  if (P)
+    kill("interrupted");
+}
+
 void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
   bool First = true;
   for (int64_t Index : Indices) {
     if (!First && Ctx.Opts.IdleMs > 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(Ctx.Opts.IdleMs));
+      Ctx.sleepFor(Ctx.Opts.IdleMs);
     First = false;
+    if (Ctx.aborting())
+      break;
     bool Cold = false;
     if (!P) {
       Cold = true;
       nlohmann::json Failed;
       if (!spawnAndInit(Index, Failed)) {
+        if (Failed.contains("interrupted"))
+          break;
         // The invocation that triggered the failed init fails with it; the
         // next one tries init again, as the cloud does.
         nlohmann::json Inv = {{"index", Index},
                               {"request_id", newRequestId()},
-                              {"environment", Ctx.EnvCounter.load()},
+                              {"environment", Failed["environment"]},
                               {"slot", Slot},
                               {"cold", true},
                               {"status", Failed["status"]},
@@ -752,6 +913,8 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
                               {"error_type", Failed["error_type"]},
                               {"init_ms", Failed["init_ms"]},
                               {"phase", "init"}};
+        if (Failed.contains("pid"))
+          Inv["pid"] = Failed["pid"];
         if (!Ctx.Opts.Quiet)
           Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
                        "\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: " +
@@ -760,7 +923,7 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
                        fmt2(Failed["init_ms"].get<double>()) +
                        " ms\tStatus: " + Failed["status"].get<std::string>() +
                        "\tError Type: " +
-                       Failed["error_type"].get<std::string>());
+                       printable(Failed["error_type"].get<std::string>()));
         record(std::move(Inv));
         continue;
       }
@@ -769,7 +932,10 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
     }
     invoke(Index, Cold);
   }
-  shutdown();
+  if (Ctx.aborting())
+    interrupted();
+  else
+    shutdown();
 }
 
 } // namespace serverless::runtime

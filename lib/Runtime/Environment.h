@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,9 +57,24 @@ struct RunContext {
   double TotalDurationMs = 0;
   std::atomic<int> EnvCounter{0};
   std::atomic<int> LivePumps{0};
+  // Invocations handed out and not finished when the run was interrupted.
+  nlohmann::json InFlight = nlohmann::json::array();
 
   RunContext(const RunOptions &Opts, Cgroups &Groups, RunOutput &Out)
       : Opts(Opts), Groups(Groups), Out(Out) {}
+
+  /// Asks the run to stop (signal, internal error): every wait of every
+  /// environment returns, each environment kills its process tree, and the
+  /// run writes what it saw, marked incomplete. The first reason wins.
+  /// Callable from any thread; only sets flags and wakes waiters.
+  void abort(const std::string &Reason, int ExitCode);
+  bool aborting() const { return Aborting.load(); }
+  std::string abortReason();
+  int abortExitCode();
+  /// Sleeps \p Ms unless the run is aborted; false when it was.
+  bool sleepFor(int64_t Ms);
+  void addServer(RuntimeApiServer *S);
+  void removeServer(RuntimeApiServer *S);
 
   template <typename F> void notify(F &&Fn) {
     if (Observers.empty())
@@ -67,6 +83,14 @@ struct RunContext {
     for (auto &O : Observers)
       Fn(*O);
   }
+
+private:
+  std::atomic<bool> Aborting{false};
+  std::mutex AbortMutex;
+  std::condition_variable AbortCV;
+  std::string AbortReason;
+  int AbortExit = 0;
+  std::vector<RuntimeApiServer *> Servers;
 };
 
 class EnvironmentSlot {
@@ -89,6 +113,8 @@ private:
   void kill(const std::string &EndedBy);
   void shutdown();
   void finishProcess(const std::string &EndedBy);
+  /// The run is being interrupted: \p P dies with its whole tree.
+  void interrupted();
   bool sampleMemory(); // RSS fallback; true when over the limit (killed)
   int64_t maxMemoryMb();
   void record(nlohmann::json Invocation);

@@ -6,11 +6,13 @@
 
 #include "Runtime/RunCommand.h"
 #include "Runtime/Cgroups.h"
+#include "Runtime/Cleanup.h"
 #include "Runtime/Environment.h"
 #include "Runtime/RunObserver.h"
 #include "Runtime/RunOptions.h"
 #include "Runtime/RunOutput.h"
 #include "Runtime/Supervisor.h"
+#include "Runtime/Text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sys/resource.h>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -33,68 +36,53 @@ std::string fmt2(double V) {
   return Buf;
 }
 
-/// Ctrl-C or a SIGTERM to the emulator must not leave frozen functions
-/// behind: a thread waits for those signals (blocked everywhere else) and
-/// kills every child before exiting.
-void installInterruptHandler(Cgroups *Groups) {
-  static Cgroups *G;
-  static bool Installed = false;
-  G = Groups;
-  if (Installed)
-    return;
-  Installed = true;
-  sigset_t Set;
-  sigemptyset(&Set);
-  sigaddset(&Set, SIGINT);
-  sigaddset(&Set, SIGTERM);
-  sigaddset(&Set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &Set, nullptr);
-  std::thread([Set] {
-    int Sig = 0;
-    sigwait(&Set, &Sig);
-    killAllChildren();
-    if (G)
-      G->thawAll();
-    std::fprintf(stderr, "serverless-tidy run: interrupted by signal %d; "
-                         "every function process was killed\n", Sig);
-    std::_Exit(128 + Sig);
-  }).detach();
+/// Each connection to a Runtime API server is a descriptor of the
+/// emulator's: its own limit is raised to the hard limit (the function gets
+/// --max-fds, set at spawn).
+void raiseFdLimit() {
+  struct rlimit RL;
+  if (::getrlimit(RLIMIT_NOFILE, &RL) == 0 && RL.rlim_cur < RL.rlim_max) {
+    RL.rlim_cur = RL.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &RL);
+  }
 }
 
-} // namespace
+/// Resets the interrupt handler when the run's context goes away (declared
+/// after it, so destroyed first; the reset waits for a handler in progress).
+struct InterruptScope {
+  ~InterruptScope() {
+    setInterruptHandler({}, "");
+    registerRunCgroups(nullptr);
+  }
+};
 
-int runCommandWithObservers(
-    int Argc, const char **Argv,
-    const std::vector<std::shared_ptr<RunObserver>> &Extra) {
-  RunOptions Opts;
+int runParsed(const RunOptions &Opts,
+              const std::vector<std::shared_ptr<RunObserver>> &Extra) {
   std::string Error;
-  bool Help = false;
-  if (!parseRunOptions(Argc, Argv, Opts, Error, Help)) {
-    std::cerr << "serverless-tidy run: error: " << Error << "\n";
-    return 2;
-  }
-  if (Help) {
-    std::cout << runUsage();
-    return 0;
-  }
-  // Writes to a socket whose peer (a killed function) is gone must not kill
-  // the emulator.
-  std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread exists: SIGINT/SIGTERM/SIGHUP go to the signal thread
+  // only. Until the run is set up, a signal gets the last resort.
+  setInterruptHandler({}, Opts.JsonFile);
 
   Cgroups Groups;
   if (!Groups.setup(Opts.Freeze, Opts.Memory, Error)) {
     std::cerr << "serverless-tidy run: error: " << Error << "\n";
     return 2;
   }
-  installInterruptHandler(&Groups);
+  registerRunCgroups(&Groups);
 
   RunOutput Out(Opts.Invocations);
   RunContext Ctx(Opts, Groups, Out);
+  InterruptScope Scope;
+  setInterruptHandler(
+      [&Ctx](int Sig) {
+        Ctx.abort("interrupted by " + signalName(Sig), 128 + Sig);
+      },
+      Opts.JsonFile);
   Ctx.Observers = registeredRunObservers();
   Ctx.Observers.insert(Ctx.Observers.end(), Extra.begin(), Extra.end());
   Ctx.KeepRecords = !Opts.JsonFile.empty() || !Ctx.Observers.empty();
   Ctx.FunctionArn = "arn:aws:lambda:" + Opts.Region +
-                    ":012345678912:function:" + Opts.FunctionName;
+                    ":012345678912:function:" + validUtf8(Opts.FunctionName);
 
   int64_t K = std::min<int64_t>(Opts.Concurrency, Opts.Invocations);
   nlohmann::json Run;
@@ -115,9 +103,13 @@ int runCommandWithObservers(
       {"freeze_method", Cgroups::name(Groups.freezeMethod())},
       {"memory_method", Cgroups::name(Groups.memoryMethod())},
       {"extensions", Opts.Extensions}};
-  Ctx.notify([&](RunObserver &O) { O.onRunStart(Opts, Run["config"]); });
+  try {
+    Ctx.notify([&](RunObserver &O) { O.onRunStart(Opts, Run["config"]); });
+  } catch (const std::exception &E) {
+    Ctx.abort(std::string("internal error: ") + E.what(), 3);
+  }
 
-  Out.line("[run] " + Opts.FunctionPath + ": " +
+  Out.line("[run] " + printable(Opts.FunctionPath) + ": " +
            std::to_string(Opts.Invocations) + " invocation(s), concurrency " +
            std::to_string(Opts.Concurrency) + ", timeout " +
            fmt2(Opts.TimeoutMs / 1000.0) + " s, memory " +
@@ -142,14 +134,30 @@ int runCommandWithObservers(
   for (int64_t I = 0; I < Opts.Invocations; ++I)
     Work[static_cast<size_t>(I % K)].push_back(I);
   std::vector<std::thread> Threads;
-  for (int64_t S = 0; S < K; ++S)
-    Threads.emplace_back([&, S] { Slots[S]->run(Work[S]); });
+  for (int64_t S = 0; S < K && !Ctx.aborting(); ++S) {
+    try {
+      Threads.emplace_back([&, S] {
+        // Whatever goes wrong in an environment ends the run in order (its
+        // process tree killed, the JSON written, exit 3); never terminate.
+        try {
+          Slots[S]->run(Work[S]);
+        } catch (const std::exception &E) {
+          Ctx.abort(std::string("internal error: ") + E.what(), 3);
+        } catch (...) {
+          Ctx.abort("internal error: unknown exception", 3);
+        }
+      });
+    } catch (const std::exception &E) {
+      Ctx.abort(std::string("internal error: cannot start an environment "
+                            "thread: ") + E.what(), 3);
+    }
+  }
   for (auto &T : Threads)
     T.join();
   // Anything still around (a child that left the process group without a
-  // cgroup to find it) is killed before the servers stop: it may hold the
-  // runtime's inherited keep-alive connection, which a server waits for.
-  killAllChildren();
+  // cgroup to find it, a daemon) is killed before the servers stop: it may
+  // hold the runtime's inherited keep-alive connection.
+  killDescendants();
   waitNoChildren(2000);
   Slots.clear();
   // Then wait for the output pumps to drain.
@@ -167,6 +175,7 @@ int runCommandWithObservers(
   ByKey(Ctx.Invocations, "index");
   ByKey(Ctx.Environments, "id");
   ByKey(Ctx.Shutdowns, "environment");
+  ByKey(Ctx.InFlight, "index");
   Run["environments"] = std::move(Ctx.Environments);
   Run["invocations"] = std::move(Ctx.Invocations);
   Run["shutdown"] = std::move(Ctx.Shutdowns);
@@ -178,7 +187,8 @@ int runCommandWithObservers(
       Failed = true;
   int64_t NotInGrace = 0;
   for (auto &S : Run["shutdown"])
-    if (S["signal"] == "SIGTERM" && !S["exited_in_grace"].get<bool>())
+    if (S["signal"] == "SIGTERM" && !S["exited_in_grace"].get<bool>() &&
+        !S.contains("interrupted_after_ms"))
       ++NotInGrace;
   if (NotInGrace && Opts.FailOn.count("shutdown"))
     Failed = true;
@@ -198,7 +208,9 @@ int runCommandWithObservers(
   for (auto &S : Run["shutdown"]) {
     Summary << (FirstE ? "" : "; ") << "env " << S["environment"] << " "
             << S["signal"].get<std::string>();
-    if (S["signal"] == "SIGTERM")
+    if (S.contains("interrupted_after_ms"))
+      Summary << " + grace interrupted";
+    else if (S["signal"] == "SIGTERM")
       Summary << " + " << S["grace_ms"] << " ms grace, "
               << (S["exited_in_grace"].get<bool>() ? "exited in grace"
                                                    : "SIGKILLed after grace");
@@ -207,24 +219,93 @@ int runCommandWithObservers(
     FirstE = false;
   }
   if (FirstE)
-    Summary << "no live environment at the end";
+    Summary << (Ctx.aborting() ? "none (interrupted: every environment was killed)"
+                               : "no live environment at the end");
   Summary << "\n";
-  Ctx.notify([&](RunObserver &O) { O.onRunEnd(Run, Summary); });
-  Run["exit_code"] = Failed ? 1 : 0;
-  Out.raw(1, Summary.str());
-  Out.line(std::string("[run] result: ") +
-           (Failed ? "FAILED (exit 1)" : "ok (exit 0)"));
 
-  if (!Opts.JsonFile.empty()) {
-    std::ofstream J(Opts.JsonFile);
-    if (!J) {
-      std::cerr << "serverless-tidy run: error: cannot write '" << Opts.JsonFile
-                << "'\n";
-      return 3;
-    }
-    J << Run.dump(2) << "\n";
+  bool Aborted = Ctx.aborting();
+  std::string Reason = Aborted ? Ctx.abortReason() : "";
+  int Exit = Aborted ? Ctx.abortExitCode() : (Failed ? 1 : 0);
+  if (Aborted) {
+    Run["incomplete"] = true;
+    Run["incomplete_reason"] = Reason;
+    Run["in_flight"] = std::move(Ctx.InFlight);
+    Ctx.notify([&](RunObserver &O) { O.onRunAborted(Run, Reason); });
+  } else {
+    Ctx.notify([&](RunObserver &O) { O.onRunEnd(Run, Summary); });
   }
-  return Failed ? 1 : 0;
+  Run["exit_code"] = Exit;
+  Out.raw(1, Summary.str());
+  if (Aborted)
+    Out.line("[run] result: INCOMPLETE (" + printable(Reason) + ", exit " +
+             std::to_string(Exit) + ")");
+  else
+    Out.line(std::string("[run] result: ") +
+             (Failed ? "FAILED (exit 1)" : "ok (exit 0)"));
+
+  int Code = Exit;
+  if (!Opts.JsonFile.empty() && claimJsonOutput()) {
+    std::ofstream J(Opts.JsonFile, std::ios::binary);
+    // Whatever a function or the command line put in a string, the
+    // document stays valid JSON (invalid UTF-8 becomes U+FFFD).
+    if (J)
+      J << dumpJson(Run, 2) << "\n";
+    if (!J) {
+      std::cerr << "serverless-tidy run: error: cannot write '"
+                << printable(Opts.JsonFile) << "'\n";
+      Code = 3;
+    }
+  }
+  if (Aborted)
+    std::cerr << "serverless-tidy run: " << printable(Reason)
+              << "; every function process was killed"
+              << (Opts.JsonFile.empty() || Code == 3
+                      ? std::string()
+                      : "; what was observed is in '" +
+                            printable(Opts.JsonFile) + "' (incomplete)")
+              << "\n";
+  removeCleanupPaths();
+  return Code;
+}
+
+} // namespace
+
+int runCommandWithObservers(
+    int Argc, const char **Argv,
+    const std::vector<std::shared_ptr<RunObserver>> &Extra) {
+  RunOptions Opts;
+  std::string Error;
+  bool Help = false;
+  try {
+    if (!parseRunOptions(Argc, Argv, Opts, Error, Help)) {
+      std::cerr << "serverless-tidy run: error: " << Error << "\n";
+      return 2;
+    }
+  } catch (const std::exception &E) {
+    std::cerr << "serverless-tidy run: error: " << printable(E.what()) << "\n";
+    return 2;
+  }
+  if (Help) {
+    std::cout << runUsage();
+    return 0;
+  }
+  // Writes to a socket whose peer (a killed function) is gone must not kill
+  // the emulator.
+  std::signal(SIGPIPE, SIG_IGN);
+  raiseFdLimit();
+  std::string What;
+  try {
+    return runParsed(Opts, Extra);
+  } catch (const std::exception &E) {
+    What = E.what();
+  } catch (...) {
+    What = "unknown exception";
+  }
+  std::cerr << "serverless-tidy run: internal error: " << printable(What)
+            << "; every function process was killed\n";
+  emergencyCleanup("internal error: " + What, 3);
+  removeCleanupPaths();
+  return 3;
 }
 
 int runCommand(int Argc, const char **Argv) {

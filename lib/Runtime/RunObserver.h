@@ -28,6 +28,10 @@
 //     part of the output. The schema ("serverless-tidy-run/1") is open: new
 //     fields may be added, existing ones keep their meaning.
 //   - onRunEnd gets the summary stream printed after the emulator's summary.
+//   - An interrupted run (SIGINT/SIGTERM/SIGHUP, internal error) calls
+//     onRunAborted instead of onRunEnd. Temporary files an observer creates
+//     should be registered with registerCleanupPath() (Cleanup.h): they are
+//     removed however the run ends.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,6 +91,11 @@ public:
 
   /// The run is over; \p Run is the whole JSON document.
   virtual void onRunEnd(nlohmann::json &Run, std::ostream &Summary) {}
+
+  /// The run was interrupted (a signal, an internal error) and ends now
+  /// instead of with onRunEnd: every process is already killed. \p Run is
+  /// the document written so far ("incomplete": true). Must be quick.
+  virtual void onRunAborted(nlohmann::json &Run, const std::string &Reason) {}
 };
 
 /// Registers an observer for every later runCommand() in this process.

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Runtime/RunOptions.h"
+#include "Runtime/Text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace serverless::runtime {
@@ -107,7 +109,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       return true;
     }
     if (I + 1 >= Argc) {
-      Error = "option '" + Arg + "' needs a value";
+      Error = "option '" + printable(Arg, 80) + "' needs a value";
       return false;
     }
     Out = Argv[++I];
@@ -124,7 +126,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     std::string Name = Arg.substr(0, Arg.find('='));
     std::string V;
     auto Bad = [&](const char *What) {
-      Error = "invalid value '" + V + "' for " + Name + ": " + What;
+      Error = "invalid value '" + printable(V, 80) + "' for " + Name + ": " + What;
       return false;
     };
     if (Name == "--help" || Name == "-h") {
@@ -160,7 +162,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
         return Bad("expected MB in [1, 10240]");
     } else if (Name == "--max-fds") {
       if (!parseInt(V, 8, 1048576, Opts.MaxFds))
-        return Bad("expected an integer >= 8");
+        return Bad("expected an integer in [8, 1048576]");
     } else if (Name == "--idle") {
       if (!parseInt(V, 0, 3600000, Opts.IdleMs))
         return Bad("expected milliseconds >= 0");
@@ -224,7 +226,8 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       if (!Found)
         return Bad("expected auto, cgroup-v2, cgroup-v1, rss or none");
     } else {
-      Error = "unknown option '" + Name + "' (see 'serverless-tidy run --help')";
+      Error = "unknown option '" + printable(Name, 80) +
+              "' (see 'serverless-tidy run --help')";
       return false;
     }
   }
@@ -236,9 +239,16 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
   for (; I < Argc; ++I)
     Opts.FunctionArgs.push_back(Argv[I]);
 
-  if (access(Opts.FunctionPath.c_str(), X_OK) != 0) {
-    Error = "function binary '" + Opts.FunctionPath +
-            "' is missing or not executable";
+  struct stat St;
+  if (::stat(Opts.FunctionPath.c_str(), &St) == 0 && S_ISDIR(St.st_mode)) {
+    Error = "function binary '" + printable(Opts.FunctionPath) +
+            "' is a directory";
+    return false;
+  }
+  if (access(Opts.FunctionPath.c_str(), X_OK) != 0 ||
+      ::stat(Opts.FunctionPath.c_str(), &St) != 0 || !S_ISREG(St.st_mode)) {
+    Error = "function binary '" + printable(Opts.FunctionPath) +
+            "' is missing or not an executable file";
     return false;
   }
   if (!Opts.EventFile.empty() && !Opts.EventsFile.empty()) {
@@ -248,18 +258,18 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
   if (!Opts.EventFile.empty()) {
     std::string Text;
     if (!readAll(Opts.EventFile, Text)) {
-      Error = "cannot read event file '" + Opts.EventFile + "'";
+      Error = "cannot read event file '" + printable(Opts.EventFile) + "'";
       return false;
     }
     if (!isJson(Text)) {
-      Error = "event file '" + Opts.EventFile + "' is not JSON";
+      Error = "event file '" + printable(Opts.EventFile) + "' is not JSON";
       return false;
     }
     Opts.Events.push_back(Text);
   } else if (!Opts.EventsFile.empty()) {
     std::string Text;
     if (!readAll(Opts.EventsFile, Text)) {
-      Error = "cannot read events file '" + Opts.EventsFile + "'";
+      Error = "cannot read events file '" + printable(Opts.EventsFile) + "'";
       return false;
     }
     std::stringstream SS(Text);
@@ -270,14 +280,14 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       if (Line.find_first_not_of(" \t\r") == std::string::npos)
         continue;
       if (!isJson(Line)) {
-        Error = "events file '" + Opts.EventsFile + "' line " +
+        Error = "events file '" + printable(Opts.EventsFile) + "' line " +
                 std::to_string(LineNo) + " is not JSON";
         return false;
       }
       Opts.Events.push_back(Line);
     }
     if (Opts.Events.empty()) {
-      Error = "events file '" + Opts.EventsFile + "' has no events";
+      Error = "events file '" + printable(Opts.EventsFile) + "' has no events";
       return false;
     }
     if (!Opts.InvocationsGiven)

@@ -5,7 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Runtime/RuntimeApiServer.h"
+#include "Runtime/HttpServer.h"
 #include "Runtime/RunOutput.h"
+#include "Runtime/Text.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -18,8 +20,19 @@ namespace {
 
 const char *JsonType = "application/json";
 
+/// Lambda's limit on extensions per function.
+constexpr size_t MaxExtensions = 10;
+/// Rejected requests printed per server; the rest are counted only.
+constexpr int64_t MaxPrintedRejections = 200;
+/// A declared body above this is not read at all: 413 at once and the
+/// connection is closed. Between 6 MiB and this, the body is read and
+/// dropped first, so that the client (which sends it all) sees the 413.
+constexpr uint64_t MaxDrainBytes = 16 * 1024 * 1024;
+/// How often a parked handler looks at its client's connection.
+constexpr auto ParkedCheck = std::chrono::milliseconds(50);
+
 std::string errorBody(const std::string &Message, const std::string &Type) {
-  return nlohmann::json{{"errorMessage", Message}, {"errorType", Type}}.dump();
+  return dumpJson({{"errorMessage", Message}, {"errorType", Type}});
 }
 
 void fail(httplib::Response &Res, int Status, const std::string &Message,
@@ -52,27 +65,43 @@ std::string requestIdOf(const std::string &Path) {
   return Path.substr(Prefix.size(), End - Prefix.size());
 }
 
+/// A Content-Length value: 1 to 19 decimal digits, nothing else (no sign,
+/// no space, no exponent, no overflow).
+bool parseContentLength(const std::string &S, uint64_t &Out) {
+  if (S.empty() || S.size() > 19)
+    return false;
+  uint64_t V = 0;
+  for (char C : S) {
+    if (C < '0' || C > '9')
+      return false;
+    V = V * 10 + static_cast<uint64_t>(C - '0');
+  }
+  Out = V;
+  return true;
+}
+
+std::string describe(const httplib::Request &Req) {
+  return printable(Req.method, 16) + " " + printable(Req.path);
+}
+
 } // namespace
 
 RuntimeApiServer::RuntimeApiServer(int Slot, std::string FunctionName,
                                    RunOutput &Out)
     : Slot(Slot), FunctionName(std::move(FunctionName)), Out(Out),
-      Http(std::make_unique<httplib::Server>()) {}
+      Http(std::make_unique<ApiHttpServer>()) {}
 
 RuntimeApiServer::~RuntimeApiServer() { stop(); }
 
 bool RuntimeApiServer::start(std::string &Error) {
-  // A runtime, a few extensions, and room for a misbehaving function's extra
-  // connections; blocked handlers are woken by generation changes.
-  Http->new_task_queue = [] { return new httplib::ThreadPool(8); };
-  // The runtime keeps one connection alive across freezes (aws-lambda-cpp
-  // reuses one CURL handle); the cloud does not close it after N requests,
-  // nor do we. A connection is idle only while the handler runs (a frozen
-  // runtime sits inside `next`); after 30 s idle it is closed and curl
-  // reconnects, which bounds how long stop() waits for a stray holder.
-  Http->set_keep_alive_max_count(1000000000);
-  Http->set_keep_alive_timeout(30);
-  Http->set_read_timeout(30);
+  if (!Http->startLoops(Error))
+    return false;
+  Http->setReporter([this](const std::string &What) { rejected(What); });
+  // Connections are ApiHttpServer's (HttpServer.h): an idle kept-alive
+  // connection holds no thread, and lives 60 s. The runtime keeps one
+  // connection alive across freezes (aws-lambda-cpp reuses one CURL handle);
+  // while frozen it sits inside `next`, which is not idle.
+  Http->set_keep_alive_timeout(60);
   Http->set_payload_max_length(MaxPayloadBytes);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle
   // plus delayed ACKs add 40 ms to every loopback round trip.
@@ -83,27 +112,45 @@ bool RuntimeApiServer::start(std::string &Error) {
     Error = "cannot bind a loopback port for the Runtime API";
     return false;
   }
-  ListenThread = std::thread([this] { Http->listen_after_bind(); });
+  try {
+    ListenThread = std::thread([this] {
+      Http->listen_after_bind();
+      ListenDone = true;
+    });
+  } catch (const std::exception &E) {
+    Error = std::string("cannot start the Runtime API server: ") + E.what();
+    return false;
+  }
   return true;
 }
 
 void RuntimeApiServer::stop() {
   {
     std::lock_guard<std::mutex> L(M);
-    if (Stopping && !ListenThread.joinable())
-      return;
     Stopping = true;
     ++Gen;
     CV.notify_all();
   }
-  Http->stop();
-  if (ListenThread.joinable())
+  if (ListenThread.joinable()) {
+    // httplib's stop() does nothing until its accept loop runs: repeat it
+    // until the loop is over (which also shuts the connections down).
+    while (!ListenDone) {
+      Http->stop();
+      if (!ListenDone)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     ListenThread.join();
+  }
+  Http->shutdown();
 }
 
 void RuntimeApiServer::rejected(const std::string &What) {
-  ++Rejected;
-  Out.line("[runtime-api] " + What);
+  int64_t N = ++Rejected;
+  if (N <= MaxPrintedRejections)
+    Out.line("[runtime-api] " + What);
+  else if (N == MaxPrintedRejections + 1)
+    Out.line("[runtime-api] more than " + std::to_string(MaxPrintedRejections) +
+             " rejected requests: further ones are counted, not printed");
 }
 
 RuntimeApiServer::ReqState *
@@ -114,15 +161,63 @@ RuntimeApiServer::findRequestLocked(const std::string &Id) {
   return nullptr;
 }
 
+void RuntimeApiServer::oversizeLocked(const std::string &Path, size_t Bytes) {
+  std::string Id = requestIdOf(Path);
+  ReqState *St = findRequestLocked(Id);
+  if (St && *St == ReqState::Active && Path.size() > 9 &&
+      Path.compare(Path.size() - 9, 9, "/response") == 0) {
+    *St = ReqState::Responded;
+    CurrentOpen = false;
+    Outcome = InvocationOutcome();
+    Outcome.Kind = OutcomeKind::Oversize;
+    Outcome.Bytes = Bytes;
+    Outcome.ErrorType = "Function.ResponseSizeTooLarge";
+    Outcome.ErrorMessage =
+        "Response payload size exceeded maximum allowed payload size "
+        "(6291456 bytes).";
+    CV.notify_all();
+  }
+}
+
+void RuntimeApiServer::requeue(const InvocationEvent &E, uint64_t Generation) {
+  std::lock_guard<std::mutex> L(M);
+  if (Gen != Generation || Stopping || !CurrentOpen || CurrentId != E.RequestId ||
+      Outcome.Kind != OutcomeKind::None || Pending)
+    return;
+  CurrentOpen = false;
+  CurrentId.clear();
+  for (auto It = Recent.begin(); It != Recent.end(); ++It)
+    if (It->first == E.RequestId) {
+      Recent.erase(It);
+      break;
+    }
+  Pending = E;
+  CV.notify_all();
+  rejected("the event for request " + E.RequestId +
+           " could not be written (the client of `next` hung up); it goes to "
+           "the next `next`");
+}
+
 void RuntimeApiServer::installRoutes() {
-  httplib::Server &S = *Http;
+  ApiHttpServer &S = *Http;
 
   // GET next: the runtime is ready for an event. Blocks until dispatch()
-  // (or the end of this process), with no timeout, like the cloud.
+  // (or the end of this process), with no timeout, like the cloud; but a
+  // client that hangs up leaves (the event is not taken), and an event that
+  // cannot be written is queued again.
   S.Get("/2018-06-01/runtime/invocation/next",
         [this](const httplib::Request &, httplib::Response &Res) {
+          HttpConnection *Conn = currentConnection();
           std::unique_lock<std::mutex> L(M);
           uint64_t MyGen = Gen;
+          if (NextWaiters > 0 && ParkedNext && ParkedNext->peerClosed()) {
+            // The parked one was abandoned by its client: it must leave
+            // first (it notices within ParkedCheck anyway).
+            ParkedAbandoned = true;
+            CV.notify_all();
+            CV.wait_for(L, std::chrono::seconds(1),
+                        [&] { return NextWaiters == 0 || Gen != MyGen; });
+          }
           if (NextWaiters > 0) {
             rejected("runtime called next while another next was pending: 403");
             return fail(Res, 403,
@@ -139,30 +234,75 @@ void RuntimeApiServer::installRoutes() {
           }
           InitDone = true;
           ++NextWaiters;
+          ParkedNext = Conn;
+          ParkedAbandoned = false;
           CV.notify_all();
-          CV.wait(L, [&] { return Pending || Gen != MyGen || Stopping; });
+          bool Abandoned = false;
+          auto Woken = [&] { return Pending || Gen != MyGen || Stopping; };
+          while (!Woken()) {
+            CV.wait_for(L, ParkedCheck,
+                        [&] { return Woken() || ParkedAbandoned; });
+            if (Woken())
+              break;
+            if (ParkedAbandoned || (Conn && Conn->peerClosed())) {
+              Abandoned = true;
+              break;
+            }
+          }
+          // Last look before the event is taken.
+          if (!Abandoned && Pending && Gen == MyGen && !Stopping && Conn &&
+              Conn->peerClosed())
+            Abandoned = true;
           --NextWaiters;
+          ParkedNext = nullptr;
+          ParkedAbandoned = false;
+          CV.notify_all();
+          if (Abandoned) {
+            L.unlock();
+            rejected("a parked next was abandoned by its client (connection "
+                     "closed); the next event waits for the next `next`");
+            if (Conn)
+              Conn->closeAfterResponse();
+            return fail(Res, 400, "the client closed the connection",
+                        "InvalidRequest");
+          }
           if (!Pending || Gen != MyGen) {
             return fail(Res, 500, "the execution environment is shutting down",
                         "ServiceException");
           }
-          InvocationEvent E = std::move(*Pending);
+          auto E = std::make_shared<InvocationEvent>(std::move(*Pending));
           Pending.reset();
-          CurrentId = E.RequestId;
+          CurrentId = E->RequestId;
           CurrentOpen = true;
           Outcome = InvocationOutcome();
-          Recent.emplace_back(E.RequestId, ReqState::Active);
+          Recent.emplace_back(E->RequestId, ReqState::Active);
           if (Recent.size() > 16)
             Recent.pop_front();
           CV.notify_all();
           L.unlock();
           Res.status = 200;
-          Res.set_header("Lambda-Runtime-Aws-Request-Id", E.RequestId);
+          Res.set_header("Lambda-Runtime-Aws-Request-Id", E->RequestId);
           Res.set_header("Lambda-Runtime-Deadline-Ms",
-                         std::to_string(E.DeadlineMs));
-          Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E.FunctionArn);
-          Res.set_header("Lambda-Runtime-Trace-Id", E.TraceId);
-          Res.set_content(E.Payload, JsonType);
+                         std::to_string(E->DeadlineMs));
+          Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E->FunctionArn);
+          Res.set_header("Lambda-Runtime-Trace-Id", E->TraceId);
+          if (E->Payload.empty()) {
+            Res.set_content("", JsonType);
+            return;
+          }
+          // Written by a content provider so that a failed write is seen
+          // (and the event queued again) instead of being lost.
+          Res.set_content_provider(
+              E->Payload.size(), JsonType,
+              [this, E, MyGen](size_t Offset, size_t Length,
+                               httplib::DataSink &Sink) {
+                if ((Offset == 0 && !Sink.is_writable()) ||
+                    !Sink.write(E->Payload.data() + Offset, Length)) {
+                  requeue(*E, MyGen);
+                  return false;
+                }
+                return true;
+              });
         });
 
   auto Post = [this](const httplib::Request &Req, httplib::Response &Res,
@@ -171,22 +311,32 @@ void RuntimeApiServer::installRoutes() {
     std::lock_guard<std::mutex> L(M);
     ReqState *St = findRequestLocked(Id);
     if (!St) {
-      rejected("POST for unknown request id '" + Id + "': 400");
+      rejected("POST for unknown request id '" + printable(Id) + "': 400");
       return fail(Res, 400, "Invalid request ID", "InvalidRequestID");
     }
     if (*St == ReqState::Responded) {
       rejected("second " + std::string(IsError ? "error" : "response") +
-               " for request " + Id + ": 403");
+               " for request " + printable(Id) + ": 403");
       return fail(Res, 403,
                   "Invalid state transition: the invocation was already "
                   "answered",
                   "InvalidStateTransition");
     }
+    if (!IsError && Req.body.size() > MaxPayloadBytes) {
+      // A chunked body: its size was known only once read.
+      oversizeLocked(Req.path, Req.body.size());
+      rejected(describe(Req) + " above the 6 MiB limit: 413");
+      return fail(Res, 413,
+                  "Exceeded maximum allowed payload size (" +
+                      std::to_string(MaxPayloadBytes) + " bytes).",
+                  "RequestEntityTooLarge");
+    }
     if (*St == ReqState::TimedOut) {
       *St = ReqState::Responded;
       Out.line("[runtime-api] late " +
                std::string(IsError ? "error" : "response") +
-               " for timed-out request " + Id + " accepted and dropped");
+               " for timed-out request " + printable(Id) +
+               " accepted and dropped");
       Res.status = 202;
       Res.set_content(R"({"status":"OK"})", JsonType);
       return;
@@ -206,7 +356,7 @@ void RuntimeApiServer::installRoutes() {
       }
       if (Outcome.ErrorType.empty())
         Outcome.ErrorType =
-            Req.get_header_value("Lambda-Runtime-Function-Error-Type");
+            validUtf8(Req.get_header_value("Lambda-Runtime-Function-Error-Type"));
       if (Outcome.ErrorType.empty())
         Outcome.ErrorType = "Unhandled";
     } else {
@@ -242,8 +392,8 @@ void RuntimeApiServer::installRoutes() {
                J["errorMessage"].is_string())
              InitErrorMessage = J["errorMessage"];
            if (InitErrorType.empty())
-             InitErrorType =
-                 Req.get_header_value("Lambda-Runtime-Function-Error-Type");
+             InitErrorType = validUtf8(
+                 Req.get_header_value("Lambda-Runtime-Function-Error-Type"));
            if (InitErrorType.empty())
              InitErrorType = "Runtime.InitError";
            CV.notify_all();
@@ -260,11 +410,24 @@ void RuntimeApiServer::installRoutes() {
            if (Name.empty())
              return fail(Res, 400, "Lambda-Extension-Name header is required",
                          "InvalidRequest");
+           // The body is {"events": ["INVOKE", "SHUTDOWN"]}; anything else is
+           // rejected like the cloud does, before any state changes.
            auto J = nlohmann::json::parse(Req.body, nullptr, false);
+           auto Bad = [&](const std::string &Why) {
+             rejected("extension register with " + Why + ": 400");
+             fail(Res, 400, "Invalid request body: " + Why,
+                  "InvalidRequestFormat");
+           };
+           if (!J.is_object())
+             return Bad("a body that is not a JSON object");
            Extension E;
-           E.Info.Name = Name;
-           if (J.is_object() && J.contains("events") && J["events"].is_array())
+           E.Info.Name = validUtf8(Name);
+           if (J.contains("events")) {
+             if (!J["events"].is_array())
+               return Bad("\"events\" not an array");
              for (auto &Ev : J["events"]) {
+               if (!Ev.is_string())
+                 return Bad("an event type that is not a string");
                if (Ev == "INVOKE")
                  E.Info.Invoke = true;
                else if (Ev == "SHUTDOWN")
@@ -273,26 +436,36 @@ void RuntimeApiServer::installRoutes() {
                  return fail(Res, 400, "unknown event type",
                              "Extension.InvalidEventType");
              }
+           }
            std::lock_guard<std::mutex> L(M);
            if (!Recent.empty()) {
-             rejected("extension '" + Name + "' registered after init: 403");
+             rejected("extension '" + printable(Name) +
+                      "' registered after init: 403");
              return fail(Res, 403, "Extensions register during init only",
                          "Extension.InvalidState");
+           }
+           if (Extensions.size() >= MaxExtensions) {
+             rejected("extension '" + printable(Name) + "' beyond " +
+                      std::to_string(MaxExtensions) + " extensions: 400");
+             return fail(Res, 400,
+                         "Too many extensions (Lambda allows " +
+                             std::to_string(MaxExtensions) + ")",
+                         "Extension.TooManyExtensions");
            }
            E.Info.Id = newUuid();
            Extensions.push_back(E);
            CV.notify_all();
            Res.status = 200;
            Res.set_header("Lambda-Extension-Identifier", E.Info.Id);
-           Res.set_content(nlohmann::json{{"functionName", FunctionName},
-                                          {"functionVersion", "$LATEST"},
-                                          {"handler", "function.handler"}}
-                               .dump(),
+           Res.set_content(dumpJson({{"functionName", FunctionName},
+                                     {"functionVersion", "$LATEST"},
+                                     {"handler", "function.handler"}}),
                            JsonType);
          });
 
   S.Get("/2020-01-01/extension/event/next",
         [this](const httplib::Request &Req, httplib::Response &Res) {
+          HttpConnection *Conn = currentConnection();
           std::string Id = Req.get_header_value("Lambda-Extension-Identifier");
           std::unique_lock<std::mutex> L(M);
           uint64_t MyGen = Gen;
@@ -305,19 +478,59 @@ void RuntimeApiServer::installRoutes() {
           if (!Find())
             return fail(Res, 403, "unknown extension identifier",
                         "Extension.UnknownExtensionIdentifier");
+          if (Find()->Parked && Find()->Parked->peerClosed()) {
+            Find()->Abandoned = true;
+            CV.notify_all();
+            CV.wait_for(L, std::chrono::seconds(1), [&] {
+              return Gen != MyGen || !Find() || !Find()->Parked;
+            });
+            if (!Find())
+              return fail(Res, 500, "the execution environment is shutting down",
+                          "ServiceException");
+          }
+          if (Find()->Parked) {
+            rejected("extension event/next while another one was pending: 403");
+            return fail(Res, 403, "event/next is already pending for this extension",
+                        "Extension.InvalidExtensionState");
+          }
           Find()->Waiting = true;
+          Find()->Parked = Conn;
+          Find()->Abandoned = false;
           CV.notify_all();
-          CV.wait(L, [&] {
+          bool Abandoned = false;
+          auto Woken = [&] {
             return Gen != MyGen || Stopping || !Find()->Queue.empty();
-          });
+          };
+          while (!Woken()) {
+            CV.wait_for(L, ParkedCheck,
+                        [&] { return Woken() || Find()->Abandoned; });
+            if (!Woken() && (Find()->Abandoned || (Conn && Conn->peerClosed()))) {
+              Abandoned = true;
+              break;
+            }
+          }
           if (Gen != MyGen || Stopping)
             return fail(Res, 500, "the execution environment is shutting down",
                         "ServiceException");
           Extension *E = Find();
+          E->Parked = nullptr;
+          E->Abandoned = false;
+          if (Abandoned || (Conn && Conn->peerClosed())) {
+            E->Waiting = false;
+            CV.notify_all();
+            L.unlock();
+            rejected("a parked extension event/next was abandoned by its "
+                     "client (connection closed)");
+            if (Conn)
+              Conn->closeAfterResponse();
+            return fail(Res, 400, "the client closed the connection",
+                        "InvalidRequest");
+          }
           E->Waiting = false;
           std::string Event = std::move(E->Queue.front());
           E->Queue.pop_front();
           ++E->Info.EventsDelivered;
+          CV.notify_all();
           Res.status = 200;
           Res.set_header("Lambda-Extension-Event-Identifier", newUuid());
           Res.set_content(Event, JsonType);
@@ -330,56 +543,141 @@ void RuntimeApiServer::installRoutes() {
   S.Post("/2020-01-01/extension/init/error", Accept);
   S.Post("/2020-01-01/extension/exit/error", Accept);
 
+  // Before a route reads the body: HEAD is not part of the API (a HEAD on
+  // `next` would take an event and drop it), and a Content-Length that is
+  // not a number, or too large to even read, is answered at once.
+  S.set_pre_routing_handler(
+      [this](const httplib::Request &Req, httplib::Response &Res) {
+        try {
+          if (Req.method == "HEAD") {
+            rejected(describe(Req) + ": 405");
+            Res.set_header("Allow", "GET, POST");
+            fail(Res, 405, "HEAD is not supported by the Runtime API",
+                 "InvalidRequest");
+            return httplib::Server::HandlerResponse::Handled;
+          }
+          HttpConnection *Conn = currentConnection();
+          auto Range = Req.headers.equal_range("Content-Length");
+          if (Range.first != Range.second) {
+            uint64_t Len = 0;
+            bool Ok = true, First = true;
+            std::string Value;
+            for (auto It = Range.first; It != Range.second; ++It) {
+              uint64_t V = 0;
+              if (!parseContentLength(It->second, V) || (!First && V != Len)) {
+                Ok = false;
+                Value = It->second;
+                break;
+              }
+              Len = V;
+              First = false;
+            }
+            if (!Ok) {
+              if (Conn)
+                Conn->closeAfterResponse();
+              rejected(describe(Req) + " with Content-Length '" +
+                       printable(Value, 40) + "': 400");
+              fail(Res, 400, "invalid Content-Length", "InvalidRequest");
+              return httplib::Server::HandlerResponse::Handled;
+            }
+            if (Len > MaxDrainBytes) {
+              if (Conn)
+                Conn->closeAfterResponse();
+              {
+                std::lock_guard<std::mutex> L(M);
+                oversizeLocked(Req.path, static_cast<size_t>(Len));
+              }
+              rejected(describe(Req) + " declaring " + std::to_string(Len) +
+                       " bytes, above the 6 MiB limit: 413");
+              fail(Res, 413,
+                   "Exceeded maximum allowed payload size (" +
+                       std::to_string(MaxPayloadBytes) + " bytes).",
+                   "RequestEntityTooLarge");
+              return httplib::Server::HandlerResponse::Handled;
+            }
+          } else if (Req.method == "POST" || Req.method == "PUT" ||
+                     Req.method == "PATCH") {
+            std::string TE = Req.get_header_value("Transfer-Encoding");
+            if (TE.empty() || TE != "chunked") {
+              if (Conn)
+                Conn->closeAfterResponse();
+              rejected(describe(Req) + " without a Content-Length: " +
+                       (TE.empty() ? "411" : "400"));
+              fail(Res, TE.empty() ? 411 : 400,
+                   TE.empty() ? "Content-Length required"
+                              : "unsupported Transfer-Encoding",
+                   "InvalidRequest");
+              return httplib::Server::HandlerResponse::Handled;
+            }
+          }
+        } catch (...) {
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+
+  // An exception in a handler (none is expected) fails that request only.
+  S.set_exception_handler([this](const httplib::Request &Req,
+                                 httplib::Response &Res, std::exception_ptr Ep) {
+    std::string What = "unknown exception";
+    try {
+      if (Ep)
+        std::rethrow_exception(Ep);
+    } catch (const std::exception &E) {
+      What = E.what();
+    } catch (...) {
+    }
+    try {
+      rejected("internal error while handling " + describe(Req) + ": " +
+               printable(What) + ": 500");
+    } catch (...) {
+    }
+    Res.status = 500;
+    Res.set_content(errorBody("internal error", "ServiceException"), JsonType);
+  });
+
   // Everything else, and httplib's own errors (413 above the payload limit,
-  // 400 for malformed HTTP), get the cloud's JSON error bodies.
+  // 400 for malformed HTTP), get the cloud's JSON error bodies. Never echo
+  // raw bytes: a path may hold anything.
   httplib::Server::HandlerWithResponse OnError =
       [this](const httplib::Request &Req, httplib::Response &Res) {
-    if (!Res.body.empty())
-      return httplib::Server::HandlerResponse::Unhandled;
-    if (Res.status == 413) {
-      std::string Id = requestIdOf(Req.path);
-      {
-        std::lock_guard<std::mutex> L(M);
-        ReqState *St = findRequestLocked(Id);
-        if (St && *St == ReqState::Active &&
-            Req.path.size() > 9 &&
-            Req.path.compare(Req.path.size() - 9, 9, "/response") == 0) {
-          *St = ReqState::Responded;
-          CurrentOpen = false;
-          Outcome = InvocationOutcome();
-          Outcome.Kind = OutcomeKind::Oversize;
-          Outcome.Bytes = std::strtoull(
-              Req.get_header_value("Content-Length").c_str(), nullptr, 10);
-          Outcome.ErrorType = "Function.ResponseSizeTooLarge";
-          Outcome.ErrorMessage =
-              "Response payload size exceeded maximum allowed payload size "
-              "(6291456 bytes).";
-          CV.notify_all();
+    try {
+      if (!Res.body.empty())
+        return httplib::Server::HandlerResponse::Unhandled;
+      HttpConnection *Conn = currentConnection();
+      if (Res.status == 400 && Conn && Conn->bodyTooLarge())
+        Res.status = 413;
+      if (Res.status == 413) {
+        {
+          std::lock_guard<std::mutex> L(M);
+          uint64_t Len = 0;
+          parseContentLength(Req.get_header_value("Content-Length"), Len);
+          oversizeLocked(Req.path, static_cast<size_t>(Len));
         }
+        rejected(describe(Req) + " above the 6 MiB limit: 413");
+        Res.set_content(errorBody("Exceeded maximum allowed payload size (" +
+                                      std::to_string(MaxPayloadBytes) +
+                                      " bytes).",
+                                  "RequestEntityTooLarge"),
+                        JsonType);
+      } else if (Res.status == 404) {
+        rejected("unexpected request " + describe(Req) + ": 404");
+        Res.set_content(errorBody("unknown resource " + Req.path,
+                                  "InvalidRequest"),
+                        JsonType);
+      } else {
+        bool Printable = !Req.method.empty();
+        for (char C : Req.method + Req.path)
+          if (static_cast<unsigned char>(C) < 0x20 ||
+              static_cast<unsigned char>(C) > 0x7e)
+            Printable = false;
+        rejected((!Printable ? std::string("malformed request (not HTTP)")
+                             : "malformed request " + describe(Req)) +
+                 ": " + std::to_string(Res.status));
+        Res.set_content(errorBody("malformed request", "InvalidRequest"),
+                        JsonType);
       }
-      rejected(Req.method + " " + Req.path + " above the 6 MiB limit: 413");
-      Res.set_content(errorBody("Exceeded maximum allowed payload size (" +
-                                    std::to_string(MaxPayloadBytes) +
-                                    " bytes).",
-                                "RequestEntityTooLarge"),
-                      JsonType);
-    } else if (Res.status == 404) {
-      rejected("unexpected request " + Req.method + " " + Req.path + ": 404");
-      Res.set_content(errorBody("unknown resource " + Req.path,
-                                "InvalidRequest"),
-                      JsonType);
-    } else {
-      // Never echo what a broken client sent: it may be binary.
-      bool Printable = !Req.method.empty();
-      for (char C : Req.method + Req.path)
-        if (static_cast<unsigned char>(C) < 0x20 ||
-            static_cast<unsigned char>(C) > 0x7e)
-          Printable = false;
-      rejected((!Printable ? std::string("malformed request (not HTTP)")
-                                   : "malformed request " + Req.method + " " +
-                                         Req.path) +
-               ": " + std::to_string(Res.status));
-      Res.set_content(errorBody("malformed request", "InvalidRequest"),
+    } catch (...) {
+      Res.set_content(R"({"errorMessage":"error","errorType":"InvalidRequest"})",
                       JsonType);
     }
     return httplib::Server::HandlerResponse::Handled;
@@ -402,7 +700,9 @@ void RuntimeApiServer::beginGeneration() {
   Outcome = InvocationOutcome();
   Recent.clear();
   Extensions.clear();
+  ParkedAbandoned = false;
   CV.notify_all();
+  Http->resetPeak();
 }
 
 void RuntimeApiServer::endGeneration() {
@@ -437,12 +737,15 @@ bool RuntimeApiServer::readyLocked() const {
 Wake RuntimeApiServer::waitLocked(std::unique_lock<std::mutex> &L,
                                   Clock::time_point Deadline,
                                   const Ticker &Tick,
-                                  const std::function<bool()> &Done) {
+                                  const std::function<bool()> &Done,
+                                  bool Interruptible) {
   for (;;) {
     if (Done())
       return Wake::Done;
     if (ProcessExited)
       return Wake::Exited;
+    if (Interruptible && Interrupted)
+      return Wake::Interrupted;
     auto Now = Clock::now();
     if (Now >= Deadline)
       return Wake::Deadline;
@@ -458,6 +761,17 @@ Wake RuntimeApiServer::waitLocked(std::unique_lock<std::mutex> &L,
         return Wake::Aborted;
     }
   }
+}
+
+void RuntimeApiServer::interrupt() {
+  std::lock_guard<std::mutex> L(M);
+  Interrupted = true;
+  CV.notify_all();
+}
+
+ApiConnections RuntimeApiServer::connections() {
+  ConnectionStats S = Http->stats();
+  return {S.Accepted, S.Open, S.MaxOpen};
 }
 
 Wake RuntimeApiServer::waitReady(Clock::time_point Deadline,
@@ -492,13 +806,12 @@ void RuntimeApiServer::dispatch(const InvocationEvent &E) {
   for (auto &X : Extensions)
     if (X.Info.Invoke) {
       X.Waiting = false;
-      X.Queue.push_back(nlohmann::json{
-          {"eventType", "INVOKE"},
-          {"deadlineMs", E.DeadlineMs},
-          {"requestId", E.RequestId},
-          {"invokedFunctionArn", E.FunctionArn},
-          {"tracing", {{"type", "X-Amzn-Trace-Id"}, {"value", E.TraceId}}}}
-                            .dump());
+      X.Queue.push_back(dumpJson(
+          {{"eventType", "INVOKE"},
+           {"deadlineMs", E.DeadlineMs},
+           {"requestId", E.RequestId},
+           {"invokedFunctionArn", E.FunctionArn},
+           {"tracing", {{"type", "X-Amzn-Trace-Id"}, {"value", E.TraceId}}}}));
     }
   CV.notify_all();
 }
@@ -533,9 +846,10 @@ std::vector<ExtensionInfo> RuntimeApiServer::extensions() {
 
 int64_t RuntimeApiServer::rejectedRequests() { return Rejected.load(); }
 
-Wake RuntimeApiServer::waitExit(Clock::time_point Deadline) {
+Wake RuntimeApiServer::waitExit(Clock::time_point Deadline,
+                                bool Interruptible) {
   std::unique_lock<std::mutex> L(M);
-  return waitLocked(L, Deadline, nullptr, [] { return false; });
+  return waitLocked(L, Deadline, nullptr, [] { return false; }, Interruptible);
 }
 
 } // namespace serverless::runtime

@@ -11,8 +11,12 @@
 // The server outlives function processes: each process is a "generation".
 // Handlers that block (runtime `next`, extension `event/next`) remember the
 // generation they started in and are woken when it ends, so a killed process
-// never leaves a worker thread stuck. cpp-httplib's blocking server with a
-// small thread pool is enough: one runtime and a few extensions per slot.
+// never leaves a worker thread stuck. A parked handler also watches its
+// connection: a client that hangs up leaves the queue, and an event that
+// cannot be written is queued again. Connections themselves (no thread per
+// idle connection, bounded waits, bounded counts) are ApiHttpServer's
+// business (HttpServer.h); what any client sends can fail its own request,
+// never the emulator.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,12 +36,10 @@
 #include <thread>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
-
 namespace serverless::runtime {
 
+class ApiHttpServer;
+class HttpConnection;
 class RunOutput;
 
 /// Lambda's synchronous payload limit.
@@ -75,7 +77,16 @@ struct ExtensionInfo {
   int64_t EventsDelivered = 0;
 };
 
-enum class Wake { Done, InitError, Exited, Deadline, Aborted };
+/// Aborted: the ticker asked to stop (memory); Interrupted: the run is being
+/// interrupted (signal, internal error).
+enum class Wake { Done, InitError, Exited, Deadline, Aborted, Interrupted };
+
+/// Connections to the Runtime API of one function process.
+struct ApiConnections {
+  int64_t Opened = 0;  // accepted since the process started
+  int64_t Open = 0;    // open now
+  int64_t MaxOpen = 0; // most open at once
+};
 
 class RuntimeApiServer {
 public:
@@ -101,8 +112,9 @@ public:
   /// Init: until the runtime waits in `next` and every registered extension
   /// waits in `event/next`.
   Wake waitReady(Clock::time_point Deadline, const Ticker &Tick);
-  /// Until the process exits (Exited) or \p Deadline.
-  Wake waitExit(Clock::time_point Deadline);
+  /// Until the process exits (Exited) or \p Deadline; \p Interruptible:
+  /// also returns Interrupted once interrupt() was called.
+  Wake waitExit(Clock::time_point Deadline, bool Interruptible = true);
   /// After dispatch(): until the invocation has an outcome.
   Wake waitOutcome(Clock::time_point Deadline, const Ticker &Tick,
                    InvocationOutcome &Out);
@@ -114,15 +126,21 @@ public:
   /// reported) instead of being rejected.
   void markTimedOut();
 
+  /// The run is being interrupted: every wait returns Interrupted.
+  void interrupt();
+
   std::string initErrorType();
   std::string initErrorMessage();
   std::vector<ExtensionInfo> extensions();
   int64_t rejectedRequests();
+  ApiConnections connections();
 
 private:
   struct Extension {
     ExtensionInfo Info;
     bool Waiting = false;
+    HttpConnection *Parked = nullptr; // the event/next waiting, if any
+    bool Abandoned = false;           // its client is gone: it must leave
     std::deque<std::string> Queue;
   };
   enum class ReqState { Active, Responded, TimedOut };
@@ -130,27 +148,36 @@ private:
   void installRoutes();
   bool readyLocked() const;
   Wake waitLocked(std::unique_lock<std::mutex> &L, Clock::time_point Deadline,
-                  const Ticker &Tick, const std::function<bool()> &Done);
+                  const Ticker &Tick, const std::function<bool()> &Done,
+                  bool Interruptible = true);
   ReqState *findRequestLocked(const std::string &Id);
   void rejected(const std::string &What);
+  /// Marks an invocation's outcome as "response above the 6 MiB limit".
+  void oversizeLocked(const std::string &Path, size_t Bytes);
+  /// The event written by `next` did not reach its client: queue it again.
+  void requeue(const InvocationEvent &E, uint64_t Generation);
 
   int Slot;
   std::string FunctionName;
   RunOutput &Out;
-  std::unique_ptr<httplib::Server> Http;
+  std::unique_ptr<ApiHttpServer> Http;
   std::thread ListenThread;
+  std::atomic<bool> ListenDone{false};
   int Port = 0;
 
   std::mutex M;
   std::condition_variable CV;
   uint64_t Gen = 0;
   bool Stopping = false;
+  bool Interrupted = false;
   bool ProcessExited = false;
   int ExitStatus = 0;
   bool InitDone = false; // the runtime called `next` at least once
   bool InitErrorPosted = false;
   std::string InitErrorType, InitErrorMessage;
   int NextWaiters = 0;
+  HttpConnection *ParkedNext = nullptr; // the parked `next`'s connection
+  bool ParkedAbandoned = false; // its client is gone: it must leave
   std::optional<InvocationEvent> Pending;
   std::string CurrentId;
   bool CurrentOpen = false;
@@ -160,7 +187,7 @@ private:
   std::deque<std::pair<std::string, ReqState>> Recent;
   std::vector<Extension> Extensions;
   uint64_t ExtensionCounter = 0;
-  std::atomic<int64_t> Rejected{0};
+  std::atomic<int64_t> Rejected{0}; // the first 200 are printed
 };
 
 } // namespace serverless::runtime

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -117,9 +118,15 @@ pid_t spawnFunction(const SpawnSpec &Spec, ExitCallback OnExit,
   pid_t Pid;
   {
     std::lock_guard<std::mutex> L(R.M);
+    pid_t Parent = ::getpid();
     Pid = ::fork();
     if (Pid == 0) {
       ::setpgid(0, 0);
+      // If the emulator dies without cleaning up (SIGKILL), so does the
+      // function (the spawning thread outlives the process it spawns).
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != Parent)
+        ::_exit(127);
       char Buf[32];
       int Len = 0;
       {
@@ -147,6 +154,19 @@ pid_t spawnFunction(const SpawnSpec &Spec, ExitCallback OnExit,
         ::dup2(Spec.StdoutFd, 1);
       if (Spec.StderrFd >= 0)
         ::dup2(Spec.StderrFd, 2);
+      // Only 0-2 and the exec-error pipe reach the function: not the
+      // emulator's sockets (Runtime API connections) or pipes, even those
+      // opened without O_CLOEXEC by a racing thread.
+      {
+        unsigned Keep = static_cast<unsigned>(ErrPipe[1]);
+        bool Ok = (Keep <= 3 ||
+                   ::syscall(SYS_close_range, 3u, Keep - 1, 0u) == 0) &&
+                  ::syscall(SYS_close_range, Keep + 1, ~0u, 0u) == 0;
+        if (!Ok)
+          for (int Fd = 3; Fd < 65536; ++Fd)
+            if (Fd != ErrPipe[1])
+              ::close(Fd);
+      }
       // Undo what the emulator's threads may have changed.
       sigset_t All;
       sigemptyset(&All);
@@ -189,31 +209,6 @@ pid_t spawnFunction(const SpawnSpec &Spec, ExitCallback OnExit,
 void signalGroup(pid_t Pgid, int Sig) {
   if (Pgid > 0)
     ::killpg(Pgid, Sig);
-}
-
-void killAllChildren() {
-  pid_t Self = ::getpid();
-  DIR *D = ::opendir("/proc");
-  if (!D)
-    return;
-  while (dirent *E = ::readdir(D)) {
-    pid_t P = std::atoi(E->d_name);
-    if (P <= 0)
-      continue;
-    std::ifstream In(std::string("/proc/") + E->d_name + "/stat");
-    std::string Line;
-    std::getline(In, Line);
-    auto RP = Line.rfind(')');
-    if (RP == std::string::npos)
-      continue;
-    std::stringstream SS(Line.substr(RP + 2));
-    char State;
-    pid_t PPid;
-    SS >> State >> PPid;
-    if (PPid == Self)
-      ::kill(P, SIGKILL);
-  }
-  ::closedir(D);
 }
 
 void waitNoChildren(int TimeoutMs) {

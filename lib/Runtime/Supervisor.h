@@ -44,10 +44,6 @@ pid_t spawnFunction(const SpawnSpec &Spec, ExitCallback OnExit,
 /// Sends \p Sig to the process group \p Pgid (ignores ESRCH).
 void signalGroup(pid_t Pgid, int Sig);
 
-/// SIGKILLs every remaining child of the emulator (descendants reparented to
-/// it included). Used once at the end, when no environment is live.
-void killAllChildren();
-
 /// Waits (bounded) until the emulator has no children left to reap.
 void waitNoChildren(int TimeoutMs);
 

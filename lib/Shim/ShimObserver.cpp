@@ -8,6 +8,8 @@
 #include "LedgerReader.h"
 #include "ShimProtocol.h"
 
+#include "Runtime/Cleanup.h"
+
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -76,10 +78,16 @@ void ShimObserver::onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVa
   if (Shim.empty())
     return;
   Env &E = Envs[EnvId];
-  char Tmpl[] = "/tmp/serverless-shim-XXXXXX";
-  if (!mkdtemp(Tmpl))
+  // $TMPDIR like any temporary file; removed however the run ends
+  // (runtime::registerCleanupPath), unless SERVERLESS_SHIM_KEEP is set.
+  const char *TmpDir = getenv("TMPDIR");
+  std::string Tmpl = std::string(TmpDir && *TmpDir ? TmpDir : "/tmp") +
+                     "/serverless-shim-XXXXXX";
+  if (!mkdtemp(Tmpl.data()))
     return;
   E.Dir = Tmpl;
+  if (!getenv("SERVERLESS_SHIM_KEEP"))
+    runtime::registerCleanupPath(E.Dir);
   // A new process for this environment (first start, or re-init after a
   // reset) gets a fresh ledger directory and control page.
   E.Ledger = E.Dir + "/ledger";

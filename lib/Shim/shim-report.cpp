@@ -56,7 +56,10 @@ int main(int Argc, char **Argv) {
     return 1;
   }
   if (Json) {
-    std::cout << A->toJson().dump(2) << "\n";
+    // Paths and symbols may hold any byte: invalid UTF-8 becomes U+FFFD.
+    std::cout << A->toJson().dump(2, ' ', false,
+                                  nlohmann::json::error_handler_t::replace)
+              << "\n";
     return 0;
   }
   for (auto &L : A->summaryLines())

@@ -1,10 +1,13 @@
 //===- abandon.cpp - A client that abandons a parked `next` ---------------===//
 //
-// During its first invocation this function opens a second connection to the
-// Runtime API, sends `GET .../invocation/next` (argv[1] = get) or `HEAD` (head)
-// on it, waits until that request is parked, and hangs up; then it answers
-// and goes on as a normal runtime. The abandoned request must not keep later
-// `next` calls out (403) nor swallow the next event (issue 15, defect 5).
+// After answering its first invocation, this function asks for the next
+// event on a second connection to the Runtime API (`GET .../next`, argv[1] =
+// get; or `HEAD`, head), waits until that request is parked, hangs up, and
+// then goes on as a normal runtime (its own `next`). Like a runtime whose
+// HTTP client gives up on a long `next` and retries. Run it with --freeze
+// none --idle 500 so that the hang-up comes before the next event. The
+// abandoned request must not keep the retry out (403) nor swallow the next
+// event (issue 15, defect 5).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,10 +48,18 @@ static void abandonNext(const std::string &Method) {
 int main(int Argc, char **Argv) {
   setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string Method = Argc > 1 && std::strcmp(Argv[1], "head") == 0 ? "HEAD" : "GET";
-  long Count = 0;
-  return lambda_loop::run([&](const lambda_loop::Invocation &) {
-    if (++Count == 1)
+  lambda_loop::Client C;
+  lambda_loop::Invocation Inv;
+  for (long Count = 1; C.next(Inv); ++Count) {
+    long S = C.postResponse(Inv.RequestId, "{\"count\":" + std::to_string(Count) + "}");
+    if (S != 202) {
+      std::fprintf(stderr, "abandon: post for %s failed: HTTP %ld\n",
+                   Inv.RequestId.c_str(), S);
+      return 1;
+    }
+    if (Count == 1)
       abandonNext(Method);
-    return lambda_loop::Result::success("{\"count\":" + std::to_string(Count) + "}");
-  });
+  }
+  std::printf("abandon: next failed, exiting\n");
+  return 0;
 }

@@ -272,7 +272,8 @@ def request(method, path, body=b"", headers=()):
     if isinstance(path, str):
         path = path.encode()
     h = b"".join(x + b"\r\n" for x in headers)
-    if body and not any(x.lower().startswith(b"content-length") for x in headers):
+    if (body or method == "POST") and not any(x.lower().startswith(b"content-length")
+                                              for x in headers):
         h += b"Content-Length: %d\r\n" % len(body)
     return method.encode() + b" " + path + b" HTTP/1.1\r\nHost: x\r\n" + h + b"\r\n" + body
 

@@ -3,6 +3,7 @@
 # "Runtime emulator"). One class per defect; each test reproduced its defect
 # before the fix. Configuration as for test_run.py (SERVERLESS_RUN,
 # SERVERLESS_FUNCTIONS); a missing binary fails the tests, it never skips them.
+import glob
 import json
 import os
 import re
@@ -58,6 +59,10 @@ class OneRequestKillsRun(Base):
 # Defect 2: interrupts killed only direct children and left everything else.
 class Interrupts(Base):
     def interrupted(self, b, sig, extra_pids=()):
+        # The shim's ledger is there (in the run's TMPDIR) before the signal,
+        # and must be gone after it.
+        self.assertTrue(glob.glob(os.path.join(b.tmp, "serverless-shim-*")),
+                        "the shim is not active: no ledger in " + b.tmp)
         b.signal(sig)
         rc = b.wait(15)
         self.assertEqual(rc, 128 + sig, b.out()[-2000:] + b.err())
@@ -166,7 +171,8 @@ class NonUtf8Json(Base):
 # Defect 5: an abandoned `next` kept later ones out and swallowed an event.
 class AbandonedNext(Base):
     def check(self, mode):
-        b = self.start(["--invocations", "4", "--timeout", "2"], fn("abandon"), [mode])
+        b = self.start(["--invocations", "4", "--timeout", "2", "--freeze", "none",
+                        "--idle", "500"], fn("abandon"), [mode])
         rc = b.wait(30)
         doc = b.json()
         self.assertEqual(rc, 0, b.out())
