@@ -48,9 +48,9 @@ struct RunContext {
   nlohmann::json Environments = nlohmann::json::array();
   nlohmann::json Invocations = nlohmann::json::array();
   nlohmann::json Shutdowns = nlohmann::json::array();
-  // Per-invocation records are kept only when someone reads them (--json or
-  // an observer): a 10,000-invocation run must not grow the emulator. The
-  // summary is computed from these running totals either way.
+  // Per-invocation records are kept only for --json: a 10,000-invocation
+  // run must not grow the emulator. The summary is computed from these
+  // running totals either way.
   bool KeepRecords = true;
   std::map<std::string, int64_t> ByStatus;
   int64_t ColdStarts = 0, MaxMemoryMb = 0, Recorded = 0;

@@ -80,7 +80,10 @@ int runParsed(const RunOptions &Opts,
       Opts.JsonFile);
   Ctx.Observers = registeredRunObservers();
   Ctx.Observers.insert(Ctx.Observers.end(), Extra.begin(), Extra.end());
-  Ctx.KeepRecords = !Opts.JsonFile.empty() || !Ctx.Observers.empty();
+  // Per-invocation records are kept for --json only: a 10,000-invocation
+  // run without it must not grow the emulator (observers still see each
+  // record in onInvocationEnd).
+  Ctx.KeepRecords = !Opts.JsonFile.empty();
   Ctx.FunctionArn = "arn:aws:lambda:" + Opts.Region +
                     ":012345678912:function:" + validUtf8(Opts.FunctionName);
 

@@ -25,7 +25,9 @@
 //     sample) can be read.
 //   - The JSON values handed to onInvocationEnd, onShutdownSignal and
 //     onRunEnd are the very objects written by --json; fields added there are
-//     part of the output. The schema ("serverless-tidy-run/1") is open: new
+//     part of the output. Without --json, per-invocation records are not
+//     kept (a long run must not grow the emulator): onRunEnd then sees an
+//     empty "invocations" array. The schema ("serverless-tidy-run/1") is open: new
 //     fields may be added, existing ones keep their meaning.
 //   - onRunEnd gets the summary stream printed after the emulator's summary.
 //   - An interrupted run (SIGINT/SIGTERM/SIGHUP, internal error) calls

@@ -151,23 +151,15 @@ void ShimObserver::onDeadlinePassed(int EnvId, int64_t, pid_t) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
-void ShimObserver::onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Invocation) {
+void ShimObserver::onInvocationEnd(int EnvId, int64_t, nlohmann::json &) {
   auto It = Envs.find(EnvId);
   if (It == Envs.end())
     return;
   Env &E = It->second;
   setState(E, SHIM_STATE(E.Local, SHIM_PHASE_IDLE));
-  // Cheap numbers now (no symbolization); sites are filled in at onRunEnd.
-  AnalysisOptions O;
-  O.Symbolize = false;
-  O.Invocations = E.Local;
-  O.MainPid = E.Pid;
-  if (auto A = analyzeLedgerDir(E.Ledger, O)) {
-    auto J = A->invocationJson(E.Local2.count(Index) ? E.Local2[Index] : E.Local);
-    if (J.is_object()) // Null when the ledger has nothing for it yet.
-      for (auto &[K, V] : J.items())
-        Invocation[K] = V;
-  }
+  // The numbers are filled in once, at onRunEnd (or onRunAborted), from one
+  // reading of the ledger: reading it after every invocation cost O(ledger)
+  // per invocation and grew the emulator over long runs.
 }
 
 void ShimObserver::onShutdownSignal(int EnvId, int Sig, nlohmann::json &) {
@@ -183,6 +175,33 @@ void ShimObserver::onShutdownSignal(int EnvId, int Sig, nlohmann::json &) {
     if (!E.Sigterm) // SIGKILL only (no extension): "open when SIGKILL came"
       E.Sigterm = true;
     setState(E, SHIM_STATE(E.Local, SHIM_PHASE_KILLED));
+  }
+}
+
+void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
+  // Every process is dead already: per-invocation numbers only, no
+  // symbolization (an interrupted run must end quickly).
+  for (auto &[EnvId, E] : Envs) {
+    if (E.Ledger.empty() || !Run.contains("invocations") || !Run["invocations"].is_array())
+      continue;
+    AnalysisOptions O;
+    O.Symbolize = false;
+    O.Invocations = E.Local;
+    O.MainPid = E.Pid;
+    auto A = analyzeLedgerDir(E.Ledger, O);
+    if (!A)
+      continue;
+    for (auto &Inv : Run["invocations"]) {
+      if (!Inv.is_object() || Inv.value("environment", -1) != EnvId || !Inv.contains("index"))
+        continue;
+      auto L = E.Local2.find(Inv["index"].get<int64_t>());
+      if (L == E.Local2.end())
+        continue;
+      auto J = A->invocationJson(L->second);
+      if (J.is_object())
+        for (auto &[K, V] : J.items())
+          Inv[K] = V;
+    }
   }
 }
 

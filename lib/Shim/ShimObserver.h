@@ -4,9 +4,10 @@
 // injects the shim into each environment's process, writes the invocation
 // boundaries into its control page (lib/Runtime/ShimProtocol.h), asks for
 // every thread's stack when a deadline passes, and adds the ledger's numbers
-// to the run's JSON (per invocation: fds_opened, fds_closed, fds_open_after,
-// connections_opened, dns_lookups, blocked_past_deadline; per shutdown entry:
-// open_fds, open_fds_at_sigkill) and to the terminal summary.
+// to the run's JSON once the run is over (per invocation: fds_opened,
+// fds_closed, fds_open_after, connections_opened, dns_lookups,
+// blocked_past_deadline; per shutdown entry: open_fds, open_fds_at_sigkill)
+// and to the terminal summary.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SERVERLESS_SHIM_SHIMOBSERVER_H
@@ -36,6 +37,7 @@ public:
   void onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Invocation) override;
   void onShutdownSignal(int EnvId, int Sig, nlohmann::json &ShutdownEntry) override;
   void onRunEnd(nlohmann::json &Run, std::ostream &Summary) override;
+  void onRunAborted(nlohmann::json &Run, const std::string &Reason) override;
 
   const std::string &shimPath() const { return Shim; }
 
