@@ -195,7 +195,7 @@ static bool matchesAny(const std::vector<model::NamePattern> &Patterns,
 void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
                                                    TUContext &TU) {
   HandlerScope &Scope = TU.handlerScope();
-  if (Scope.handlers().empty())
+  if (Scope.handlers().empty() && !wholeProgram())
     return;
   const model::ApiModel &Model = TU.model();
   NameCache &Names = TU.names();
@@ -302,14 +302,15 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
                                  : "'%0' is created by '%2' on every invocation "
                                    "of handler '%1'; create it once at init "
                                    "scope and reuse it");
-        D << S.ClientName << (H ? H->Name : std::string("?"));
+        D << S.ClientName << handlerNameFor(FD, TU);
         if (!S.Factory.empty())
           D << S.Factory;
-        if (H && H->Function == FD)
+        if (H ? H->Function == FD : Scope.isHandler(FD))
           if (std::optional<FixItHint> Fix =
                   staticFix(Ctx, TU, Def, S.Where, Taint.Tainted))
             D << *Fix;
       }
+      requireScope(S.Loc, FD, ::serverless::summary::Diagnostic::Requires::HandlerScope);
       noteHandlerAndChain(FD, TU);
     }
   }

@@ -49,7 +49,7 @@ void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 }
 
 void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
-  if (TU.handlerScope().handlers().empty())
+  if (TU.handlerScope().handlers().empty() && !wholeProgram())
     return;
   DeadlineAnalysis &A = TU.shared<DeadlineAnalysis>(
       [&] { return std::make_unique<DeadlineAnalysis>(TU); });
@@ -127,6 +127,12 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
         break;
       }
     }
+    // Whole-program mode: which scope the function is in is decided over
+    // the merged program; the MaxBlockingMs rule is for handler scope only.
+    requireScope(S.Loc, S.Function,
+                 S.Kind == DeadlineSite::Constant && !(Limit > 0 && S.Value > Limit)
+                     ? ::serverless::summary::Diagnostic::Requires::HandlerScope
+                     : ::serverless::summary::Diagnostic::Requires::AnyScope);
     if (NoteValue)
       diag(S.ValueSetAt, "the timeout is set here", DiagnosticIDs::Note);
     if (S.HandleCreated.isValid() && !S.HandleName.empty())

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Summary/Collector.h"
 #include "MissingShutdownHookCheck.h"
 #include "Analysis/ShutdownAnalysis.h"
 
@@ -33,15 +34,36 @@ void MissingShutdownHookCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
 void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
                                                     TUContext &TU) {
   ShutdownAnalysis &A = ShutdownAnalysis::get(TU);
+  using Requires = ::serverless::summary::Diagnostic::Requires;
+  auto *Facts = ::serverless::summary::Collector::active();
+  if (Facts && !A.hooks().empty())
+    Facts->Facts.InstallsSigtermHook = true;
+  // Per-TU mode: whether a SIGTERM hook exists is a fact about the whole
+  // program. Without `main` in this TU, or when init scope calls a function
+  // defined elsewhere (which may install one), "no hook" is unknown, not a
+  // finding; `serverless-tidy check -p` decides over every TU.
+  const bool HooksUnknown =
+      !Facts && (!TU.handlerScope().mainFunction() || TU.handlerScope().initScopeCallsUnknown());
   for (const ShutdownFinding &F : A.findings()) {
     const InitResource &R = *F.Resource;
     SourceLocation Loc = R.Site->getBeginLoc();
+    if (HooksUnknown && F.Why != ShutdownFinding::NotReleasedOnExit)
+      continue;
+    // Whole-program mode: the resource must be created in init scope of the
+    // merged program; hooks are joined only within this TU, so another TU
+    // installing one makes the finding unknown (not reported).
+    auto Tag = [&] {
+      requireScope(Loc, R.Function, R.Function ? Requires::InitScope : Requires::Nothing);
+      if (Facts && F.Why != ShutdownFinding::NotReleasedOnExit)
+        Facts->markHookDependent(getID(), TU.astContext().getSourceManager(), Loc);
+    };
     if (F.Why == ShutdownFinding::NotReleasedOnExit) {
       std::string Release =
           R.Release.empty() ? "its release" : R.Release.front()->Function.text();
       diag(Loc, "'%0' is called at init scope without '%1' on every path out "
                 "of 'main'")
           << R.From << Release;
+      Tag();
       continue;
     }
     const bool Flush = R.needsFlush();
@@ -50,6 +72,7 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
               "handler that %5")
         << R.Local << R.Name << R.Kind << R.From << Flush
         << ShutdownAnalysis::requiredAction(R);
+    Tag();
     if (F.Why == ShutdownFinding::HookMissesIt)
       for (const ::serverless::SigtermHook &H : A.hooks())
         diag(H.Install->getBeginLoc(),

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ServerlessCheck.h"
+#include "Summary/Collector.h"
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/Decl.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -80,6 +81,7 @@ void ServerlessCheck::onEndOfTranslationUnit() {
 
 void ServerlessCheck::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
+  SM = Result.SourceManager;
   auto &TU = ::serverless::TUContext::get(Ctx, Model, HandlerPatterns, OptionsKey);
   checkTranslationUnit(Ctx, TU);
 }
@@ -99,6 +101,26 @@ void ServerlessCheck::noteHandlerAndChain(const FunctionDecl *FD,
         << (Step.Caller == H->Function
                 ? H->Name
                 : ::serverless::displayFunctionName(Step.Caller, TU.names()));
+}
+
+bool ServerlessCheck::wholeProgram() {
+  return ::serverless::summary::Collector::active() != nullptr;
+}
+
+void ServerlessCheck::requireScope(SourceLocation Loc, const FunctionDecl *FD,
+                                   ::serverless::summary::Diagnostic::Requires Condition) {
+  auto *C = ::serverless::summary::Collector::active();
+  if (!C || !SM)
+    return;
+  C->tag(getID(), *SM, Loc, Condition, FD);
+}
+
+std::string ServerlessCheck::handlerNameFor(const FunctionDecl *FD,
+                                            ::serverless::TUContext &TU) {
+  if (wholeProgram())
+    return ::serverless::summary::HandlerPlaceholder;
+  const ::serverless::Handler *H = TU.handlerScope().handlerFor(FD);
+  return H ? H->Name : std::string("?");
 }
 
 } // namespace clang::tidy::serverless

@@ -22,6 +22,7 @@
 #define SERVERLESS_CHECKS_SERVERLESSCHECK_H
 
 #include "Analysis/TUContext.h"
+#include "Summary/Facts.h"
 #include "clang-tidy/ClangTidyCheck.h"
 
 namespace clang::tidy::serverless {
@@ -48,6 +49,17 @@ protected:
   /// call on the way from the handler to \p FD.
   void noteHandlerAndChain(const FunctionDecl *FD, ::serverless::TUContext &TU);
 
+  /// Whole-program mode (`serverless-tidy check -p`): the diagnostic just
+  /// emitted at \p Loc is a finding only under \p Condition about \p FD;
+  /// the judge decides over the merged program. No-op in per-TU mode.
+  void requireScope(SourceLocation Loc, const FunctionDecl *FD,
+                    ::serverless::summary::Diagnostic::Requires Condition);
+  /// True in whole-program mode.
+  static bool wholeProgram();
+  /// The handler name for messages about \p FD: the handler reaching it in
+  /// this TU, or (whole-program mode) a placeholder the judge fills in.
+  static std::string handlerNameFor(const FunctionDecl *FD, ::serverless::TUContext &TU);
+
   /// Is another check enabled for the file being checked (to avoid two
   /// checks reporting the same line)?
   bool isOtherCheckEnabled(StringRef Name) const {
@@ -61,6 +73,7 @@ protected:
 
 private:
   ClangTidyContext *TidyContext;
+  const SourceManager *SM = nullptr;
   std::string ModelFiles;
   std::string HandlerFunctions;
   std::vector<::serverless::model::NamePattern> HandlerPatterns;

@@ -123,6 +123,9 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
                             "every path; release it with '%2'");
         D << What << L.AcquireName << Release;
       }
+      requireScope(L.Acquisition->getBeginLoc(), FD,
+                   HandlerScopeOnly ? ::serverless::summary::Diagnostic::Requires::HandlerScope
+                                    : ::serverless::summary::Diagnostic::Requires::Nothing);
       if (L.Info.ViaHelper)
         diag(L.Info.ViaHelper->getLocation(),
              "'%0' returns a newly acquired resource", DiagnosticIDs::Note)

@@ -107,7 +107,9 @@ def main():
         with open(path, "w", encoding="utf-8") as f:
             f.write(input_text)
         fc = [args.filecheck, "-input-file=" + path, args.source,
-              "-check-prefixes=" + ",".join(prefix_list), "-dump-input=fail"]
+              "-check-prefixes=" + ",".join(prefix_list), "-dump-input=fail",
+              # A variant that expects no finding has only -NOT lines.
+              "-allow-empty"]
         if implicit:
             fc.append("-implicit-check-not=" + implicit)
         code, out = run(fc)

@@ -8,7 +8,7 @@ import lit.formats
 config.name = "serverless-tidy-" + lit_config.params.get("runner", "plugin")
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".cpp", ".c", ".test"]
-config.excludes = ["Inputs", "e2e", "unit", "CMakeLists.txt", "lit.cfg.py", "check_serverless.py"]
+config.excludes = ["Inputs", "e2e", "unit", "wholeprogram", "CMakeLists.txt", "lit.cfg.py", "check_serverless.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.serverless_binary_dir, "lit-" + lit_config.params.get("runner", "plugin"))
 
@@ -27,6 +27,8 @@ config.substitutions.append(("%clang_tidy_serverless", tidy))
 config.substitutions.append(("%serverless_tidy", config.serverless_tidy))
 config.substitutions.append(("%clang_tidy", config.clang_tidy))
 config.substitutions.append(("%plugin", config.plugin))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%wholeprogram", os.path.join(config.test_source_root, "wholeprogram")))
 config.substitutions.append(("%sdk", os.path.join(config.test_source_root, "checkers", "Inputs", "sdk")))
 # FileCheck and not from llvm-19-tools.
 config.environment["PATH"] = os.path.dirname(config.filecheck) + os.pathsep + os.environ.get("PATH", "")

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Handlers/HandlerScope.h"
+#include "Summary/Collector.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -180,6 +181,18 @@ HandlerScope::HandlerScope(ASTContext &Ctx, const model::ApiModel &Model,
   discover(Ctx, HandlerFunctions);
   computeScope();
   computeInitScope();
+  if (summary::Collector::active())
+    enterWholeProgramMode();
+}
+
+bool HandlerScope::isHandler(const FunctionDecl *FD) const {
+  if (!FD)
+    return false;
+  FD = cast<FunctionDecl>(FD->getCanonicalDecl());
+  for (const Handler &H : Handlers)
+    if (cast<FunctionDecl>(H.Function->getCanonicalDecl()) == FD)
+      return true;
+  return false;
 }
 
 HandlerScope::~HandlerScope() = default;
@@ -486,7 +499,7 @@ bool HandlerScope::inInitScope(const FunctionDecl *FD) const {
 }
 
 const Handler *HandlerScope::handlerFor(const FunctionDecl *FD) const {
-  if (!FD)
+  if (!FD || WholeProgram)
     return nullptr;
   auto It = Scope.find(cast<FunctionDecl>(FD->getCanonicalDecl()));
   return It == Scope.end() ? nullptr : It->second.Via;
@@ -494,7 +507,7 @@ const Handler *HandlerScope::handlerFor(const FunctionDecl *FD) const {
 
 std::vector<CallStep> HandlerScope::callChain(const FunctionDecl *FD) const {
   std::vector<CallStep> Chain;
-  if (!FD)
+  if (!FD || WholeProgram)
     return Chain;
   FD = cast<FunctionDecl>(FD->getCanonicalDecl());
   for (unsigned Guard = 0; Guard < 1000; ++Guard) {
@@ -506,6 +519,138 @@ std::vector<CallStep> HandlerScope::callChain(const FunctionDecl *FD) const {
   }
   std::reverse(Chain.begin(), Chain.end());
   return Chain;
+}
+
+namespace {
+/// Every function defined in user code (not system headers), lambdas'
+/// call operators included.
+class UserFunctions : public RecursiveASTVisitor<UserFunctions> {
+public:
+  bool TraverseDecl(Decl *D) {
+    if (D && !isa<TranslationUnitDecl>(D) && isInSystemHeader(D))
+      return true;
+    return RecursiveASTVisitor::TraverseDecl(D);
+  }
+  bool VisitFunctionDecl(FunctionDecl *FD) {
+    if (FD->doesThisDeclarationHaveABody() && !FD->isDependentContext())
+      Fns.push_back(FD);
+    return true;
+  }
+  bool VisitLambdaExpr(LambdaExpr *LE) {
+    if (!LE->getCallOperator()->isDependentContext())
+      Fns.push_back(LE->getCallOperator());
+    return true;
+  }
+  std::vector<const FunctionDecl *> Fns;
+};
+} // namespace
+
+bool HandlerScope::initScopeCallsUnknown() {
+  if (InitCallsUnknown)
+    return *InitCallsUnknown;
+  bool Unknown = false;
+  for (const FunctionDecl *FD : InitOrder) {
+    const FunctionDecl *Def = definitionOf(FD);
+    if (!Def || Unknown)
+      continue;
+    // A named callable: CalleeCollector keeps a function_ref to it.
+    auto Visit = [&](const Stmt *, const FunctionDecl *Callee, const LambdaExpr *) {
+      // Installed libraries (system headers, or headers under /usr found
+      // through -I, as pkg-config spells libpq's) are not the user's code.
+      if (definitionOf(Callee) || Callee->isImplicit() || isInSystemHeader(Callee) ||
+          Model.handlerRegistrar(Names.qualifiedName(Callee)))
+        return;
+      const SourceManager &SM = Ctx.getSourceManager();
+      if (SM.getFilename(SM.getFileLoc(Callee->getLocation())).starts_with("/usr/"))
+        return;
+      Unknown = true;
+    };
+    CalleeCollector CC(Visit, HandlerArgs);
+    CC.TraverseStmt(Def->getBody());
+  }
+  InitCallsUnknown = Unknown;
+  return Unknown;
+}
+
+void HandlerScope::enterWholeProgramMode() {
+  summary::Collector &C = *summary::Collector::active();
+  WholeProgram = true;
+  const SourceManager &SM = Ctx.getSourceManager();
+  const bool Record = !C.GraphRecorded;
+  C.GraphRecorded = true;
+
+  UserFunctions V;
+  V.TraverseDecl(Ctx.getTranslationUnitDecl());
+  std::vector<const FunctionDecl *> Work;
+  llvm::DenseSet<const FunctionDecl *> Seen;
+  for (const FunctionDecl *FD : V.Fns) {
+    FD = cast<FunctionDecl>(FD->getCanonicalDecl());
+    if (Seen.insert(FD).second)
+      Work.push_back(FD);
+  }
+  // Functions reached from user code that the visitor does not see
+  // (implicit constructors, template instantiations) join the worklist.
+  for (size_t I = 0; I < Work.size(); ++I) {
+    const FunctionDecl *FD = Work[I];
+    const FunctionDecl *Def = definitionOf(FD);
+    if (!Def)
+      continue;
+    std::string Usr, Name;
+    if (Record) {
+      Usr = summary::Collector::usr(FD);
+      Name = displayFunctionName(FD, Names);
+      C.Facts.Functions.push_back({Usr, Name, summary::Collector::site(SM, Def->getLocation(), FD, Name)});
+    }
+    auto Visit = [&](const Stmt *Site, const FunctionDecl *Callee, const LambdaExpr *Lambda) {
+      const auto *Canon = cast<FunctionDecl>(Callee->getCanonicalDecl());
+      if (Lambda)
+        LambdaOrigins.try_emplace(Canon, Lambda, FD);
+      const FunctionDecl *CalleeDef = definitionOf(Callee);
+      if (isInSystemHeader(CalleeDef ? CalleeDef : Callee))
+        return;
+      if (Record) {
+        summary::CallEdge E;
+        E.Caller = Usr;
+        E.Callee = summary::Collector::usr(Canon);
+        E.CalleeName = displayFunctionName(Canon, Names);
+        E.Site = summary::Collector::site(SM, Site->getBeginLoc(), FD, Name);
+        E.InitOnce = isInitOnce(Site, FD);
+        C.Facts.Calls.push_back(std::move(E));
+      }
+      if (CalleeDef && Seen.insert(Canon).second)
+        Work.push_back(Canon);
+    };
+    CalleeCollector CC(Visit, HandlerArgs);
+    CC.TraverseStmt(Def->getBody());
+    if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+      for (const CXXCtorInitializer *Init : Ctor->inits())
+        if (Init->getInit())
+          CC.TraverseStmt(Init->getInit());
+  }
+  if (Record) {
+    // Every file the TU read: a cached fact file stays valid while none changes.
+    for (auto It = SM.fileinfo_begin(), End = SM.fileinfo_end(); It != End; ++It) {
+      llvm::StringRef Real = It->first.getFileEntry().tryGetRealPathName();
+      summary::Input I;
+      I.Path = Real.empty() ? It->first.getName().str() : Real.str();
+      C.Facts.Inputs.push_back(std::move(I));
+    }
+    for (const Handler &H : Handlers)
+      C.Facts.Handlers.push_back({summary::Collector::usr(H.Function), H.Name,
+                                  summary::Collector::site(SM, H.Location, H.Function, H.Name)});
+    if (Main)
+      C.Facts.MainUsr = summary::Collector::usr(Main);
+  }
+  for (const FunctionDecl *FD : Work) {
+    if (!definitionOf(FD))
+      continue;
+    if (!Scope.count(FD)) {
+      Scope[FD] = {nullptr, {}};
+      ScopeOrder.push_back(FD);
+    }
+    if (InitSet.insert(FD).second)
+      InitOrder.push_back(FD);
+  }
 }
 
 } // namespace serverless

@@ -45,6 +45,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,19 @@ public:
                                               std::string *Name = nullptr,
                                               const clang::LambdaExpr **Lambda = nullptr) const;
 
+  /// Whole-program mode (a summary::Collector is active): every function
+  /// defined in user code counts as in handler scope and in init scope, the
+  /// TU's call graph is recorded as facts, and handlerFor()/callChain() are
+  /// empty: which functions really run per invocation is decided over the
+  /// merged program (lib/Summary).
+  bool wholeProgram() const { return WholeProgram; }
+  /// True when init scope calls a user function with no body in this TU
+  /// (it may install a SIGTERM hook, release a global, ...): per-TU
+  /// judgements about what init scope does are then unknown.
+  bool initScopeCallsUnknown();
+  /// Is \p FD one of this TU's handlers?
+  bool isHandler(const clang::FunctionDecl *FD) const;
+
   /// The statement-level parent map of \p FD's body (and constructor
   /// initialisers), built on first use.
   clang::ParentMap &parents(const clang::FunctionDecl *FD);
@@ -122,6 +136,7 @@ private:
   void addHandler(Handler H);
   void computeScope();
   void computeInitScope();
+  void enterWholeProgramMode();
   template <typename Pred, typename Fn>
   void forEachCallee(const clang::FunctionDecl *FD, bool SkipInitOnce,
                      Pred Reached, Fn F);
@@ -137,6 +152,8 @@ private:
   std::vector<const clang::FunctionDecl *> InitOrder;
   llvm::DenseSet<const clang::FunctionDecl *> InitSet;
   const clang::FunctionDecl *Main = nullptr;
+  bool WholeProgram = false;
+  std::optional<bool> InitCallsUnknown;
   /// Handler argument expressions of registrar calls: not init-scope calls.
   llvm::SmallPtrSet<const clang::Expr *, 4> HandlerArgs;
   /// Lambda call operator -> the lambda expression and its enclosing function.

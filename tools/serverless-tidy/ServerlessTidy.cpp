@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FunctionTimeout.h"
+#include "WholeProgram.h"
 #include "Model/ApiModel.h"
 #include "Model/EmbeddedModels.h"
 #include "ServerlessForceLinker.h"
@@ -40,11 +41,18 @@ using llvm::StringRef;
 static const char *const Usage =
     "usage: serverless-tidy [check] [clang-tidy options] <source>... [-- <compiler flags>]\n"
     "       serverless-tidy run [options] <function-binary> [args...]\n"
+    "       serverless-tidy check -p <build-dir> [-j N] [--shard I/N --facts-dir DIR] [files...]\n"
+    "       serverless-tidy merge <facts-dir-or-file>...\n"
     "       serverless-tidy models validate <model.json>...\n"
     "       serverless-tidy models dump [<model.json>...]\n"
     "\n"
     "check   runs the serverless-* clang-tidy checks (and any other clang-tidy\n"
     "        check) exactly like clang-tidy-19; see `serverless-tidy check --help`.\n"
+    "        With -p and no `--`, the whole program: every TU of the compilation\n"
+    "        database (or the given files) is summarised in parallel (-j), the\n"
+    "        facts are merged and judged, so helpers in other files are seen.\n"
+    "        --shard I/N --facts-dir DIR writes one shard's facts; `merge` joins them.\n"
+    "        Facts are cached in <build-dir>/.serverless-tidy-cache (--no-cache).\n"
     "run     runs a Lambda function binary through the emulated lifecycle;\n"
     "        see `serverless-tidy run --help`.\n"
     "models  checks API model files (docs/models.md) or prints the merged model.\n";
@@ -80,6 +88,9 @@ static bool hasCompileDatabaseAbove(StringRef Path) {
 }
 
 static int checkCommand(std::vector<const char *> Args) {
+  // `check -p BUILD` without compiler flags: the whole program.
+  if (serverless::tool::isWholeProgramCheck(Args))
+    return serverless::tool::wholeProgramCheck(Args);
   // Args[0] is the program name; find what clang-tidy would see.
   bool HasChecks = false, HasConfig = false, HasDashDash = false;
   bool InfoOnly = false;
@@ -228,6 +239,10 @@ int main(int Argc, const char **Argv) {
   }
   if (Sub == "models")
     return modelsCommand(Argc - 1, Argv + 1);
+  if (Sub == "merge")
+    return serverless::tool::mergeCommand(llvm::ArrayRef<const char *>(Argv + 1, Argc - 1));
+  if (Sub == "__summarize")
+    return serverless::tool::summarizeCommand(llvm::ArrayRef<const char *>(Argv + 1, Argc - 1));
   std::vector<const char *> Args(Argv, Argv + Argc);
   if (Sub == "check")
     Args.erase(Args.begin() + 1);

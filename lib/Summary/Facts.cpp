@@ -1,0 +1,372 @@
+//===--- Facts.cpp - Fact files, merge and judge ---------------------------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+#include "Summary/Facts.h"
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+namespace serverless::summary {
+
+using nlohmann::json;
+
+static const char *requiresName(Diagnostic::Requires R) {
+  switch (R) {
+  case Diagnostic::Requires::Nothing: return "nothing";
+  case Diagnostic::Requires::HandlerScope: return "handler-scope";
+  case Diagnostic::Requires::InitScope: return "init-scope";
+  case Diagnostic::Requires::AnyScope: return "any-scope";
+  }
+  return "nothing";
+}
+
+static Diagnostic::Requires parseRequires(const std::string &S) {
+  if (S == "handler-scope")
+    return Diagnostic::Requires::HandlerScope;
+  if (S == "init-scope")
+    return Diagnostic::Requires::InitScope;
+  if (S == "any-scope")
+    return Diagnostic::Requires::AnyScope;
+  if (S == "nothing")
+    return Diagnostic::Requires::Nothing;
+  throw std::runtime_error("unknown condition '" + S + "'");
+}
+
+static json locJson(const Location &L) {
+  return json{{"path", L.Path}, {"line", L.Line}, {"column", L.Column}, {"offset", L.Offset}};
+}
+static Location locFrom(const json &J) {
+  Location L;
+  L.Path = J.at("path").get<std::string>();
+  L.Line = J.value("line", 0u);
+  L.Column = J.value("column", 0u);
+  L.Offset = J.value("offset", 0u);
+  return L;
+}
+
+void to_json(json &J, const TUFacts &F) {
+  J = json::object();
+  J["version"] = F.Version;
+  J["file"] = F.File;
+  J["directory"] = F.Directory;
+  if (!F.MainUsr.empty())
+    J["main"] = F.MainUsr;
+  if (F.ForcedServerlessChecks)
+    J["forced_serverless_checks"] = true;
+  if (F.CompilerErrors)
+    J["compiler_errors"] = true;
+  if (F.InstallsSigtermHook)
+    J["installs_sigterm_hook"] = true;
+  json &Fns = J["functions"] = json::array();
+  for (const FunctionFact &Fn : F.Functions)
+    Fns.push_back({{"usr", Fn.Usr}, {"name", Fn.Name}, {"decl", Fn.Decl}});
+  json &Calls = J["calls"] = json::array();
+  for (const CallEdge &E : F.Calls) {
+    json C{{"caller", E.Caller}, {"callee", E.Callee}, {"callee_name", E.CalleeName}, {"site", E.Site}};
+    if (E.InitOnce)
+      C["init_once"] = true;
+    Calls.push_back(std::move(C));
+  }
+  json &Hs = J["handlers"] = json::array();
+  for (const HandlerFact &H : F.Handlers)
+    Hs.push_back({{"usr", H.Usr}, {"name", H.Name}, {"decl", H.Decl}});
+  json &Ds = J["diagnostics"] = json::array();
+  for (const Diagnostic &D : F.Diagnostics) {
+    json O{{"check", D.Check}, {"level", D.Level}, {"message", D.Message}, {"loc", locJson(D.Loc)},
+           {"requires", requiresName(D.Condition)}};
+    if (!D.FunctionUsr.empty())
+      O["function"] = D.FunctionUsr;
+    if (D.WarningAsError)
+      O["warning_as_error"] = true;
+    if (D.UnknownIfHooksElsewhere)
+      O["unknown_if_hooks_elsewhere"] = true;
+    if (!D.Notes.empty()) {
+      json &Ns = O["notes"] = json::array();
+      for (const Note &N : D.Notes)
+        Ns.push_back({{"message", N.Message}, {"loc", locJson(N.Loc)}});
+    }
+    if (!D.Fixes.empty()) {
+      json &Fx = O["fixes"] = json::array();
+      for (const Replacement &R : D.Fixes)
+        Fx.push_back({{"path", R.Path}, {"offset", R.Offset}, {"length", R.Length}, {"text", R.Text}});
+    }
+    Ds.push_back(std::move(O));
+  }
+  json &In = J["inputs"] = json::array();
+  for (const Input &I : F.Inputs)
+    In.push_back({{"path", I.Path}, {"size", I.Size}, {"mtime_ns", I.MTimeNs}});
+}
+
+void from_json(const json &J, TUFacts &F) {
+  F.Version = J.at("version").get<int>();
+  if (F.Version != FactsVersion)
+    throw std::runtime_error("fact file version " + std::to_string(F.Version) + ", expected " +
+                             std::to_string(FactsVersion));
+  F.File = J.at("file").get<std::string>();
+  F.Directory = J.value("directory", std::string());
+  F.MainUsr = J.value("main", std::string());
+  F.ForcedServerlessChecks = J.value("forced_serverless_checks", false);
+  F.CompilerErrors = J.value("compiler_errors", false);
+  F.InstallsSigtermHook = J.value("installs_sigterm_hook", false);
+  for (const json &Fn : J.at("functions"))
+    F.Functions.push_back({Fn.at("usr").get<std::string>(), Fn.value("name", std::string()),
+                           Fn.at("decl").get<core::Site>()});
+  for (const json &C : J.at("calls")) {
+    CallEdge E;
+    E.Caller = C.at("caller").get<std::string>();
+    E.Callee = C.at("callee").get<std::string>();
+    E.CalleeName = C.value("callee_name", std::string());
+    E.Site = C.at("site").get<core::Site>();
+    E.InitOnce = C.value("init_once", false);
+    F.Calls.push_back(std::move(E));
+  }
+  for (const json &H : J.at("handlers"))
+    F.Handlers.push_back({H.at("usr").get<std::string>(), H.value("name", std::string()),
+                          H.at("decl").get<core::Site>()});
+  for (const json &O : J.at("diagnostics")) {
+    Diagnostic D;
+    D.Check = O.at("check").get<std::string>();
+    D.Level = O.value("level", std::string("warning"));
+    D.Message = O.at("message").get<std::string>();
+    D.Loc = locFrom(O.at("loc"));
+    D.Condition = parseRequires(O.value("requires", std::string("nothing")));
+    D.FunctionUsr = O.value("function", std::string());
+    D.WarningAsError = O.value("warning_as_error", false);
+    D.UnknownIfHooksElsewhere = O.value("unknown_if_hooks_elsewhere", false);
+    if (O.contains("notes"))
+      for (const json &N : O.at("notes"))
+        D.Notes.push_back({N.at("message").get<std::string>(), locFrom(N.at("loc"))});
+    if (O.contains("fixes"))
+      for (const json &R : O.at("fixes"))
+        D.Fixes.push_back({R.at("path").get<std::string>(), R.at("offset").get<unsigned>(),
+                           R.at("length").get<unsigned>(), R.at("text").get<std::string>()});
+    F.Diagnostics.push_back(std::move(D));
+  }
+  if (J.contains("inputs"))
+    for (const json &I : J.at("inputs"))
+      F.Inputs.push_back({I.at("path").get<std::string>(), I.value("size", 0ull),
+                          I.value("mtime_ns", 0ll)});
+}
+
+bool readFacts(const std::string &Path, TUFacts &Out, std::string &Error) {
+  std::ifstream In(Path, std::ios::binary);
+  if (!In) {
+    Error = Path + ": cannot read fact file";
+    return false;
+  }
+  try {
+    json J = json::parse(In);
+    Out = J.get<TUFacts>();
+  } catch (const std::exception &E) {
+    Error = Path + ": not a serverless-tidy fact file: " + E.what();
+    return false;
+  }
+  return true;
+}
+
+bool writeFacts(const std::string &Path, const TUFacts &F, std::string &Error) {
+  std::string Tmp = Path + ".tmp";
+  {
+    std::ofstream Out(Tmp, std::ios::binary | std::ios::trunc);
+    if (!Out) {
+      Error = Path + ": cannot write fact file";
+      return false;
+    }
+    Out << json(F).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    if (!Out.good()) {
+      Error = Path + ": write failed";
+      return false;
+    }
+  }
+  if (std::rename(Tmp.c_str(), Path.c_str()) != 0) {
+    Error = Path + ": cannot rename " + Tmp;
+    return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Program
+//===----------------------------------------------------------------------===//
+
+Program::Program(const std::vector<TUFacts> &TUs) {
+  std::set<std::tuple<std::string, std::string, std::string, unsigned, unsigned>> SeenEdges;
+  std::set<std::string> SeenHandlers;
+  for (const TUFacts &TU : TUs) {
+    for (const FunctionFact &F : TU.Functions)
+      Functions.emplace(F.Usr, F);
+    for (const CallEdge &E : TU.Calls)
+      if (SeenEdges.insert({E.Caller, E.Callee, E.Site.Path, E.Site.Line, E.Site.Column}).second)
+        Edges.push_back(E);
+    for (const HandlerFact &H : TU.Handlers)
+      if (SeenHandlers.insert(H.Usr).second)
+        Handlers.push_back(H);
+    if (!TU.MainUsr.empty())
+      Mains.insert(TU.MainUsr);
+  }
+  // Deterministic whatever the order of the inputs.
+  std::sort(Edges.begin(), Edges.end(), [](const CallEdge &A, const CallEdge &B) {
+    return std::tie(A.Site, A.Caller, A.Callee) < std::tie(B.Site, B.Caller, B.Callee);
+  });
+  std::sort(Handlers.begin(), Handlers.end(), [](const HandlerFact &A, const HandlerFact &B) {
+    return std::tie(A.Decl, A.Usr) < std::tie(B.Decl, B.Usr);
+  });
+  for (size_t I = 0; I < Edges.size(); ++I)
+    Out[Edges[I].Caller].push_back(I);
+
+  // Handler scope: breadth first from the handlers; init-once edges do not
+  // carry it. Each function keeps the first (shortest) way it was reached.
+  std::deque<std::string> Work;
+  for (size_t H = 0; H < Handlers.size(); ++H)
+    if (HandlerReach.emplace(Handlers[H].Usr, std::make_pair(H, size_t(-1))).second)
+      Work.push_back(Handlers[H].Usr);
+  while (!Work.empty()) {
+    std::string U = Work.front();
+    Work.pop_front();
+    size_t Via = HandlerReach[U].first;
+    auto It = Out.find(U);
+    if (It == Out.end())
+      continue;
+    for (size_t EI : It->second) {
+      const CallEdge &E = Edges[EI];
+      if (E.InitOnce)
+        continue;
+      if (HandlerReach.emplace(E.Callee, std::make_pair(Via, EI)).second)
+        Work.push_back(E.Callee);
+    }
+  }
+  // Init scope: main and what it calls; a registered handler is not called
+  // by registering it (the summariser records no edge for that).
+  for (const std::string &M : Mains)
+    if (InitReach.insert(M).second)
+      Work.push_back(M);
+  while (!Work.empty()) {
+    std::string U = Work.front();
+    Work.pop_front();
+    auto It = Out.find(U);
+    if (It == Out.end())
+      continue;
+    for (size_t EI : It->second)
+      if (InitReach.insert(Edges[EI].Callee).second)
+        Work.push_back(Edges[EI].Callee);
+  }
+}
+
+const FunctionFact *Program::function(const std::string &Usr) const {
+  auto It = Functions.find(Usr);
+  return It == Functions.end() ? nullptr : &It->second;
+}
+
+Program::Chain Program::handlerChain(const std::string &Usr) const {
+  Chain C;
+  auto It = HandlerReach.find(Usr);
+  if (It == HandlerReach.end())
+    return C;
+  C.Handler = &Handlers[It->second.first];
+  std::string U = Usr;
+  for (unsigned Guard = 0; Guard < 100000; ++Guard) {
+    auto R = HandlerReach.find(U);
+    if (R == HandlerReach.end() || R->second.second == size_t(-1))
+      break;
+    const CallEdge &E = Edges[R->second.second];
+    C.Steps.push_back(&E);
+    U = E.Caller;
+  }
+  std::reverse(C.Steps.begin(), C.Steps.end());
+  return C;
+}
+
+//===----------------------------------------------------------------------===//
+// judge
+//===----------------------------------------------------------------------===//
+
+static void replaceAll(std::string &S, const std::string &From, const std::string &To) {
+  for (size_t P = S.find(From); P != std::string::npos; P = S.find(From, P + To.size()))
+    S.replace(P, From.size(), To);
+}
+
+static Location locOf(const core::Site &S) {
+  Location L;
+  L.Path = S.Path;
+  L.Line = S.Line;
+  L.Column = S.Column;
+  return L;
+}
+
+std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOptions &Opts) {
+  Program P(TUs);
+  std::vector<Diagnostic> Out;
+  std::set<std::string> HookFiles;
+  for (const TUFacts &TU : TUs)
+    if (TU.InstallsSigtermHook)
+      HookFiles.insert(TU.File);
+  std::set<std::tuple<std::string, std::string, unsigned, unsigned, std::string>> Seen;
+  for (const TUFacts &TU : TUs) {
+    for (const Diagnostic &D : TU.Diagnostics) {
+      if (D.Condition == Diagnostic::Requires::HandlerScope && !P.inHandlerScope(D.FunctionUsr))
+        continue;
+      if (D.Condition == Diagnostic::Requires::InitScope && !P.inInitScope(D.FunctionUsr))
+        continue;
+      if (D.Condition == Diagnostic::Requires::AnyScope && !P.inInitScope(D.FunctionUsr) &&
+          !P.inHandlerScope(D.FunctionUsr))
+        continue;
+      if (D.UnknownIfHooksElsewhere &&
+          std::any_of(HookFiles.begin(), HookFiles.end(), [&](const std::string &F) { return F != TU.File; }))
+        continue;
+      Diagnostic R = D;
+      if (D.Condition == Diagnostic::Requires::HandlerScope ||
+          (D.Condition == Diagnostic::Requires::AnyScope && P.inHandlerScope(D.FunctionUsr))) {
+        Program::Chain C = P.handlerChain(D.FunctionUsr);
+        replaceAll(R.Message, HandlerPlaceholder, C.Handler->Name);
+        for (Note &N : R.Notes)
+          replaceAll(N.Message, HandlerPlaceholder, C.Handler->Name);
+        // The registration may only see a declaration (in a header); point at
+        // the definition when another TU has it.
+        core::Site HandlerAt = C.Handler->Decl;
+        if (const FunctionFact *HF = P.function(C.Handler->Usr))
+          if (HF->Decl.Path != HandlerAt.Path)
+            HandlerAt = HF->Decl;
+        R.Notes.push_back({"handler '" + C.Handler->Name + "' is defined here", locOf(HandlerAt)});
+        const size_t N = C.Steps.size();
+        const size_t Keep = Opts.MaxChainNotes;
+        for (size_t I = 0; I < N; ++I) {
+          if (N > Keep && I == Keep / 2) {
+            size_t Skipped = N - Keep;
+            R.Notes.push_back({"(" + std::to_string(Skipped) + " more call" + (Skipped == 1 ? "" : "s") +
+                                   " on the way from handler '" + C.Handler->Name + "')",
+                               locOf(C.Steps[I]->Site)});
+            I = N - (Keep - Keep / 2) - 1;
+            continue;
+          }
+          const CallEdge &E = *C.Steps[I];
+          std::string Caller = E.Caller == C.Handler->Usr ? "handler '" + C.Handler->Name + "'" : "";
+          if (Caller.empty()) {
+            const FunctionFact *F = P.function(E.Caller);
+            Caller = "'" + (F ? F->Name : E.Site.Function) + "'";
+          }
+          const FunctionFact *Callee = P.function(E.Callee);
+          std::string Where;
+          if (Callee && Callee->Decl.Path != E.Site.Path)
+            Where = " in " + core::baseName(Callee->Decl.Path);
+          R.Notes.push_back({"'" + E.CalleeName + "'" + Where + " is called from " + Caller + " here",
+                             locOf(E.Site)});
+        }
+      }
+      if (!Seen.insert({R.Check, R.Loc.Path, R.Loc.Line, R.Loc.Column, R.Message}).second)
+        continue;
+      Out.push_back(std::move(R));
+    }
+  }
+  std::sort(Out.begin(), Out.end(), [](const Diagnostic &A, const Diagnostic &B) {
+    return std::tie(A.Loc.Path, A.Loc.Line, A.Loc.Column, A.Check, A.Message) <
+           std::tie(B.Loc.Path, B.Loc.Line, B.Loc.Column, B.Check, B.Message);
+  });
+  return Out;
+}
+
+} // namespace serverless::summary

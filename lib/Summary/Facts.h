@@ -1,0 +1,177 @@
+//===--- Facts.h - Per-TU facts, merge and whole-program judgement -*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// Facts first, judgements second. Summarising one translation unit produces
+// plain, serialisable data keyed by USR (no AST pointers):
+//
+//   * the functions it defines, their call edges (including calls to
+//     functions with no body in the TU, by USR), and which edges sit in
+//     init-once code (static local initialisers, call_once, `if (!g) g = ...`)
+//     and so do not carry handler scope;
+//   * the handlers it registers (`run_handler(h)`, annotations, the
+//     HandlerFunctions option) and whether it defines `main`;
+//   * candidate findings: each diagnostic a check produced while analysing
+//     every function as if it ran per invocation (or at init), rendered the
+//     way clang-tidy renders it, with the condition under which it is a
+//     finding (the enclosing function must be in handler scope, or in init
+//     scope, or nothing).
+//
+// Whole-program mode is judge(merge(facts of every TU)): the handler scope
+// and init scope are computed over the merged call graph, candidates whose
+// condition holds are kept, each gets the cross-file call chain as notes, and
+// copies of the same finding from several TUs (inline functions in headers)
+// are reported once. Nothing here knows clang.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SERVERLESS_SUMMARY_FACTS_H
+#define SERVERLESS_SUMMARY_FACTS_H
+
+#include "Core/Core.h"
+#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace serverless::summary {
+
+/// Bumped when the fact file format changes (cached files of another version
+/// are ignored).
+inline constexpr int FactsVersion = 1;
+
+/// Placeholder the checks write where a message names the handler; the judge
+/// puts in the handler through which the function is reached.
+inline constexpr const char *HandlerPlaceholder = "{serverless:handler}";
+
+struct FunctionFact {
+  std::string Usr;
+  std::string Name;
+  core::Site Decl; // Where the definition is.
+};
+
+struct CallEdge {
+  std::string Caller; // USR.
+  std::string Callee; // USR.
+  std::string CalleeName;
+  core::Site Site;    // The call (FunctionUsr = Caller).
+  bool InitOnce = false;
+};
+
+struct HandlerFact {
+  std::string Usr;  // The function whose body runs per invocation.
+  std::string Name; // For messages.
+  core::Site Decl;
+};
+
+struct Location {
+  std::string Path;
+  unsigned Line = 0, Column = 0;
+  unsigned Offset = 0;
+};
+
+struct Replacement {
+  std::string Path;
+  unsigned Offset = 0, Length = 0;
+  std::string Text;
+};
+
+struct Note {
+  std::string Message;
+  Location Loc;
+};
+
+struct Diagnostic {
+  enum class Requires { Nothing, HandlerScope, InitScope, AnyScope };
+  std::string Check;
+  std::string Level = "warning"; // warning, error, remark
+  std::string Message;
+  Location Loc;
+  std::vector<Note> Notes;
+  std::vector<Replacement> Fixes;
+  bool WarningAsError = false;
+  Requires Condition = Requires::Nothing;
+  std::string FunctionUsr; // The function the condition is about.
+  /// Decided from this TU's SIGTERM hooks alone: unknown (not a finding)
+  /// when another TU of the program installs one.
+  bool UnknownIfHooksElsewhere = false;
+};
+
+/// A file the TU's result depends on, for cache validation.
+struct Input {
+  std::string Path;
+  unsigned long long Size = 0;
+  long long MTimeNs = 0;
+};
+
+struct TUFacts {
+  int Version = FactsVersion;
+  std::string File;      // The TU's main file (absolute).
+  std::string Directory; // The compile command's directory.
+  std::vector<FunctionFact> Functions;
+  std::vector<CallEdge> Calls;
+  std::vector<HandlerFact> Handlers;
+  std::string MainUsr;   // `main`, when this TU defines it.
+  std::vector<Diagnostic> Diagnostics;
+  std::vector<Input> Inputs;
+  /// The repository's .clang-tidy enabled no serverless-* check; they ran anyway.
+  bool ForcedServerlessChecks = false;
+  /// A SIGTERM handler is installed in this TU.
+  bool InstallsSigtermHook = false;
+  /// clang reported errors (the facts may be partial).
+  bool CompilerErrors = false;
+};
+
+void to_json(nlohmann::json &J, const TUFacts &F);
+void from_json(const nlohmann::json &J, TUFacts &F);
+
+/// Reads a fact file; on failure returns false and sets \p Error to one line
+/// naming the file.
+bool readFacts(const std::string &Path, TUFacts &Out, std::string &Error);
+bool writeFacts(const std::string &Path, const TUFacts &F, std::string &Error);
+
+/// The merged program: one call graph, its handlers and main.
+class Program {
+public:
+  explicit Program(const std::vector<TUFacts> &TUs);
+
+  /// How \p Usr is reached from a handler: the handler and the calls from it
+  /// down to \p Usr (empty for a handler itself). False when not reached.
+  struct Chain {
+    const HandlerFact *Handler = nullptr;
+    std::vector<const CallEdge *> Steps;
+  };
+  bool inHandlerScope(const std::string &Usr) const { return HandlerReach.count(Usr); }
+  bool inInitScope(const std::string &Usr) const { return InitReach.count(Usr); }
+  Chain handlerChain(const std::string &Usr) const;
+  const FunctionFact *function(const std::string &Usr) const;
+  size_t numFunctions() const { return Functions.size(); }
+  size_t numEdges() const { return Edges.size(); }
+  size_t numHandlers() const { return Handlers.size(); }
+
+private:
+  std::map<std::string, FunctionFact> Functions;
+  std::vector<CallEdge> Edges;
+  std::map<std::string, std::vector<size_t>> Out; // Caller -> edge indices.
+  std::vector<HandlerFact> Handlers;
+  std::set<std::string> Mains;
+  /// Usr -> (handler index, edge that first reached it, or npos for a handler).
+  std::map<std::string, std::pair<size_t, size_t>> HandlerReach;
+  std::set<std::string> InitReach;
+};
+
+struct JudgeOptions {
+  /// At most this many call steps are shown per finding: the first and last
+  /// half, with one note counting the ones left out.
+  unsigned MaxChainNotes = 6;
+};
+
+/// Findings of the whole program, sorted by file, line, column and check.
+std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs,
+                              const JudgeOptions &Opts = {});
+
+} // namespace serverless::summary
+
+#endif

@@ -1,0 +1,17 @@
+#include "app.h"
+#include <libpq-fe.h>
+
+namespace app {
+
+static PGconn *g_db; // Created at init, flushed/closed by nobody: but the hook
+                     // in shutdown.cpp makes this unknown per TU.
+
+void init_db() { g_db = PQconnectdb("host=127.0.0.1 connect_timeout=2"); }
+
+void record_order(const std::string &order) {
+  PGconn *c = PQconnectdb("host=127.0.0.1 connect_timeout=2");
+  PQfinish(c);
+  (void)order;
+}
+
+} // namespace app
