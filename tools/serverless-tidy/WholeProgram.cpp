@@ -456,8 +456,12 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
   // What the result depends on: every file the TU read (recorded while the
   // AST was alive), the configuration files, the user model files.
   std::set<std::string> InputPaths(C.Facts.Inputs.size() ? std::set<std::string>() : std::set<std::string>());
+  // Installed headers (/usr) change only with packages: the cache key holds
+  // the dpkg database's modification time for them, which keeps fact files
+  // small (a TU reads hundreds of system headers).
   for (const summary::Input &I : C.Facts.Inputs)
-    InputPaths.insert(I.Path);
+    if (!StringRef(I.Path).starts_with("/usr/"))
+      InputPaths.insert(I.Path);
   InputPaths.insert(C.Facts.File);
   for (const std::string &F : ConfigFiles)
     InputPaths.insert(F);
@@ -652,6 +656,12 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
   std::vector<std::string> Fwd = forwardedOptions(O);
   std::string Common = Self + "\n" + std::to_string(SelfSize) + "\n" + std::to_string(SelfMTime) + "\n" +
                        std::to_string(summary::FactsVersion) + "\n" + llvm::join(Fwd, "\n") + "\n";
+  {
+    unsigned long long Size = 0;
+    long long MTime = 0;
+    if (statFile("/var/lib/dpkg/status", Size, MTime))
+      Common += "dpkg=" + std::to_string(MTime) + "\n";
+  }
   if (const char *T = getenv("SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS"))
     Common += std::string("timeout=") + T + "\n";
 
@@ -797,7 +807,9 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
         std::string Path = O.FactsDir + "/" + sha256Hex(Jobs[I].File).substr(0, 16) + "." +
                            llvm::sys::path::filename(Jobs[I].File).str() + ".facts.json";
         std::string E;
-        if (!summary::writeFacts(Path, TUs[I], E)) {
+        summary::TUFacts Shard = TUs[I];
+        Shard.Inputs.clear(); // Cache validation is local to this machine.
+        if (!summary::writeFacts(Path, Shard, E)) {
           llvm::errs() << error(E) << "\n";
           return 2;
         }
