@@ -44,7 +44,7 @@ std::string &jsonPath() {
   static auto *P = new std::string();
   return *P;
 }
-std::atomic<bool> JsonClaimed{false};
+std::atomic<int> JsonState{0}; // 0 unclaimed, 1 being written, 2 written
 std::atomic<int> FirstSignal{0};
 std::atomic<bool> EmergencyStarted{false};
 
@@ -107,6 +107,9 @@ void writeMinimalJson(const std::string &Reason, int ExitCode) {
   }
   if (Path.empty() || !claimJsonOutput())
     return;
+  struct Done {
+    ~Done() { jsonOutputDone(); }
+  } D;
   std::string Doc = dumpJson({{"schema", "serverless-tidy-run/1"},
                               {"incomplete", true},
                               {"incomplete_reason", Reason},
@@ -215,13 +218,12 @@ void registerCleanupPath(const std::string &Path) {
 }
 
 void removeCleanupPaths() {
-  std::vector<std::string> V;
-  {
-    std::lock_guard<std::mutex> L(PathsM);
-    V.swap(paths());
-  }
-  for (const auto &P : V)
+  // Under the lock: the last resort waits for a removal in progress instead
+  // of exiting in its middle.
+  std::lock_guard<std::mutex> L(PathsM);
+  for (const auto &P : paths())
     removeTree(P);
+  paths().clear();
 }
 
 void registerRunCgroups(Cgroups *G) { RunGroups = G; }
@@ -264,17 +266,19 @@ void emergencyCleanup(const std::string &Reason, int ExitCode) {
   killDescendants();
   if (G)
     G->removeEverything();
-  std::vector<std::string> V;
   {
     std::unique_lock<std::mutex> L(PathsM, std::defer_lock);
-    for (int I = 0; I < 20 && !L.try_lock(); ++I)
+    for (int I = 0; I < 300 && !L.try_lock(); ++I)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto &P : paths())
+      removeTree(P); // without the lock after 3 s: better than leaving them
     if (L.owns_lock())
-      V.swap(paths());
+      paths().clear();
   }
-  for (const auto &P : V)
-    removeTree(P);
   writeMinimalJson(Reason, ExitCode);
+  // The run may be writing its own document: let it finish (bounded).
+  for (int I = 0; I < 300 && JsonState.load() == 1; ++I)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void setInterruptHandler(std::function<void(int Sig)> OnSignal,
@@ -299,6 +303,11 @@ void setInterruptHandler(std::function<void(int Sig)> OnSignal,
   });
 }
 
-bool claimJsonOutput() { return !JsonClaimed.exchange(true); }
+bool claimJsonOutput() {
+  int Expected = 0;
+  return JsonState.compare_exchange_strong(Expected, 1);
+}
+
+void jsonOutputDone() { JsonState = 2; }
 
 } // namespace serverless::runtime

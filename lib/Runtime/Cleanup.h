@@ -64,8 +64,10 @@ void setInterruptHandler(std::function<void(int Sig)> OnSignal,
                          const std::string &JsonPath);
 
 /// Claims the --json file for writing; false when the last resort already
-/// wrote (or is writing) it. Call before writing the document.
+/// wrote (or is writing) it. Call before writing the document, and
+/// jsonOutputDone() after (the last resort waits for a write in progress).
 bool claimJsonOutput();
+void jsonOutputDone();
 
 /// "SIGINT", "SIGTERM", ...
 std::string signalName(int Sig);

@@ -52,6 +52,7 @@ struct Conn {
   bool WriteFailed = false;
   bool BodyTooLarge = false;
   int LastStatus = 0;
+  int64_t Counted = 0; // bytes of In counted in Core::Buffered
 
   size_t available() const { return In.size() - Off; }
   bool headerComplete() const {
@@ -148,6 +149,7 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
   std::map<int, std::shared_ptr<Conn>> Watched; // guarded by M
 
   std::atomic<int64_t> Accepted{0}, Open{0}, MaxOpen{0};
+  std::atomic<int64_t> Buffered{0}; // request bytes held by the poller
 
   void report(const std::string &What) {
     std::function<void(const std::string &)> R;
@@ -277,6 +279,67 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
 
   bool stopping() const { return StopFlag.load(); }
 
+  /// Bytes (from X->Off) the poller should hold before a worker serves the
+  /// request: the header, plus a Content-Length body small enough to
+  /// buffer here (so that a slow body holds no worker either). 0 while the
+  /// header is incomplete.
+  size_t needed(const Conn &X) {
+    size_t End = X.In.find("\r\n\r\n", X.Off);
+    if (End == std::string::npos)
+      return 0;
+    size_t Header = End + 4 - X.Off;
+    uint64_t Length = 0;
+    bool HasLength = false, Other = false;
+    size_t Line = X.In.find("\r\n", X.Off);
+    while (Line != std::string::npos && Line < End) {
+      size_t Start = Line + 2;
+      size_t Next = X.In.find("\r\n", Start);
+      std::string H = X.In.substr(Start, Next - Start);
+      auto Colon = H.find(':');
+      if (Colon != std::string::npos) {
+        std::string Key = H.substr(0, Colon);
+        for (char &C : Key)
+          C = static_cast<char>(std::tolower(static_cast<unsigned char>(C)));
+        std::string V = H.substr(Colon + 1);
+        V.erase(0, V.find_first_not_of(" \t"));
+        V.erase(V.find_last_not_of(" \t") + 1);
+        if (Key == "content-length") {
+          uint64_t N = 0;
+          bool Digits = !V.empty() && V.size() <= 19;
+          for (char C : V) {
+            if (C < '0' || C > '9')
+              Digits = false;
+            else
+              N = N * 10 + static_cast<uint64_t>(C - '0');
+          }
+          if (!Digits || (HasLength && N != Length))
+            Other = true; // the worker's checks answer it
+          Length = N;
+          HasLength = true;
+        } else if (Key == "transfer-encoding" || Key == "expect") {
+          Other = true;
+        }
+      }
+      Line = Next;
+    }
+    if (!HasLength || Other || Length > Limits.MaxBufferedBody ||
+        Buffered.load() > Limits.MaxBufferedTotal)
+      return Header;
+    return Header + static_cast<size_t>(Length);
+  }
+
+  void account(Conn &X, int64_t Delta) {
+    X.Counted += Delta;
+    Buffered += Delta;
+  }
+
+  std::shared_ptr<Conn> release(int Fd) {
+    auto X = unwatch(Fd);
+    if (X)
+      account(*X, -X->Counted);
+    return X;
+  }
+
   void readable(int Fd) {
     std::shared_ptr<Conn> X;
     {
@@ -286,7 +349,8 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
         return;
       X = It->second;
     }
-    char Buf[16384];
+    char Buf[65536];
+    size_t Need = needed(*X);
     for (;;) {
       ssize_t N = ::recv(Fd, Buf, sizeof Buf, MSG_DONTWAIT);
       if (N > 0) {
@@ -295,7 +359,11 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
           X->Since = Clock::now();
         }
         X->In.append(Buf, static_cast<size_t>(N));
-        if (X->available() > Limits.MaxHeaderBytes ||
+        account(*X, N);
+        if (!Need)
+          Need = needed(*X);
+        if ((Need && X->available() >= Need) ||
+            (!Need && X->available() > Limits.MaxHeaderBytes) ||
             static_cast<size_t>(N) < sizeof Buf)
           break;
         continue;
@@ -310,28 +378,30 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
         X->Eof = true;
       break;
     }
-    if (X->headerComplete()) {
-      unwatch(Fd);
+    if (Need && (X->available() >= Need || X->Eof)) {
+      release(Fd);
       if (X->Eof)
         X->CloseAfter = true;
       dispatch(X);
       return;
     }
+    if (Need)
+      return; // a body still coming: it waits here, not on a worker
     if (X->Eof) {
       // Gone before sending a whole request: nothing to answer.
-      if (unwatch(Fd))
+      if (release(Fd))
         closeNow(X);
       return;
     }
     if (X->available() > Limits.MaxHeaderBytes) {
-      if (unwatch(Fd))
+      if (release(Fd))
         reject(X, 431, "request header fields too large",
                "request headers above " +
                    std::to_string(Limits.MaxHeaderBytes) + " bytes");
       return;
     }
     if (X->In.find("\n\n", X->Off) != std::string::npos) {
-      if (unwatch(Fd))
+      if (release(Fd))
         reject(X, 400, "malformed request",
                "malformed request (header lines not ended by CRLF)");
     }
@@ -372,15 +442,15 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
     std::vector<std::shared_ptr<Conn>> TooMany;
     Oldest(Partial, Limits.MaxPendingConnections, TooMany);
     for (auto &X : Close)
-      if (unwatch(X->Fd))
+      if (release(X->Fd))
         closeNow(X);
     for (auto &X : TimedOut)
-      if (unwatch(X->Fd))
+      if (release(X->Fd))
         reject(X, 408, "request headers not received in time",
                "request headers not complete " +
                    std::to_string(Limits.HeaderTimeoutMs) + " ms after the first byte");
     for (auto &X : TooMany)
-      if (unwatch(X->Fd))
+      if (release(X->Fd))
         reject(X, 503, "too many incomplete requests",
                "more than " + std::to_string(Limits.MaxPendingConnections) +
                    " connections with an incomplete request");
@@ -405,7 +475,7 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
           readable(Evs[I].data.fd);
         } catch (...) {
           // Out of memory on a header buffer: drop that connection.
-          if (auto X = unwatch(Evs[I].data.fd))
+          if (auto X = release(Evs[I].data.fd))
             closeNow(X);
         }
       }

@@ -11,9 +11,10 @@
 //     parks a pool thread per connection for its whole keep-alive time (with
 //     8 threads, 8 leaked HTTP clients stopped the runtime's responses). Here
 //     one poller thread (epoll) watches every connection between requests
-//     and reads request headers without blocking; a worker thread is taken
-//     only once a request's headers are complete, and given back right after
-//     the response. Slow header senders (slowloris) hold no worker.
+//     and reads requests without blocking (headers, and bodies up to the
+//     payload limit); a worker thread is taken only once a request is
+//     complete, and given back right after the response. Slow senders
+//     (slowloris, a dribbled body) hold no worker.
 //   - Workers are created on demand up to a bound; requests wait in a queue
 //     beyond it. Idle connections are bounded too: past the bound the oldest
 //     idle one is closed (a client reconnects; curl does so transparently).
@@ -62,6 +63,11 @@ struct HttpLimits {
   int RequestTimeoutMs = 10000;
   /// Request line plus headers.
   size_t MaxHeaderBytes = 64 * 1024;
+  /// A body up to this (Content-Length) is read by the poller before a
+  /// worker is taken, as long as the poller holds at most MaxBufferedTotal
+  /// bytes; larger or chunked bodies are read by the worker.
+  size_t MaxBufferedBody = 6 * 1024 * 1024 + 64 * 1024;
+  int64_t MaxBufferedTotal = 64 * 1024 * 1024;
 };
 
 struct ConnectionStats {

@@ -253,11 +253,13 @@ int runParsed(const RunOptions &Opts,
     // document stays valid JSON (invalid UTF-8 becomes U+FFFD).
     if (J)
       J << dumpJson(Run, 2) << "\n";
+    J.close();
     if (!J) {
       std::cerr << "serverless-tidy run: error: cannot write '"
                 << printable(Opts.JsonFile) << "'\n";
       Code = 3;
     }
+    jsonOutputDone();
   }
   if (Aborted)
     std::cerr << "serverless-tidy run: " << printable(Reason)

@@ -543,16 +543,21 @@ void RuntimeApiServer::installRoutes() {
   S.Post("/2020-01-01/extension/init/error", Accept);
   S.Post("/2020-01-01/extension/exit/error", Accept);
 
-  // Before a route reads the body: HEAD is not part of the API (a HEAD on
-  // `next` would take an event and drop it), and a Content-Length that is
-  // not a number, or too large to even read, is answered at once.
+  // Before a route reads the body: only GET and POST are part of the API (a
+  // HEAD on `next` would take an event and drop it), and a Content-Length
+  // that is not a number, or too large to even read, is answered at once.
   S.set_pre_routing_handler(
       [this](const httplib::Request &Req, httplib::Response &Res) {
         try {
-          if (Req.method == "HEAD") {
+          if (Req.method != "GET" && Req.method != "POST") {
+            // HEAD would take an event from `next` and drop it; PUT, PATCH,
+            // PRI... would have their bodies read for nothing.
             rejected(describe(Req) + ": 405");
             Res.set_header("Allow", "GET, POST");
-            fail(Res, 405, "HEAD is not supported by the Runtime API",
+            if (Req.method != "HEAD")
+              if (auto *C = currentConnection())
+                C->closeAfterResponse();
+            fail(Res, 405, Req.method + " is not supported by the Runtime API",
                  "InvalidRequest");
             return httplib::Server::HandlerResponse::Handled;
           }
@@ -595,8 +600,7 @@ void RuntimeApiServer::installRoutes() {
                    "RequestEntityTooLarge");
               return httplib::Server::HandlerResponse::Handled;
             }
-          } else if (Req.method == "POST" || Req.method == "PUT" ||
-                     Req.method == "PATCH") {
+          } else if (Req.method == "POST") {
             std::string TE = Req.get_header_value("Transfer-Encoding");
             if (TE.empty() || TE != "chunked") {
               if (Conn)

@@ -221,11 +221,19 @@ class Background:
 
     def cleanup(self):
         if self.p.poll() is None:
+            # A failed test: let the emulator clean up (SIGTERM) before
+            # SIGKILL, which would leave its cgroups behind.
+            self.note_pids()
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                self.p.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
             self.kill_everything()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def http(addr, raw, timeout=5.0, read_all=False):
+def http(addr, raw, timeout=5.0):
     """Sends raw bytes on a new connection and reads one response.
     Returns (status, headers, body) or (None, {}, b"") when the server closed
     without answering or did not answer within timeout."""
@@ -233,12 +241,12 @@ def http(addr, raw, timeout=5.0, read_all=False):
     try:
         if raw:
             s.sendall(raw)
-        return read_response(s, timeout)
+        return read_response(s, timeout, head=raw.startswith(b"HEAD "))
     finally:
         s.close()
 
 
-def read_response(s, timeout=5.0):
+def read_response(s, timeout=5.0, head=False):
     s.settimeout(timeout)
     data = b""
     end = time.monotonic() + timeout
@@ -250,14 +258,14 @@ def read_response(s, timeout=5.0):
             if not chunk:
                 return None, {}, b""
             data += chunk
-        head, body = data.split(b"\r\n\r\n", 1)
-        lines = head.split(b"\r\n")
+        top, body = data.split(b"\r\n\r\n", 1)
+        lines = top.split(b"\r\n")
         status = int(lines[0].split()[1])
         headers = {}
         for l in lines[1:]:
             k, _, v = l.partition(b":")
             headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
-        n = int(headers.get("content-length", "0"))
+        n = 0 if head else int(headers.get("content-length", "0"))
         while len(body) < n and time.monotonic() < end:
             chunk = s.recv(65536)
             if not chunk:
