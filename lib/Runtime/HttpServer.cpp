@@ -53,6 +53,8 @@ struct Conn {
   bool BodyTooLarge = false;
   int LastStatus = 0;
   int64_t Counted = 0; // bytes of In counted in Core::Buffered
+  uint64_t DrainLeft = 0;  // body bytes to read and drop after the response
+  bool Draining = false;   // in the poller only to be drained, then closed
 
   size_t available() const { return In.size() - Off; }
   bool headerComplete() const {
@@ -90,6 +92,12 @@ struct ConnRef : HttpConnection {
       X->CloseAfter = true;
   }
   bool bodyTooLarge() const override { return X && X->BodyTooLarge; }
+  void drainAfterResponse(uint64_t Bytes) override {
+    if (X) {
+      X->DrainLeft = Bytes;
+      X->CloseAfter = true;
+    }
+  }
 };
 
 thread_local ConnRef CurrentRef;
@@ -350,6 +358,27 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
       X = It->second;
     }
     char Buf[65536];
+    if (X->Draining) {
+      // An answered request whose body is not wanted: read and drop it, so
+      // that closing does not reset the connection under the answer.
+      for (;;) {
+        ssize_t N = ::recv(Fd, Buf, sizeof Buf, MSG_DONTWAIT);
+        if (N > 0) {
+          X->DrainLeft -= std::min<uint64_t>(X->DrainLeft, static_cast<uint64_t>(N));
+          if (X->DrainLeft == 0)
+            break;
+          continue;
+        }
+        if (N < 0 && errno == EINTR)
+          continue;
+        if (N < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+          return;
+        break; // EOF or error
+      }
+      if (release(Fd))
+        closeNow(X);
+      return;
+    }
     size_t Need = needed(*X);
     for (;;) {
       ssize_t N = ::recv(Fd, Buf, sizeof Buf, MSG_DONTWAIT);
@@ -418,7 +447,10 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
         auto Age = std::chrono::duration_cast<std::chrono::milliseconds>(
                        Now - X->Since)
                        .count();
-        if (X->Partial) {
+        if (X->Draining) {
+          if (Age > Limits.RequestTimeoutMs)
+            Close.push_back(X);
+        } else if (X->Partial) {
           if (Age > Limits.HeaderTimeoutMs)
             TimedOut.push_back(X);
           else
@@ -446,9 +478,9 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
         closeNow(X);
     for (auto &X : TimedOut)
       if (release(X->Fd))
-        reject(X, 408, "request headers not received in time",
-               "request headers not complete " +
-                   std::to_string(Limits.HeaderTimeoutMs) + " ms after the first byte");
+        reject(X, 408, "request not received in time",
+               "request not complete " + std::to_string(Limits.HeaderTimeoutMs) +
+                   " ms after its first byte");
     for (auto &X : TooMany)
       if (release(X->Fd))
         reject(X, 503, "too many incomplete requests",
@@ -736,6 +768,23 @@ void ApiHttpServer::Core::serve(const std::shared_ptr<Conn> &X) {
       CurrentRef.X = nullptr;
     }
     int St = X->LastStatus;
+    if (X->DrainLeft && !X->WriteFailed && !stopping()) {
+      // Answered before its body was read (413 at once): the poller drops
+      // the body, bounded in time, then closes.
+      uint64_t Have = X->available();
+      X->DrainLeft -= std::min<uint64_t>(X->DrainLeft, Have);
+      X->In.clear();
+      X->Off = 0;
+      if (X->DrainLeft == 0 || X->Eof) {
+        lingerClose(X);
+        return;
+      }
+      X->Draining = true;
+      X->Partial = false;
+      X->Since = Clock::now();
+      watch(X);
+      return;
+    }
     bool ErrorClose = St == 400 || St == 408 || St == 411 || St == 413 ||
                       St == 414 || St == 431 || St >= 500;
     if (!Ok || Closed || X->CloseAfter || X->WriteFailed || ErrorClose ||

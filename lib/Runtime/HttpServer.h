@@ -66,7 +66,7 @@ struct HttpLimits {
   /// A body up to this (Content-Length) is read by the poller before a
   /// worker is taken, as long as the poller holds at most MaxBufferedTotal
   /// bytes; larger or chunked bodies are read by the worker.
-  size_t MaxBufferedBody = 6 * 1024 * 1024 + 64 * 1024;
+  size_t MaxBufferedBody = 6 * 1024 * 1024;
   int64_t MaxBufferedTotal = 64 * 1024 * 1024;
 };
 
@@ -87,6 +87,10 @@ public:
   /// The request's body went past the connection layer's bound (16 MiB,
   /// chunk framing included) and was not read to its end.
   virtual bool bodyTooLarge() const = 0;
+  /// The response goes out before the request's body (\p Bytes, declared)
+  /// is read: the body is then read and dropped (by the poller, at most
+  /// RequestTimeoutMs) and the connection closed.
+  virtual void drainAfterResponse(uint64_t Bytes) = 0;
 };
 
 /// nullptr outside a request handler.

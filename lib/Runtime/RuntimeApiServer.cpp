@@ -24,10 +24,6 @@ const char *JsonType = "application/json";
 constexpr size_t MaxExtensions = 10;
 /// Rejected requests printed per server; the rest are counted only.
 constexpr int64_t MaxPrintedRejections = 200;
-/// A declared body above this is not read at all: 413 at once and the
-/// connection is closed. Between 6 MiB and this, the body is read and
-/// dropped first, so that the client (which sends it all) sees the 413.
-constexpr uint64_t MaxDrainBytes = 16 * 1024 * 1024;
 /// How often a parked handler looks at its client's connection.
 constexpr auto ParkedCheck = std::chrono::milliseconds(50);
 
@@ -585,9 +581,12 @@ void RuntimeApiServer::installRoutes() {
               fail(Res, 400, "invalid Content-Length", "InvalidRequest");
               return httplib::Server::HandlerResponse::Handled;
             }
-            if (Len > MaxDrainBytes) {
+            if (Len > MaxPayloadBytes) {
+              // Answered at once, whatever the client does with the body
+              // (it is read and dropped afterwards, bounded).
               if (Conn)
-                Conn->closeAfterResponse();
+                Conn->drainAfterResponse(Len);
+              Res.set_header("Connection", "close");
               {
                 std::lock_guard<std::mutex> L(M);
                 oversizeLocked(Req.path, static_cast<size_t>(Len));

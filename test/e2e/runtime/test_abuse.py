@@ -50,7 +50,7 @@ class Base(unittest.TestCase):
         with open(b.out_path, "rb") as f:
             return f.read().count(b"\nREPORT RequestId: ")
 
-    def assertServed(self, b, max_ms=300):
+    def assertServed(self, b, max_ms=500):
         """After the abuse the run still serves (5 more invocations); then it
         is ended (SIGTERM): every invocation succeeded, promptly, and
         nothing is left."""
@@ -185,6 +185,23 @@ class MalformedHttp(Base):
         self.assertEqual(status, 413)
         self.assertLess(time.monotonic() - t, 2)
         self.assertServed(b)
+
+
+    def test_chunked_response_above_limit(self):
+        # A runtime (chunked_runtime.py) posting a chunked response above
+        # 6 MiB: 413, and the invocation ends at once (not at its timeout).
+        runtime = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chunked_runtime.py")
+        for size in (7 << 20, 20 << 20):
+            b = Background(["--invocations", "3", "--timeout", "3"], runtime, [str(size)])
+            self.addCleanup(b.cleanup)
+            rc = b.wait(30)
+            self.assertEqual(rc, 1, b.out())
+            inv = b.json()["invocations"]
+            self.assertEqual([i["status"] for i in inv], ["invalid-response", "success", "success"])
+            self.assertEqual(inv[0]["error_type"], "Function.ResponseSizeTooLarge")
+            self.assertLess(inv[0]["duration_ms"], 2000)
+            self.assertIn("chunked_runtime: posted %d bytes chunked -> 413" % size, b.out())
+            self.assertClean(b)
 
 
 class Bursts(Base):

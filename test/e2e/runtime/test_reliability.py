@@ -125,7 +125,7 @@ class Starvation(Base):
         inv = doc["invocations"]
         self.assertEqual([i["status"] for i in inv], ["success"] * 40)
         self.assertEqual(len({i["pid"] for i in inv}), 1)
-        self.assertLess(max(i["duration_ms"] for i in inv), 200, [i["duration_ms"] for i in inv])
+        self.assertLess(max(i["duration_ms"] for i in inv), 500, [i["duration_ms"] for i in inv])
         conns = doc["environments"][0]["runtime_api_connections"]
         self.assertGreaterEqual(conns["opened"], 41)
         self.assertGreaterEqual(conns["max_open"], 30)
@@ -244,10 +244,11 @@ class Smaller(Base):
                                    "directory\n" % d)
 
     def test_bad_content_length(self):
-        b = self.start(["--invocations", "8", "--idle", "150"], fn("echo"))
+        # Long enough that every answer comes while the run is going.
+        b = self.start(["--invocations", "30", "--idle", "100"], fn("echo"))
         addr = b.api()[0]
         cases = [(b"-1", 400), (b"abc", 400), (b"1e3", 400), (b"18446744073709551616", 400),
-                 (b"99999999999999", 413), (b"7340032", 413)]
+                 (b"99999999999999", 413), (b"7340032", 413), (b"6291457", 413)]
         for value, want in cases:
             t = time.monotonic()
             status, _, body = http(addr, b"POST /2018-06-01/runtime/init/error HTTP/1.1\r\n"
