@@ -684,6 +684,12 @@ public:
   ssize_t write(const char *Ptr, size_t Size) override {
     if (X.WriteFailed)
       return -1;
+    // The response has its own time, counted from its first byte: a `next`
+    // may have been parked for minutes before it.
+    if (!Writing) {
+      Writing = true;
+      Deadline = Clock::now() + std::chrono::milliseconds(C.Limits.RequestTimeoutMs);
+    }
     size_t Done = 0;
     while (Done < Size) {
       ssize_t N = ::send(X.Fd, Ptr + Done, Size - Done, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -739,6 +745,7 @@ private:
   Clock::time_point Deadline;
   size_t HeaderLeft = 0;
   size_t Body = 0;
+  bool Writing = false;
 };
 
 } // namespace
