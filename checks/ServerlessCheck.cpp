@@ -40,6 +40,15 @@ ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
     Model = *Loaded;
     OptionsKey = ModelFiles + "|";
   }
+  // Whole-program second pass: functions of the program that other TUs
+  // summarised as acquiring or releasing a resource act as model entries.
+  if (auto *C = ::serverless::summary::Collector::active(); C && !C->DerivedIn.empty()) {
+    auto WithProgram = std::make_shared<model::ApiModel>(*Model);
+    for (const auto &D : C->DerivedIn)
+      WithProgram->addProgramFunction(D.Kind, D.Function, D.Acquire, D.Arg);
+    Model = std::move(WithProgram);
+    OptionsKey += "program-functions|";
+  }
   OptionsKey += HandlerFunctions;
 }
 

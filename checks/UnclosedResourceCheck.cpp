@@ -13,6 +13,7 @@
 
 #include "UnclosedResourceCheck.h"
 #include "Analysis/ResourceAnalysis.h"
+#include "Summary/Collector.h"
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
@@ -102,10 +103,25 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
   // finding; reporting the same line twice helps nobody.
   const bool ClientCheckOn = isOtherCheckEnabled("serverless-handler-scope-client");
 
+  // Whole-program mode: what the TU's functions do to resources, for the
+  // TUs that call them without their bodies.
+  auto *Facts = ::serverless::summary::Collector::active();
+  if (Facts && !Facts->DerivedRecorded) {
+    Facts->DerivedRecorded = true;
+    for (const ::serverless::HelperSummary &S : Analysis.summarize(Scope.functions()))
+      Facts->Facts.Derived.push_back({::serverless::summary::Collector::usr(S.Function),
+                                      TU.names().qualifiedName(S.Function), S.Kind, S.Acquire, S.Arg});
+  }
+
   for (const FunctionDecl *FD : Functions) {
     if (::serverless::isInSystemHeader(FD))
       continue;
     for (const LeakFinding &L : Analysis.analyze(FD)) {
+      // Handed to a function defined elsewhere that may release it: per-TU
+      // mode cannot know; whole-program mode decides with that function's
+      // summary.
+      if (!L.Unseen.empty() && !Facts)
+        continue;
       if (ClientCheckOn && Scope.inHandlerScope(FD) &&
           TU.model().factory(L.AcquireName) &&
           !Scope.isInitOnce(L.Acquisition, FD))
@@ -126,6 +142,10 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
       requireScope(L.Acquisition->getBeginLoc(), FD,
                    HandlerScopeOnly ? ::serverless::summary::Diagnostic::Requires::HandlerScope
                                     : ::serverless::summary::Diagnostic::Requires::Nothing);
+      if (Facts && !L.Unseen.empty())
+        for (auto *T : Facts->tagsAt(getID(), Ctx.getSourceManager(), L.Acquisition->getBeginLoc()))
+          for (const FunctionDecl *U : L.Unseen)
+            T->Unseen.push_back(::serverless::summary::Collector::usr(U));
       if (L.Info.ViaHelper)
         diag(L.Info.ViaHelper->getLocation(),
              "'%0' returns a newly acquired resource", DiagnosticIDs::Note)

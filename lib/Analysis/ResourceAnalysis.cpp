@@ -10,11 +10,16 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/StringSet.h"
+#include <functional>
 #include <deque>
 
 using namespace clang;
 
 namespace serverless {
+
+static bool isUnseenUserFunction(const FunctionDecl *FD);
+
 
 struct ResourceAnalysis::Tracking {
   const CallExpr *Acq = nullptr; // Null when tracking a parameter.
@@ -234,10 +239,24 @@ bool ResourceAnalysis::releasesHandle(const CallExpr *CE, const Tracking &T) {
   // A helper in the TU that releases (or takes over) its argument.
   if (!isInSystemHeader(Callee))
     for (unsigned I = 0; I < CE->getNumArgs(); ++I)
-      if (refersTo(CE->getArg(I), T.Var) && !isAddressOf(CE->getArg(I), T.Var) &&
-          helperReleasesParam(Callee, I, T.Info))
-        return true;
+      if (refersTo(CE->getArg(I), T.Var) && !isAddressOf(CE->getArg(I), T.Var)) {
+        if (helperReleasesParam(Callee, I, T.Info))
+          return true;
+        if (UnseenSink && isUnseenUserFunction(Callee) &&
+            llvm::find(*UnseenSink, Callee->getCanonicalDecl()) == UnseenSink->end())
+          UnseenSink->push_back(Callee->getCanonicalDecl());
+      }
   return false;
+}
+
+/// A function of the user's program whose body this TU does not have (so
+/// not a library function: not in a system header, not declared under /usr).
+static bool isUnseenUserFunction(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  if (FD->hasBody(Def) || FD->isImplicit() || isInSystemHeader(FD))
+    return false;
+  const SourceManager &SM = FD->getASTContext().getSourceManager();
+  return !SM.getFilename(SM.getFileLoc(FD->getLocation())).starts_with("/usr/");
 }
 
 bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
@@ -619,8 +638,13 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
     } else {
       continue; // Handles in arguments or `this`: nothing new to track.
     }
-    if (std::optional<LeakFinding> L = explore(Def, T)) {
+    std::vector<const FunctionDecl *> Unseen;
+    UnseenSink = &Unseen;
+    std::optional<LeakFinding> L = explore(Def, T);
+    UnseenSink = nullptr;
+    if (L) {
       L->AcquireName = Name;
+      L->Unseen = std::move(Unseen);
       Out.push_back(std::move(*L));
     }
   }
@@ -629,6 +653,74 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
     return SM.isBeforeInTranslationUnit(A.Acquisition->getBeginLoc(),
                                         B.Acquisition->getBeginLoc());
   });
+  return Out;
+}
+
+std::vector<HelperSummary>
+ResourceAnalysis::summarize(llvm::ArrayRef<const FunctionDecl *> Functions) {
+  std::vector<HelperSummary> Out;
+  const model::ApiModel &M = TU.model();
+  // The names each function calls, directly or through functions of the
+  // TU: a parameter can only be released by a resource whose release
+  // function is among them.
+  llvm::DenseMap<const FunctionDecl *, llvm::StringSet<>> Called;
+  std::function<const llvm::StringSet<> &(const FunctionDecl *, unsigned)> CalledBy =
+      [&](const FunctionDecl *FD, unsigned Depth) -> const llvm::StringSet<> & {
+    auto [It, New] = Called.try_emplace(FD);
+    if (!New)
+      return It->second;
+    llvm::StringSet<> Names;
+    const FunctionDecl *Def = nullptr;
+    if (FD->hasBody(Def)) {
+      struct Calls : RecursiveASTVisitor<Calls> {
+        std::vector<const FunctionDecl *> Callees;
+        bool VisitCallExpr(CallExpr *CE) {
+          if (const FunctionDecl *C = CE->getDirectCallee())
+            Callees.push_back(C);
+          return true;
+        }
+      } V;
+      V.TraverseStmt(Def->getBody());
+      for (const FunctionDecl *C : V.Callees) {
+        Names.insert(TU.names().qualifiedName(C));
+        if (Depth < 4 && !isInSystemHeader(C) && C->hasBody())
+          for (const auto &N : CalledBy(C->getCanonicalDecl(), Depth + 1))
+            Names.insert(N.getKey());
+      }
+    }
+    Called[FD] = std::move(Names);
+    return Called[FD];
+  };
+  for (const FunctionDecl *FD : Functions) {
+    const FunctionDecl *Def = nullptr;
+    if (!FD->hasBody(Def) || isInSystemHeader(Def) || !Def->isExternallyVisible() ||
+        isa<CXXMethodDecl>(Def) && cast<CXXMethodDecl>(Def)->getParent()->isLambda())
+      continue;
+    if (std::optional<AcquisitionInfo> A = helperAcquisition(Def))
+      Out.push_back({FD, A->Kind, true, 0});
+    const llvm::StringSet<> &Names = CalledBy(FD->getCanonicalDecl(), 0);
+    if (Names.empty())
+      continue;
+    for (const model::Resource &R : M.resources()) {
+      if (llvm::none_of(R.Release, [&](const model::CallSpec &C) {
+            return llvm::any_of(Names, [&](const auto &N) { return C.Function.matches(N.getKey()); });
+          }))
+        continue;
+      AcquisitionInfo Info;
+      Info.Kind = R.Kind;
+      Info.Invalid = R.Invalid;
+      Info.Handle.Kind = model::HandleRef::Return;
+      for (const model::CallSpec &Rel : R.Release)
+        Info.Releases.emplace_back(Rel.Function, Rel.Handle);
+      for (unsigned I = 0; I < Def->getNumParams(); ++I) {
+        QualType PT = Def->getParamDecl(I)->getType();
+        if (!PT->isPointerType() && !PT->isIntegerType())
+          continue;
+        if (helperReleasesParam(Def, I, Info))
+          Out.push_back({FD, R.Kind, false, I});
+      }
+    }
+  }
   return Out;
 }
 

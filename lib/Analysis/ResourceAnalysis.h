@@ -70,6 +70,19 @@ struct LeakFinding {
   How Kind = Return;
   clang::SourceLocation LeakLoc;
   std::string ThrowingCall; // For Throw.
+  /// User functions with no body in this TU that the handle was passed to
+  /// while held: they may release it, so the leak is decided only where
+  /// their bodies are seen (unknown in per-TU mode).
+  std::vector<const clang::FunctionDecl *> Unseen;
+};
+
+/// What a function of the TU does to resources, as a model entry would say
+/// it: returns a fresh handle of \p Kind, or releases parameter \p Arg.
+struct HelperSummary {
+  const clang::FunctionDecl *Function = nullptr;
+  std::string Kind;
+  bool Acquire = false;
+  unsigned Arg = 0;
 };
 
 class ResourceAnalysis {
@@ -84,6 +97,9 @@ public:
 
   /// What \p CE acquires, if anything.
   std::optional<AcquisitionInfo> acquisitionOf(const clang::CallExpr *CE);
+  /// Whole-program summaries of \p Functions (those other TUs can call):
+  /// fresh-handle returns and parameters released on every path.
+  std::vector<HelperSummary> summarize(llvm::ArrayRef<const clang::FunctionDecl *> Functions);
 
 private:
   struct Tracking;
@@ -110,6 +126,9 @@ private:
   std::map<std::tuple<const clang::FunctionDecl *, unsigned, std::string>, bool>
       HelperRel;
   llvm::DenseSet<const clang::FunctionDecl *> InProgress;
+  /// Where releasesHandle() records bodiless user callees the held handle
+  /// was passed to (null: not recording).
+  std::vector<const clang::FunctionDecl *> *UnseenSink = nullptr;
   unsigned Depth = 0;
 };
 

@@ -978,6 +978,28 @@ ApiModel::release(llvm::StringRef FunctionName) const {
   return findCall(Resources, FunctionName, false);
 }
 
+bool ApiModel::addProgramFunction(llvm::StringRef Kind, llvm::StringRef Function, bool Acquire,
+                                  unsigned Arg) {
+  Resource *R = nullptr;
+  for (Resource &Each : Resources)
+    if (Each.Kind == Kind)
+      R = &Each;
+  auto P = NamePattern::create(Function);
+  if (!R || !P) {
+    if (!P)
+      llvm::consumeError(P.takeError());
+    return false;
+  }
+  CallSpec C;
+  C.Function = std::move(*P);
+  C.Handle.Kind = Acquire ? HandleRef::Return : HandleRef::Arg;
+  C.Handle.Index = Acquire ? 0 : Arg;
+  C.From.File = "<program>";
+  C.From.Provenance = "whole-program summary of the analysed code";
+  (Acquire ? R->Acquire : R->Release).push_back(std::move(C));
+  return true;
+}
+
 const Resource *ApiModel::resourceByKind(llvm::StringRef Kind) const {
   return findLast(Resources, [&](const Resource &R) { return R.Kind == Kind; });
 }

@@ -244,6 +244,14 @@ public:
   llvm::ArrayRef<ExitHook> exitHooks() const { return ExitHooks; }
   llvm::ArrayRef<FunctionEntry> asyncSignalSafe() const { return AsyncSignalSafe; }
   llvm::ArrayRef<OnceCall> onceCalls() const { return OnceCalls; }
+  /// Whole-program summaries: a function of the analysed program that
+  /// returns a fresh handle of the resource \p Kind (\p Acquire) or releases
+  /// it through parameter \p Arg on every path, added to that resource's
+  /// entry as if a model listed it. False when no resource has that kind or
+  /// the name is not a valid pattern.
+  bool addProgramFunction(llvm::StringRef Kind, llvm::StringRef Function, bool Acquire,
+                          unsigned Arg = 0);
+
   /// The files merged so far, in order.
   llvm::ArrayRef<std::string> files() const { return Files; }
 

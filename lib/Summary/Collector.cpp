@@ -85,6 +85,17 @@ void Collector::markHookDependent(llvm::StringRef Check, const clang::SourceMana
     It->second.UnknownIfHooksElsewhere = true;
 }
 
+std::vector<Collector::Tag *> Collector::tagsAt(llvm::StringRef Check,
+                                                const clang::SourceManager &SM,
+                                                clang::SourceLocation Loc) {
+  clang::tooling::DiagnosticMessage M("", SM, Loc);
+  std::vector<Tag *> Out;
+  auto R = Tags.equal_range(std::make_tuple(Check.str(), M.FilePath, M.FileOffset));
+  for (auto It = R.first; It != R.second; ++It)
+    Out.push_back(&It->second);
+  return Out;
+}
+
 bool Collector::takeTag(const std::string &Check, const std::string &FilePath, unsigned Offset,
                         Tag &Out) {
   auto It = Tags.find(std::make_tuple(Check, FilePath, Offset));

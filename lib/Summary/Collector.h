@@ -59,7 +59,15 @@ public:
     Diagnostic::Requires Condition;
     std::string FunctionUsr;
     bool UnknownIfHooksElsewhere = false;
+    std::vector<std::string> Unseen;
   };
+  /// The tags recorded for (\p Check, \p Loc), to add to.
+  std::vector<Tag *> tagsAt(llvm::StringRef Check, const clang::SourceManager &SM,
+                            clang::SourceLocation Loc);
+
+  /// Derived functions of the program (second pass): the checks add them to
+  /// their model (ApiModel::addProgramFunction).
+  std::vector<DerivedFunction> DerivedIn;
   /// Marks the last tag for (\p Check, \p Loc) as decided from this TU's
   /// SIGTERM hooks alone.
   void markHookDependent(llvm::StringRef Check, const clang::SourceManager &SM,
@@ -71,6 +79,8 @@ public:
   /// The call graph is recorded once per TU (several option sets may each
   /// build a HandlerScope).
   bool GraphRecorded = false;
+  /// Helper summaries are recorded once per TU too.
+  bool DerivedRecorded = false;
 
 private:
   std::multimap<std::tuple<std::string, std::string, unsigned>, Tag> Tags;

@@ -85,6 +85,8 @@ void to_json(json &J, const TUFacts &F) {
       O["warning_as_error"] = true;
     if (D.UnknownIfHooksElsewhere)
       O["unknown_if_hooks_elsewhere"] = true;
+    if (!D.Unseen.empty())
+      O["unseen"] = D.Unseen;
     if (!D.Notes.empty()) {
       json &Ns = O["notes"] = json::array();
       for (const Note &N : D.Notes)
@@ -97,6 +99,10 @@ void to_json(json &J, const TUFacts &F) {
     }
     Ds.push_back(std::move(O));
   }
+  if (!F.Derived.empty())
+    J["derived"] = derivedJson(F.Derived)["functions"];
+  if (F.UsedDerived)
+    J["used_derived"] = true;
   json &In = J["inputs"] = json::array();
   for (const Input &I : F.Inputs)
     In.push_back({{"path", I.Path}, {"size", I.Size}, {"mtime_ns", I.MTimeNs}});
@@ -138,6 +144,8 @@ void from_json(const json &J, TUFacts &F) {
     D.FunctionUsr = O.value("function", std::string());
     D.WarningAsError = O.value("warning_as_error", false);
     D.UnknownIfHooksElsewhere = O.value("unknown_if_hooks_elsewhere", false);
+    if (O.contains("unseen"))
+      D.Unseen = O.at("unseen").get<std::vector<std::string>>();
     if (O.contains("notes"))
       for (const json &N : O.at("notes"))
         D.Notes.push_back({N.at("message").get<std::string>(), locFrom(N.at("loc"))});
@@ -147,6 +155,11 @@ void from_json(const json &J, TUFacts &F) {
                            R.at("length").get<unsigned>(), R.at("text").get<std::string>()});
     F.Diagnostics.push_back(std::move(D));
   }
+  if (J.contains("derived"))
+    for (const json &D : J.at("derived"))
+      F.Derived.push_back({D.at("usr").get<std::string>(), D.at("function").get<std::string>(),
+                           D.at("kind").get<std::string>(), D.value("acquire", false), D.value("arg", 0u)});
+  F.UsedDerived = J.value("used_derived", false);
   if (J.contains("inputs"))
     for (const json &I : J.at("inputs"))
       F.Inputs.push_back({I.at("path").get<std::string>(), I.value("size", 0ull),
@@ -185,6 +198,53 @@ bool writeFacts(const std::string &Path, const TUFacts &F, std::string &Error) {
   }
   if (std::rename(Tmp.c_str(), Path.c_str()) != 0) {
     Error = Path + ": cannot rename " + Tmp;
+    return false;
+  }
+  return true;
+}
+
+std::vector<DerivedFunction> mergeDerived(const std::vector<TUFacts> &TUs) {
+  std::set<DerivedFunction> All;
+  for (const TUFacts &TU : TUs)
+    All.insert(TU.Derived.begin(), TU.Derived.end());
+  return {All.begin(), All.end()};
+}
+
+bool callsDerivedElsewhere(const TUFacts &TU, const std::vector<DerivedFunction> &D) {
+  std::set<std::string> Defined, Wanted;
+  for (const FunctionFact &F : TU.Functions)
+    Defined.insert(F.Usr);
+  for (const DerivedFunction &F : D)
+    if (!Defined.count(F.Usr))
+      Wanted.insert(F.Usr);
+  for (const CallEdge &E : TU.Calls)
+    if (Wanted.count(E.Callee))
+      return true;
+  return false;
+}
+
+json derivedJson(const std::vector<DerivedFunction> &D) {
+  json Fs = json::array();
+  for (const DerivedFunction &F : D) {
+    json O{{"usr", F.Usr}, {"function", F.Function}, {"kind", F.Kind}};
+    if (F.Acquire)
+      O["acquire"] = true;
+    else
+      O["arg"] = F.Arg;
+    Fs.push_back(std::move(O));
+  }
+  return json{{"schema", "serverless-tidy-derived/1"}, {"functions", Fs}};
+}
+
+bool readDerived(const std::string &Path, std::vector<DerivedFunction> &Out, std::string &Error) {
+  std::ifstream In(Path, std::ios::binary);
+  try {
+    json J = json::parse(In);
+    for (const json &D : J.at("functions"))
+      Out.push_back({D.at("usr").get<std::string>(), D.at("function").get<std::string>(),
+                     D.at("kind").get<std::string>(), D.value("acquire", false), D.value("arg", 0u)});
+  } catch (const std::exception &E) {
+    Error = Path + ": not a derived-functions file: " + E.what();
     return false;
   }
   return true;
@@ -285,6 +345,13 @@ Program::Chain Program::handlerChain(const std::string &Usr) const {
 // judge
 //===----------------------------------------------------------------------===//
 
+/// A finding that depended on a function no TU of the program defines is
+/// unknown: not reported.
+static bool anyUnseen(const Diagnostic &D, const Program &P) {
+  return std::any_of(D.Unseen.begin(), D.Unseen.end(),
+                     [&](const std::string &U) { return P.function(U) == nullptr; });
+}
+
 static void replaceAll(std::string &S, const std::string &From, const std::string &To) {
   for (size_t P = S.find(From); P != std::string::npos; P = S.find(From, P + To.size()))
     S.replace(P, From.size(), To);
@@ -314,6 +381,8 @@ std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOption
         continue;
       if (D.Condition == Diagnostic::Requires::AnyScope && !P.inInitScope(D.FunctionUsr) &&
           !P.inHandlerScope(D.FunctionUsr))
+        continue;
+      if (anyUnseen(D, P))
         continue;
       if (D.UnknownIfHooksElsewhere &&
           std::any_of(HookFiles.begin(), HookFiles.end(), [&](const std::string &F) { return F != TU.File; }))

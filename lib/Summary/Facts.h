@@ -97,6 +97,26 @@ struct Diagnostic {
   /// Decided from this TU's SIGTERM hooks alone: unknown (not a finding)
   /// when another TU of the program installs one.
   bool UnknownIfHooksElsewhere = false;
+  /// Decided without seeing these functions (a handle passed to them): the
+  /// finding holds only if every one is defined somewhere in the program
+  /// (its TU's summary then decided), else it is unknown.
+  std::vector<std::string> Unseen;
+};
+
+/// A function of the program that acts like a model entry: returns a fresh
+/// handle of a resource kind, or releases one through a parameter on every
+/// path. Merged over the program and handed back to the TUs that call it
+/// without seeing its body (ApiModel::addProgramFunction).
+struct DerivedFunction {
+  std::string Usr;
+  std::string Function; // Qualified name, as the models spell functions.
+  std::string Kind;     // The resource kind.
+  bool Acquire = false; // Else a release of parameter Arg.
+  unsigned Arg = 0;
+  friend bool operator<(const DerivedFunction &A, const DerivedFunction &B) {
+    return std::tie(A.Usr, A.Kind, A.Acquire, A.Arg, A.Function) <
+           std::tie(B.Usr, B.Kind, B.Acquire, B.Arg, B.Function);
+  }
 };
 
 /// A file the TU's result depends on, for cache validation.
@@ -115,7 +135,10 @@ struct TUFacts {
   std::vector<HandlerFact> Handlers;
   std::string MainUsr;   // `main`, when this TU defines it.
   std::vector<Diagnostic> Diagnostics;
+  std::vector<DerivedFunction> Derived;
   std::vector<Input> Inputs;
+  /// The derived functions this TU was summarised with (second pass).
+  bool UsedDerived = false;
   /// The repository's .clang-tidy enabled no serverless-* check; they ran anyway.
   bool ForcedServerlessChecks = false;
   /// A SIGTERM handler is installed in this TU.
@@ -131,6 +154,13 @@ void from_json(const nlohmann::json &J, TUFacts &F);
 /// naming the file.
 bool readFacts(const std::string &Path, TUFacts &Out, std::string &Error);
 bool writeFacts(const std::string &Path, const TUFacts &F, std::string &Error);
+
+/// The derived functions of the program (deduplicated, sorted), and the TUs
+/// that call one without defining it: they are summarised again with them.
+std::vector<DerivedFunction> mergeDerived(const std::vector<TUFacts> &TUs);
+bool callsDerivedElsewhere(const TUFacts &TU, const std::vector<DerivedFunction> &D);
+nlohmann::json derivedJson(const std::vector<DerivedFunction> &D);
+bool readDerived(const std::string &Path, std::vector<DerivedFunction> &Out, std::string &Error);
 
 /// The merged program: one call graph, its handlers and main.
 class Program {

@@ -16,6 +16,7 @@
 #include "FunctionTimeout.h"
 #include "Summary/Collector.h"
 #include "Summary/Facts.h"
+#include "Report/Report.h"
 #include "clang-tidy/ClangTidy.h"
 #include "clang-tidy/ClangTidyDiagnosticConsumer.h"
 #include "clang-tidy/ClangTidyOptions.h"
@@ -70,7 +71,11 @@ struct Options {
   bool Quiet = false;
   std::optional<bool> Progress;
   std::string Out; // __summarize: the fact file to write.
+  std::string Derived; // __summarize: derived functions of the program (second pass).
   std::vector<std::string> Positional;
+  // Outputs of the judged result (docs/ci.md).
+  std::string Format = "text", OutputFile, SourceRoot, WriteBaseline, BaselineFile;
+  std::optional<report::Baseline> LoadedBaseline; // --baseline, read before the analysis.
 };
 
 std::string error(StringRef Msg) { return ("serverless-tidy: error: " + Msg).str(); }
@@ -131,6 +136,26 @@ std::string parseOptions(llvm::ArrayRef<const char *> Args, Options &O) {
       O.CacheDir = V;
     else if (takeValue(Args, I, "out", V))
       O.Out = V;
+    else if (takeValue(Args, I, "format", V)) {
+      if (!report::parseFormat(V))
+        return error("--format: expected text, json or sarif, got '" + V + "'");
+      O.Format = V;
+    } else if (takeValue(Args, I, "o", V) || takeValue(Args, I, "output", V))
+      O.OutputFile = V;
+    else if (takeValue(Args, I, "source-root", V) || takeValue(Args, I, "sarif-root", V))
+      O.SourceRoot = V;
+    else if (takeValue(Args, I, "write-baseline", V))
+      O.WriteBaseline = V;
+    else if (takeValue(Args, I, "baseline", V)) {
+      report::Baseline B;
+      std::string E;
+      if (!report::readBaseline(V, B, E))
+        return error(E);
+      O.BaselineFile = V;
+      O.LoadedBaseline = std::move(B);
+    }
+    else if (takeValue(Args, I, "derived", V))
+      O.Derived = V;
     else if (isFlag(A, "no-cache"))
       O.NoCache = true;
     else if (isFlag(A, "quiet"))
@@ -387,6 +412,13 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
     return 2;
   }
   summary::Collector C;
+  if (!O.Derived.empty()) {
+    if (!summary::readDerived(O.Derived, C.DerivedIn, Err)) {
+      llvm::errs() << error(Err) << "\n";
+      return 2;
+    }
+    C.Facts.UsedDerived = true;
+  }
   // The repository's configuration may enable none of our checks: run them
   // anyway (the point of this command), and say so once (the parent does).
   if (!enablesServerless(Provider->getOptions(File))) {
@@ -448,6 +480,7 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
       D.Condition = T.Condition;
       D.FunctionUsr = T.FunctionUsr;
       D.UnknownIfHooksElsewhere = T.UnknownIfHooksElsewhere;
+      D.Unseen = T.Unseen;
     }
     if (D.Check == "clang-diagnostic-error")
       C.Facts.CompilerErrors = true;
@@ -498,6 +531,7 @@ struct Job {
   std::string LogPath;
   llvm::sys::ProcessInfo PI;
   bool Cached = false;
+  std::vector<std::string> Extra; // Arguments of the second pass.
 };
 
 bool cacheValid(const summary::TUFacts &F) {
@@ -536,21 +570,61 @@ std::string lastLines(const std::string &Path, unsigned N) {
   return Out;
 }
 
-int judgeAndPrint(std::vector<summary::TUFacts> &TUs, bool Quiet) {
+int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
   std::sort(TUs.begin(), TUs.end(),
             [](const summary::TUFacts &A, const summary::TUFacts &B) { return A.File < B.File; });
   if (std::any_of(TUs.begin(), TUs.end(), [](const summary::TUFacts &F) { return F.ForcedServerlessChecks; }))
     llvm::errs() << "serverless-tidy: note: the .clang-tidy configuration enables no serverless-* check; "
                     "running them anyway (add 'serverless-*' to its Checks to say so)\n";
   std::vector<summary::Diagnostic> Diags = summary::judge(TUs);
-  unsigned Warnings = 0;
-  unsigned Errors = printDiagnostics(llvm::outs(), Diags, Warnings);
-  llvm::outs().flush();
-  if (!Quiet)
+
+  // The output step (lib/Report, docs/ci.md): format, -o, baselines.
+  report::EmitOptions E;
+  E.Fmt = *report::parseFormat(O.Format);
+  E.OutputFile = O.OutputFile;
+  llvm::SmallString<256> Cwd;
+  llvm::sys::fs::current_path(Cwd);
+  E.SourceRoot = O.SourceRoot.empty() ? report::defaultSourceRoot(Cwd.str().str()) : absolute(O.SourceRoot);
+  E.DocsDir = report::docsDirFor(selfPath());
+  E.WriteBaseline = O.WriteBaseline;
+  E.Base = O.LoadedBaseline ? &*O.LoadedBaseline : nullptr;
+  E.BaselinePath = O.BaselineFile;
+  E.TranslationUnits = TUs.size();
+  E.FunctionNames = report::functionNames(TUs);
+  E.RenderText = [](const std::vector<summary::Diagnostic> &Ds) {
+    std::string S;
+    llvm::raw_string_ostream OS(S);
+    unsigned W = 0;
+    printDiagnostics(OS, Ds, W);
+    OS.flush();
+    return S;
+  };
+  report::EmitResult R = report::emit(Diags, E);
+  for (const std::string &Line : R.ErrorLines)
+    llvm::errs() << error(Line) << "\n";
+  if (R.Status == 2)
+    return 2;
+  auto Plural = [](size_t N, const char *One, const char *Many) {
+    return std::to_string(N) + " " + (N == 1 ? One : Many);
+  };
+  if (!O.Quiet && !O.WriteBaseline.empty())
+    llvm::errs() << "serverless-tidy: wrote " << Plural(R.BaselineWritten, "finding", "findings") << " to baseline '"
+                 << O.WriteBaseline << "'\n";
+  if (!O.Quiet && E.Base) {
+    llvm::errs() << "serverless-tidy: baseline '" << O.BaselineFile << "': "
+                 << Plural(R.Suppressed, "finding", "findings") << " suppressed, "
+                 << Plural(R.Stale.size(), "entry", "entries") << " stale (no longer found)\n";
+    for (size_t I = 0; I < R.Stale.size() && I < 10; ++I)
+      llvm::errs() << "serverless-tidy: note: stale baseline entry: " << R.Stale[I].Path << ":" << R.Stale[I].Line
+                   << ": " << R.Stale[I].Message << " [" << R.Stale[I].Check << "]\n";
+    if (R.Stale.size() > 10)
+      llvm::errs() << "serverless-tidy: note: ... and " << (R.Stale.size() - 10) << " more stale entries\n";
+  }
+  if (!O.Quiet)
     llvm::errs() << "serverless-tidy: " << TUs.size() << " translation unit" << (TUs.size() == 1 ? "" : "s")
-                 << ", " << Warnings << " warning" << (Warnings == 1 ? "" : "s") << ", " << Errors
-                 << " error" << (Errors == 1 ? "" : "s") << "\n";
-  return Errors ? 1 : 0;
+                 << ", " << R.Warnings << " warning" << (R.Warnings == 1 ? "" : "s") << ", " << R.Errors
+                 << " error" << (R.Errors == 1 ? "" : "s") << "\n";
+  return R.Status;
 }
 
 } // namespace
@@ -739,66 +813,123 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
     llvm::errs() << "serverless-tidy: analysing " << Todo.size() << " of " << Jobs.size()
                  << " translation units (" << (Jobs.size() - Todo.size()) << " cached) with -j" << JobsN << "\n";
 
-  std::vector<size_t> Running;
-  size_t Next = 0;
-  auto Launch = [&](size_t I) {
-    Job &J = Jobs[I];
-    std::vector<std::string> Argv{Self, "__summarize", "-p", O.BuildPath, "--out", J.FactsPath};
-    Argv.insert(Argv.end(), Fwd.begin(), Fwd.end());
-    Argv.push_back(J.File);
-    std::vector<StringRef> ArgvRef(Argv.begin(), Argv.end());
-    std::optional<StringRef> Redirects[] = {StringRef("/dev/null"), StringRef(J.LogPath), StringRef(J.LogPath)};
-    std::string ErrMsg;
-    llvm::sys::fs::remove(J.FactsPath);
-    J.PI = llvm::sys::ExecuteNoWait(Self, ArgvRef, std::nullopt, Redirects, 0, &ErrMsg);
-    if (J.PI.Pid == llvm::sys::ProcessInfo::InvalidPid) {
-      llvm::errs() << error("cannot start the analysis of '" + J.File + "': " + ErrMsg) << "\n";
-      return false;
-    }
-    return true;
-  };
-  ShowProgress(false);
-  while (Next < Todo.size() || !Running.empty()) {
-    while (Running.size() < JobsN && Next < Todo.size()) {
-      size_t I = Todo[Next++];
-      if (Launch(I))
-        Running.push_back(I);
-      else
-        ++Failed, ++Done;
-    }
-    bool Progressed = false;
-    for (size_t R = 0; R < Running.size();) {
-      Job &J = Jobs[Running[R]];
+  // Runs the summarise step over \p Todo, -j at a time.
+  auto RunAll = [&](const std::vector<size_t> &Todo) {
+    std::vector<size_t> Running;
+    size_t Next = 0;
+    auto Launch = [&](size_t I) {
+      Job &J = Jobs[I];
+      std::vector<std::string> Argv{Self, "__summarize", "-p", O.BuildPath, "--out", J.FactsPath};
+      Argv.insert(Argv.end(), Fwd.begin(), Fwd.end());
+      Argv.insert(Argv.end(), J.Extra.begin(), J.Extra.end());
+      Argv.push_back(J.File);
+      std::vector<StringRef> ArgvRef(Argv.begin(), Argv.end());
+      std::optional<StringRef> Redirects[] = {StringRef("/dev/null"), StringRef(J.LogPath), StringRef(J.LogPath)};
       std::string ErrMsg;
-      llvm::sys::ProcessInfo W = llvm::sys::Wait(J.PI, 0u, &ErrMsg);
-      if (W.Pid == 0) {
-        ++R;
-        continue;
+      llvm::sys::fs::remove(J.FactsPath);
+      J.PI = llvm::sys::ExecuteNoWait(Self, ArgvRef, std::nullopt, Redirects, 0, &ErrMsg);
+      if (J.PI.Pid == llvm::sys::ProcessInfo::InvalidPid) {
+        llvm::errs() << error("cannot start the analysis of '" + J.File + "': " + ErrMsg) << "\n";
+        return false;
       }
-      size_t I = Running[R];
-      Running.erase(Running.begin() + R);
-      Progressed = true;
-      ++Done;
-      std::string E;
-      if (W.ReturnCode == 0 && summary::readFacts(J.FactsPath, TUs[I], E)) {
-        Have[I] = true;
-        Findings += TUs[I].Diagnostics.size();
-        if (LineProgress && !O.Quiet)
-          llvm::errs() << "[" << Done << "/" << Jobs.size() << "] " << J.File << "\n";
-      } else {
-        ++Failed;
-        if (TTY)
-          llvm::errs() << "\r\x1b[K";
-        std::string Why = W.ReturnCode < 0 ? "crashed" : "failed with exit code " + std::to_string(W.ReturnCode);
-        std::string Tail = lastLines(J.LogPath, 3);
-        llvm::errs() << error("analysis of '" + J.File + "' " + Why + (Tail.empty() ? "" : ":\n" + Tail)) << "\n";
+      return true;
+    };
+    ShowProgress(false);
+    while (Next < Todo.size() || !Running.empty()) {
+      while (Running.size() < JobsN && Next < Todo.size()) {
+        size_t I = Todo[Next++];
+        if (Launch(I))
+          Running.push_back(I);
+        else
+          ++Failed, ++Done, Have[I] = false;
+      }
+      bool Progressed = false;
+      for (size_t R = 0; R < Running.size();) {
+        Job &J = Jobs[Running[R]];
+        std::string ErrMsg;
+        llvm::sys::ProcessInfo W = llvm::sys::Wait(J.PI, 0u, &ErrMsg);
+        if (W.Pid == 0) {
+          ++R;
+          continue;
+        }
+        size_t I = Running[R];
+        Running.erase(Running.begin() + R);
+        Progressed = true;
+        ++Done;
+        std::string E;
+        summary::TUFacts F;
+        if (W.ReturnCode == 0 && summary::readFacts(J.FactsPath, F, E)) {
+          TUs[I] = std::move(F);
+          Have[I] = true;
+          Findings += TUs[I].Diagnostics.size();
+          if (LineProgress && !O.Quiet)
+            llvm::errs() << "[" << Done << "/" << Jobs.size() << "] " << J.File << "\n";
+        } else {
+          ++Failed;
+          Have[I] = false;
+          if (TTY)
+            llvm::errs() << "\r\x1b[K";
+          std::string Why = W.ReturnCode < 0 ? "crashed" : "failed with exit code " + std::to_string(W.ReturnCode);
+          std::string Tail = lastLines(J.LogPath, 3);
+          llvm::errs() << error("analysis of '" + J.File + "' " + Why + (Tail.empty() ? "" : ":\n" + Tail)) << "\n";
+        }
+      }
+      ShowProgress(false);
+      if (!Progressed && !Running.empty())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ShowProgress(true);
+  };
+  RunAll(Todo);
+
+  // Second pass: functions that return a fresh handle or release a
+  // parameter act as model entries in the TUs that call them without their
+  // bodies; those TUs are summarised again with them (usually few).
+  if (!O.ShardCount) {
+    std::vector<summary::TUFacts> Pass1;
+    for (size_t I = 0; I < Jobs.size(); ++I)
+      if (Have[I])
+        Pass1.push_back(TUs[I]);
+    std::vector<summary::DerivedFunction> Derived = summary::mergeDerived(Pass1);
+    if (!Derived.empty()) {
+      std::string Text = summary::derivedJson(Derived).dump(1);
+      std::string DerivedPath = CacheDir + "/derived-" + sha256Hex(Text).substr(0, 16) + ".json";
+      {
+        std::error_code EC;
+        llvm::raw_fd_ostream OS(DerivedPath, EC);
+        if (EC) {
+          llvm::errs() << error("cannot write '" + DerivedPath + "': " + EC.message()) << "\n";
+          return 2;
+        }
+        OS << Text << "\n";
+      }
+      std::vector<size_t> Todo2;
+      for (size_t I = 0; I < Jobs.size(); ++I) {
+        if (!Have[I] || !summary::callsDerivedElsewhere(TUs[I], Derived))
+          continue;
+        Job &J = Jobs[I];
+        J.Key = sha256Hex(J.Key + "\n" + Text);
+        J.FactsPath = CacheDir + "/" + J.Key + ".facts.json";
+        J.LogPath = CacheDir + "/" + J.Key + ".log";
+        J.Extra = {"--derived", DerivedPath};
+        summary::TUFacts F;
+        std::string E;
+        if (!O.NoCache && llvm::sys::fs::exists(J.FactsPath) && summary::readFacts(J.FactsPath, F, E) &&
+            cacheValid(F)) {
+          TUs[I] = std::move(F);
+          continue;
+        }
+        Todo2.push_back(I);
+      }
+      if (!Todo2.empty()) {
+        if (!O.Quiet && (TTY || LineProgress))
+          llvm::errs() << "serverless-tidy: analysing " << Todo2.size()
+                       << " translation units again with the summaries of functions defined elsewhere\n";
+        Done = Jobs.size() - Todo2.size();
+        RunAll(Todo2);
       }
     }
-    ShowProgress(false);
-    if (!Progressed && !Running.empty())
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ShowProgress(true);
 
   std::vector<summary::TUFacts> Ok;
   for (size_t I = 0; I < Jobs.size(); ++I)
@@ -823,8 +954,8 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
                    << "'; run 'serverless-tidy merge' over every shard's facts\n";
     return Failed ? 1 : 0;
   }
-  int Status = judgeAndPrint(Ok, O.Quiet);
-  return Failed ? 1 : Status;
+  int Status = judgeAndPrint(Ok, O);
+  return Status == 2 ? 2 : Failed ? 1 : Status;
 }
 
 int mergeCommand(llvm::ArrayRef<const char *> Args) {
@@ -870,7 +1001,7 @@ int mergeCommand(llvm::ArrayRef<const char *> Args) {
       continue; // The same TU from two shards' overlapping inputs.
     TUs.push_back(std::move(F));
   }
-  return judgeAndPrint(TUs, O.Quiet);
+  return judgeAndPrint(TUs, O);
 }
 
 } // namespace serverless::tool
