@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Summary/Collector.h"
 #include "MissingDeadlineCheck.h"
 #include "Analysis/DeadlineAnalysis.h"
 #include <cstdlib>
@@ -55,8 +56,16 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
       [&] { return std::make_unique<DeadlineAnalysis>(TU); });
   const std::string &Hint = A.deadlineHint();
   const int64_t Limit = EffectiveFunctionTimeoutMs;
+  auto *Facts = ::serverless::summary::Collector::active();
+  if (Facts && Facts->Facts.Configures.empty())
+    for (const auto &[FD, Arg] : A.configurers())
+      Facts->Facts.Configures.push_back({::serverless::summary::Collector::usr(FD), Arg});
 
   for (const DeadlineSite &S : A.sites()) {
+    // The handle went to a function defined in another TU, which may set
+    // its timeout: unknown per TU; the whole program decides.
+    if (!S.PassedToUnseen.empty() && !Facts)
+      continue;
     bool NoteValue = false;
     {
       // The builder must be gone before the notes are emitted.
@@ -133,6 +142,10 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
                  S.Kind == DeadlineSite::Constant && !(Limit > 0 && S.Value > Limit)
                      ? ::serverless::summary::Diagnostic::Requires::HandlerScope
                      : ::serverless::summary::Diagnostic::Requires::AnyScope);
+    if (Facts && !S.PassedToUnseen.empty())
+      for (auto *T : Facts->tagsAt(getID(), TU.astContext().getSourceManager(), S.Loc))
+        for (const auto &[Fn, Arg] : S.PassedToUnseen)
+          T->ConfiguredBy.push_back({::serverless::summary::Collector::usr(Fn), Arg});
     if (NoteValue)
       diag(S.ValueSetAt, "the timeout is set here", DiagnosticIDs::Note);
     if (S.HandleCreated.isValid() && !S.HandleName.empty())

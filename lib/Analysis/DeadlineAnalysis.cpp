@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/DeadlineAnalysis.h"
+#include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/Analysis/CFG.h"
@@ -64,8 +65,11 @@ struct HandleState {
   bool Known = false; // False: origin unknown, never reported.
   std::vector<Fact> Facts;
   SourceLocation Created;
+  /// Handed to user functions defined in other TUs (function, parameter).
+  std::vector<std::pair<const FunctionDecl *, unsigned>> PassedTo;
   bool operator==(const HandleState &O) const {
-    return Known == O.Known && Facts == O.Facts && Created == O.Created;
+    return Known == O.Known && Facts == O.Facts && Created == O.Created &&
+           PassedTo == O.PassedTo;
   }
   const Fact *find(llvm::StringRef Name) const {
     for (const Fact &F : Facts)
@@ -109,6 +113,9 @@ void joinInto(HandleState &Into, const HandleState &From) {
   }
   if (Into.Created.isInvalid())
     Into.Created = From.Created;
+  for (const auto &P : From.PassedTo)
+    if (llvm::find(Into.PassedTo, P) == Into.PassedTo.end())
+      Into.PassedTo.push_back(P);
 }
 
 void joinInto(State &Into, const State &From) {
@@ -287,11 +294,18 @@ struct CalleeInfo {
   bool IsDeadline = false;
 };
 
+/// The models say something about this function (it blocks, sets a
+/// timeout, creates a handle, ...): it is not an unknown helper.
+static bool isModelled(const CalleeInfo &I) {
+  return I.Block || !I.SetterOf.empty() || I.IsMethodFact || I.IsCreation || I.IsDeadline;
+}
+
 class Analyzer {
 public:
-  Analyzer(TUContext &TU, std::vector<DeadlineSite> &Out)
+  Analyzer(TUContext &TU, std::vector<DeadlineSite> &Out,
+           std::vector<std::pair<const FunctionDecl *, unsigned>> &Configurers)
       : TU(TU), Ctx(TU.astContext()), M(TU.model()), Names(TU.names()),
-        Scope(TU.handlerScope()), Out(Out) {
+        Scope(TU.handlerScope()), Out(Out), Configurers(Configurers) {
     for (const model::Blocking &B : M.blockingCalls()) {
       const model::TimeoutSpec &T = B.Timeout;
       switch (T.Via) {
@@ -369,6 +383,7 @@ private:
   NameCache &Names;
   HandlerScope &Scope;
   std::vector<DeadlineSite> &Out;
+  std::vector<std::pair<const FunctionDecl *, unsigned>> &Configurers;
 
   std::vector<const model::TimeoutSpec *> Setters;
   std::vector<const model::NamePattern *> MethodPatterns;
@@ -1035,6 +1050,18 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
     else
       HS.set(std::move(F));
   });
+  // A handle handed to a function defined in another TU: that function may
+  // set its timeout (decided where its body is seen).
+  if (const auto *CE = dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *Callee = CE->getDirectCallee();
+        Callee && isUnseenUserFunction(Callee) && !isModelled(info(Callee)))
+      for (unsigned I = 0; I < CE->getNumArgs(); ++I)
+        if (const VarDecl *V = varOf(CE->getArg(I)); V && Tracked.count(V)) {
+          HandleState &HS = lookup(St, V);
+          std::pair<const FunctionDecl *, unsigned> P{Callee->getCanonicalDecl(), I};
+          if (HS.Known && llvm::find(HS.PassedTo, P) == HS.PassedTo.end())
+            HS.PassedTo.push_back(P);
+        }
   // After the call's own facts: `PQexec(c, "SET statement_timeout = ...")`
   // bounds itself.
   if (Report) {
@@ -1079,6 +1106,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
       return nullptr;
     Site.HandleName = V->getName().str();
     Site.HandleCreated = HS.Created;
+    Site.PassedToUnseen = HS.PassedTo;
     return &HS;
   };
   auto Constant = [&](const Value &V, SourceLocation At) {
@@ -1351,6 +1379,29 @@ void Analyzer::run() {
   for (auto &[FD, Body] : Functions)
     if (NeedsCfg.count(FD))
       analyzeFunction(FD, Body);
+  // Whole-program summaries: which parameters a function configures, for
+  // the TUs that hand it a handle without seeing its body.
+  if (Scope.wholeProgram())
+    for (auto &[FD, Body] : Functions) {
+      struct All : RecursiveASTVisitor<All> {
+        std::vector<const Stmt *> Stmts;
+        bool TraverseLambdaExpr(LambdaExpr *) { return true; }
+        bool VisitStmt(Stmt *S) {
+          Stmts.push_back(S);
+          return true;
+        }
+      } V;
+      V.TraverseStmt(const_cast<Stmt *>(Body));
+      for (const Stmt *S : V.Stmts)
+        factsOf(S, [&, FD = FD](const VarDecl *Var, Fact) {
+          const auto *P = dyn_cast<ParmVarDecl>(Var);
+          if (!P || P->getDeclContext() != FD)
+            return;
+          std::pair<const FunctionDecl *, unsigned> C{FD, P->getFunctionScopeIndex()};
+          if (llvm::find(Configurers, C) == Configurers.end())
+            Configurers.push_back(C);
+        });
+    }
 }
 
 } // namespace
@@ -1371,7 +1422,7 @@ DeadlineAnalysis::DeadlineAnalysis(TUContext &TU) {
   }
   if (Hint.empty())
     Hint = "the invocation's remaining time";
-  Analyzer(TU, Sites).run();
+  Analyzer(TU, Sites, Configurers).run();
   // Analysis order is scope order; report in source order.
   llvm::sort(Sites, [](const DeadlineSite &A, const DeadlineSite &B) {
     return std::make_pair(A.Loc.getRawEncoding(), static_cast<int>(A.Kind)) <

@@ -89,6 +89,9 @@ struct DeadlineSite {
   clang::SourceLocation HandleCreated;
   /// Where a constant was set, when not at the call (setter, conninfo).
   clang::SourceLocation ValueSetAt;
+  /// User functions with no body in this TU the handle was handed to before
+  /// the call (function, parameter): they may set its timeout.
+  std::vector<std::pair<const clang::FunctionDecl *, unsigned>> PassedToUnseen;
 };
 
 class DeadlineAnalysis {
@@ -100,9 +103,15 @@ public:
   /// How to name the deadline source in a fix suggestion, from the model:
   /// `invocation_request::get_time_remaining()`.
   const std::string &deadlineHint() const { return Hint; }
+  /// Whole-program summaries: (function, parameter) pairs whose body sets a
+  /// timeout on that parameter (a setter, a bounding method, a setting).
+  llvm::ArrayRef<std::pair<const clang::FunctionDecl *, unsigned>> configurers() const {
+    return Configurers;
+  }
 
 private:
   std::vector<DeadlineSite> Sites;
+  std::vector<std::pair<const clang::FunctionDecl *, unsigned>> Configurers;
   std::string Hint;
 };
 

@@ -18,8 +18,6 @@ using namespace clang;
 
 namespace serverless {
 
-static bool isUnseenUserFunction(const FunctionDecl *FD);
-
 
 struct ResourceAnalysis::Tracking {
   const CallExpr *Acq = nullptr; // Null when tracking a parameter.
@@ -249,15 +247,6 @@ bool ResourceAnalysis::releasesHandle(const CallExpr *CE, const Tracking &T) {
   return false;
 }
 
-/// A function of the user's program whose body this TU does not have (so
-/// not a library function: not in a system header, not declared under /usr).
-static bool isUnseenUserFunction(const FunctionDecl *FD) {
-  const FunctionDecl *Def = nullptr;
-  if (FD->hasBody(Def) || FD->isImplicit() || isInSystemHeader(FD))
-    return false;
-  const SourceManager &SM = FD->getASTContext().getSourceManager();
-  return !SM.getFilename(SM.getFileLoc(FD->getLocation())).starts_with("/usr/");
-}
 
 bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
                                const FunctionDecl *FD) {

@@ -185,6 +185,14 @@ HandlerScope::HandlerScope(ASTContext &Ctx, const model::ApiModel &Model,
     enterWholeProgramMode();
 }
 
+bool isUnseenUserFunction(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  if (!FD || FD->hasBody(Def) || FD->isImplicit() || isInSystemHeader(FD))
+    return false;
+  const SourceManager &SM = FD->getASTContext().getSourceManager();
+  return !SM.getFilename(SM.getFileLoc(FD->getLocation())).starts_with("/usr/");
+}
+
 bool HandlerScope::isHandler(const FunctionDecl *FD) const {
   if (!FD)
     return false;
@@ -555,15 +563,8 @@ bool HandlerScope::initScopeCallsUnknown() {
       continue;
     // A named callable: CalleeCollector keeps a function_ref to it.
     auto Visit = [&](const Stmt *, const FunctionDecl *Callee, const LambdaExpr *) {
-      // Installed libraries (system headers, or headers under /usr found
-      // through -I, as pkg-config spells libpq's) are not the user's code.
-      if (definitionOf(Callee) || Callee->isImplicit() || isInSystemHeader(Callee) ||
-          Model.handlerRegistrar(Names.qualifiedName(Callee)))
-        return;
-      const SourceManager &SM = Ctx.getSourceManager();
-      if (SM.getFilename(SM.getFileLoc(Callee->getLocation())).starts_with("/usr/"))
-        return;
-      Unknown = true;
+      if (isUnseenUserFunction(Callee) && !Model.handlerRegistrar(Names.qualifiedName(Callee)))
+        Unknown = true;
     };
     CalleeCollector CC(Visit, HandlerArgs);
     CC.TraverseStmt(Def->getBody());

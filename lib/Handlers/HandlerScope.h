@@ -168,6 +168,13 @@ private:
 /// code).
 bool isInSystemHeader(const clang::Decl *D);
 
+/// True when \p FD is a function of the user's program whose body this TU
+/// does not have: not a library function (not in a system header, not
+/// declared under /usr, where installed libraries are found through -I), not
+/// implicit. What it does is decided where its body is seen (whole-program
+/// mode); in per-TU mode it is unknown.
+bool isUnseenUserFunction(const clang::FunctionDecl *FD);
+
 } // namespace serverless
 
 #endif

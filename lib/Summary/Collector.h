@@ -60,6 +60,7 @@ public:
     std::string FunctionUsr;
     bool UnknownIfHooksElsewhere = false;
     std::vector<std::string> Unseen;
+    std::vector<std::pair<std::string, unsigned>> ConfiguredBy;
   };
   /// The tags recorded for (\p Check, \p Loc), to add to.
   std::vector<Tag *> tagsAt(llvm::StringRef Check, const clang::SourceManager &SM,

@@ -87,6 +87,8 @@ void to_json(json &J, const TUFacts &F) {
       O["unknown_if_hooks_elsewhere"] = true;
     if (!D.Unseen.empty())
       O["unseen"] = D.Unseen;
+    if (!D.ConfiguredBy.empty())
+      O["configured_by"] = D.ConfiguredBy;
     if (!D.Notes.empty()) {
       json &Ns = O["notes"] = json::array();
       for (const Note &N : D.Notes)
@@ -103,6 +105,8 @@ void to_json(json &J, const TUFacts &F) {
     J["derived"] = derivedJson(F.Derived)["functions"];
   if (F.UsedDerived)
     J["used_derived"] = true;
+  if (!F.Configures.empty())
+    J["configures"] = F.Configures;
   json &In = J["inputs"] = json::array();
   for (const Input &I : F.Inputs)
     In.push_back({{"path", I.Path}, {"size", I.Size}, {"mtime_ns", I.MTimeNs}});
@@ -146,6 +150,8 @@ void from_json(const json &J, TUFacts &F) {
     D.UnknownIfHooksElsewhere = O.value("unknown_if_hooks_elsewhere", false);
     if (O.contains("unseen"))
       D.Unseen = O.at("unseen").get<std::vector<std::string>>();
+    if (O.contains("configured_by"))
+      D.ConfiguredBy = O.at("configured_by").get<std::vector<std::pair<std::string, unsigned>>>();
     if (O.contains("notes"))
       for (const json &N : O.at("notes"))
         D.Notes.push_back({N.at("message").get<std::string>(), locFrom(N.at("loc"))});
@@ -160,6 +166,8 @@ void from_json(const json &J, TUFacts &F) {
       F.Derived.push_back({D.at("usr").get<std::string>(), D.at("function").get<std::string>(),
                            D.at("kind").get<std::string>(), D.value("acquire", false), D.value("arg", 0u)});
   F.UsedDerived = J.value("used_derived", false);
+  if (J.contains("configures"))
+    F.Configures = J.at("configures").get<std::vector<std::pair<std::string, unsigned>>>();
   if (J.contains("inputs"))
     for (const json &I : J.at("inputs"))
       F.Inputs.push_back({I.at("path").get<std::string>(), I.value("size", 0ull),
@@ -268,6 +276,7 @@ Program::Program(const std::vector<TUFacts> &TUs) {
         Handlers.push_back(H);
     if (!TU.MainUsr.empty())
       Mains.insert(TU.MainUsr);
+    Configures.insert(TU.Configures.begin(), TU.Configures.end());
   }
   // Deterministic whatever the order of the inputs.
   std::sort(Edges.begin(), Edges.end(), [](const CallEdge &A, const CallEdge &B) {
@@ -383,6 +392,10 @@ std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOption
           !P.inHandlerScope(D.FunctionUsr))
         continue;
       if (anyUnseen(D, P))
+        continue;
+      if (std::any_of(D.ConfiguredBy.begin(), D.ConfiguredBy.end(), [&](const auto &C) {
+            return !P.function(C.first) || P.configures(C.first, C.second);
+          }))
         continue;
       if (D.UnknownIfHooksElsewhere &&
           std::any_of(HookFiles.begin(), HookFiles.end(), [&](const std::string &F) { return F != TU.File; }))

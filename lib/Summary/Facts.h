@@ -101,6 +101,10 @@ struct Diagnostic {
   /// finding holds only if every one is defined somewhere in the program
   /// (its TU's summary then decided), else it is unknown.
   std::vector<std::string> Unseen;
+  /// Decided without seeing these functions, to which a handle was passed
+  /// (USR, parameter): not a finding if one of them configures that
+  /// parameter's timeout, or no TU defines it.
+  std::vector<std::pair<std::string, unsigned>> ConfiguredBy;
 };
 
 /// A function of the program that acts like a model entry: returns a fresh
@@ -136,6 +140,8 @@ struct TUFacts {
   std::string MainUsr;   // `main`, when this TU defines it.
   std::vector<Diagnostic> Diagnostics;
   std::vector<DerivedFunction> Derived;
+  /// (USR, parameter): the function sets a timeout on that parameter.
+  std::vector<std::pair<std::string, unsigned>> Configures;
   std::vector<Input> Inputs;
   /// The derived functions this TU was summarised with (second pass).
   bool UsedDerived = false;
@@ -177,6 +183,7 @@ public:
   bool inInitScope(const std::string &Usr) const { return InitReach.count(Usr); }
   Chain handlerChain(const std::string &Usr) const;
   const FunctionFact *function(const std::string &Usr) const;
+  bool configures(const std::string &Usr, unsigned Arg) const { return Configures.count({Usr, Arg}); }
   size_t numFunctions() const { return Functions.size(); }
   size_t numEdges() const { return Edges.size(); }
   size_t numHandlers() const { return Handlers.size(); }
@@ -187,6 +194,7 @@ private:
   std::map<std::string, std::vector<size_t>> Out; // Caller -> edge indices.
   std::vector<HandlerFact> Handlers;
   std::set<std::string> Mains;
+  std::set<std::pair<std::string, unsigned>> Configures;
   /// Usr -> (handler index, edge that first reached it, or npos for a handler).
   std::map<std::string, std::pair<size_t, size_t>> HandlerReach;
   std::set<std::string> InitReach;

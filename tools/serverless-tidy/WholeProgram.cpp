@@ -481,6 +481,7 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
       D.FunctionUsr = T.FunctionUsr;
       D.UnknownIfHooksElsewhere = T.UnknownIfHooksElsewhere;
       D.Unseen = T.Unseen;
+      D.ConfiguredBy = T.ConfiguredBy;
     }
     if (D.Check == "clang-diagnostic-error")
       C.Facts.CompilerErrors = true;
