@@ -30,6 +30,8 @@ config.substitutions.append(("%plugin", config.plugin))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%wholeprogram", os.path.join(config.test_source_root, "wholeprogram")))
 config.substitutions.append(("%sdk", os.path.join(config.test_source_root, "checkers", "Inputs", "sdk")))
+# npm tools the tests install from the npm registry (the SARIF Multitool), once per build tree.
+config.substitutions.append(("%npm_prefix", os.path.join(config.serverless_binary_dir, "npm-tools")))
 # FileCheck and not from llvm-19-tools.
 config.environment["PATH"] = os.path.dirname(config.filecheck) + os.pathsep + os.environ.get("PATH", "")
 config.environment["HOME"] = config.test_exec_root
