@@ -53,6 +53,8 @@ struct Conn {
   bool BodyTooLarge = false;
   int LastStatus = 0;
   int64_t Counted = 0; // bytes of In counted in Core::Buffered
+  size_t Scanned = 0;  // In[..Scanned) holds no complete header (but 3 bytes)
+  bool BareLf = false; // a blank line ended by LF only: not HTTP/1.1 framing
   uint64_t DrainLeft = 0;  // body bytes to read and drop after the response
   bool Draining = false;   // in the poller only to be drained, then closed
 
@@ -65,6 +67,8 @@ struct Conn {
       In.erase(0, Off);
       Off = 0;
     }
+    Scanned = 0;
+    BareLf = false;
   }
 };
 
@@ -291,10 +295,17 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
   /// request: the header, plus a Content-Length body small enough to
   /// buffer here (so that a slow body holds no worker either). 0 while the
   /// header is incomplete.
-  size_t needed(const Conn &X) {
-    size_t End = X.In.find("\r\n\r\n", X.Off);
-    if (End == std::string::npos)
+  size_t needed(Conn &X) {
+    // Searched from where the last search stopped: a header sent a byte at
+    // a time costs linear time, not quadratic.
+    X.Scanned = std::min(X.Scanned, X.In.size());
+    size_t From = std::max(X.Off, X.Scanned >= 3 ? X.Scanned - 3 : size_t(0));
+    size_t End = X.In.find("\r\n\r\n", From);
+    if (End == std::string::npos) {
+      X.BareLf = X.BareLf || X.In.find("\n\n", From ? From - 1 : 0) != std::string::npos;
+      X.Scanned = X.In.size();
       return 0;
+    }
     size_t Header = End + 4 - X.Off;
     uint64_t Length = 0;
     bool HasLength = false, Other = false;
@@ -429,7 +440,7 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
                    std::to_string(Limits.MaxHeaderBytes) + " bytes");
       return;
     }
-    if (X->In.find("\n\n", X->Off) != std::string::npos) {
+    if (X->BareLf) {
       if (release(Fd))
         reject(X, 400, "malformed request",
                "malformed request (header lines not ended by CRLF)");
