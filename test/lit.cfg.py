@@ -35,3 +35,7 @@ config.substitutions.append(("%npm_prefix", os.path.join(config.serverless_binar
 # FileCheck and not from llvm-19-tools.
 config.environment["PATH"] = os.path.dirname(config.filecheck) + os.pathsep + os.environ.get("PATH", "")
 config.environment["HOME"] = config.test_exec_root
+# npm (the SARIF Multitool install) behind a proxy or a private CA.
+for var in ("NODE_EXTRA_CA_CERTS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]

@@ -4,7 +4,7 @@
 Usage: sarif_validate.py --prefix DIR FILE...
 
 The Multitool comes from the npm registry (@microsoft/sarif-multitool, pinned below), installed
-with `npm install --prefix DIR` on first use (under a lock, so parallel tests install it once).
+into DIR/node_modules with npm on first use (under a lock, so parallel tests install it once).
 Each FILE is checked twice:
 
   * `sarif-multitool validate FILE`: the JSON schema and the SARIF rules (SARIFnnnn). Every
@@ -46,10 +46,13 @@ def install(prefix):
             npm = shutil.which("npm")
             if not npm:
                 fail("npm not found: install nodejs and npm (scripts/setup-debian.sh does)")
-            cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--prefix", prefix,
-                   "%s@%s" % (PACKAGE, VERSION)]
-            print("sarif_validate: " + " ".join(cmd), file=sys.stderr)
-            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            # A package of its own in DIR (not `--prefix`, which would also move npm's global
+            # configuration -- where a machine keeps its registry CA file -- to DIR/etc/npmrc).
+            with open(os.path.join(prefix, "package.json"), "w") as f:
+                json.dump({"name": "serverless-tidy-test-tools", "private": True}, f)
+            cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "%s@%s" % (PACKAGE, VERSION)]
+            print("sarif_validate: (in %s) %s" % (prefix, " ".join(cmd)), file=sys.stderr)
+            r = subprocess.run(cmd, cwd=prefix, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             if r.returncode != 0 or not os.path.exists(wrapper) or not os.path.exists(native):
                 fail("could not install %s@%s from the npm registry:\n%s" % (PACKAGE, VERSION, r.stdout))
             open(stamp, "w").close()
