@@ -38,6 +38,16 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
   auto *Facts = ::serverless::summary::Collector::active();
   if (Facts && !A.hooks().empty())
     Facts->Facts.InstallsSigtermHook = true;
+  // Whole-program facts: the hooks, and which functions flush or release
+  // which globals; the judge joins them over every TU.
+  if (Facts && Facts->Facts.SigtermHooks.empty() && Facts->Facts.GlobalActions.empty()) {
+    for (const ::serverless::SigtermHook &H : A.hooks())
+      if (H.Handler)
+        Facts->Facts.SigtermHooks.push_back(::serverless::summary::Collector::usr(H.Handler));
+    for (const ::serverless::GlobalAction &G : A.globalActions(TU.handlerScope().functions()))
+      Facts->Facts.GlobalActions.push_back({::serverless::summary::Collector::usr(G.Function),
+                                            ::serverless::summary::Collector::usr(G.Global), G.Flush});
+  }
   // Per-TU mode: whether a SIGTERM hook exists is a fact about the whole
   // program. Without `main` in this TU, or when init scope calls a function
   // defined elsewhere (which may install one), "no hook" is unknown, not a
@@ -54,8 +64,14 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
     // installing one makes the finding unknown (not reported).
     auto Tag = [&] {
       requireScope(Loc, R.Function, R.Function ? Requires::InitScope : Requires::Nothing);
-      if (Facts && F.Why != ShutdownFinding::NotReleasedOnExit)
-        Facts->markHookDependent(getID(), TU.astContext().getSourceManager(), Loc);
+      if (Facts && F.Why != ShutdownFinding::NotReleasedOnExit) {
+        if (R.Var) {
+          for (auto *T : Facts->tagsAt(getID(), TU.astContext().getSourceManager(), Loc))
+            T->ShutdownOf = std::make_pair(::serverless::summary::Collector::usr(R.Var), R.needsFlush());
+        } else {
+          Facts->markHookDependent(getID(), TU.astContext().getSourceManager(), Loc);
+        }
+      }
     };
     if (F.Why == ShutdownFinding::NotReleasedOnExit) {
       std::string Release =

@@ -538,6 +538,52 @@ ShutdownAnalysis &ShutdownAnalysis::get(TUContext &TU) {
 
 ShutdownAnalysis::~ShutdownAnalysis() = default;
 
+std::vector<GlobalAction>
+ShutdownAnalysis::globalActions(llvm::ArrayRef<const FunctionDecl *> Functions) {
+  std::vector<GlobalAction> Out;
+  const model::ApiModel &M = P->Model;
+  auto Global = [](const Expr *E) -> const VarDecl * {
+    const VarDecl *V = E ? varOf(E) : nullptr;
+    return V && V->hasGlobalStorage() && !V->isStaticLocal() ? V->getCanonicalDecl() : nullptr;
+  };
+  auto Add = [&](const FunctionDecl *FD, const VarDecl *V, bool Flush) {
+    for (const GlobalAction &A : Out)
+      if (A.Function == FD && A.Global == V && A.Flush == Flush)
+        return;
+    Out.push_back({FD, V, Flush});
+  };
+  for (const FunctionDecl *FD : Functions) {
+    const FunctionDecl *Def = definition(FD);
+    if (!Def || isInSystemHeader(Def))
+      continue;
+    const Impl::Summary &S = P->summary(Def);
+    for (const auto &[Site, V] : S.Deletes)
+      if (V && V->hasGlobalStorage() && !V->isStaticLocal())
+        Add(FD, V->getCanonicalDecl(), false);
+    for (const CallExpr *CE : S.Calls) {
+      const FunctionDecl *Callee = CE->getDirectCallee();
+      if (!Callee)
+        continue;
+      const std::string &N = P->Names.qualifiedName(Callee);
+      auto Scan = [&](llvm::ArrayRef<model::CallSpec> Specs, bool Flush) {
+        for (const model::CallSpec &Spec : Specs)
+          if (Spec.Function.matches(N))
+            if (const VarDecl *V = Global(handleExpr(CE, Spec.Handle)))
+              Add(FD, V, Flush);
+      };
+      for (const model::Resource &R : M.resources()) {
+        Scan(R.Flush, true);
+        Scan(R.Release, false);
+      }
+      for (const model::ClientType &C : M.clients()) {
+        Scan(C.Flush, true);
+        Scan(C.Release, false);
+      }
+    }
+  }
+  return Out;
+}
+
 std::string ShutdownAnalysis::requiredAction(const InitResource &R) {
   std::vector<std::string> Parts;
   auto Text = [](const model::CallSpec *S) { return S->Function.text(); };

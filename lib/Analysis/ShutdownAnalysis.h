@@ -133,6 +133,15 @@ struct ShutdownFinding {
   const clang::CallExpr *ReleasedAfter = nullptr;
 };
 
+/// A function that flushes or releases a global directly (a model flush or
+/// release entry on it, or `delete`): a whole-program fact, joined with the
+/// SIGTERM hooks of every TU.
+struct GlobalAction {
+  const clang::FunctionDecl *Function = nullptr;
+  const clang::VarDecl *Global = nullptr;
+  bool Flush = false; // Else a release.
+};
+
 class ShutdownAnalysis {
 public:
   explicit ShutdownAnalysis(TUContext &TU);
@@ -149,6 +158,8 @@ public:
   /// What shutdown must call, for messages ("calls rd_kafka_flush and
   /// rd_kafka_destroy", "deletes it").
   static std::string requiredAction(const InitResource &R);
+  /// The flushes and releases of globals made directly in \p Functions.
+  std::vector<GlobalAction> globalActions(llvm::ArrayRef<const clang::FunctionDecl *> Functions);
 
   /// Implementation state (summaries, CFGs); public only for the helpers
   /// in the .cpp file.

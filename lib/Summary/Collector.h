@@ -61,6 +61,7 @@ public:
     bool UnknownIfHooksElsewhere = false;
     std::vector<std::string> Unseen;
     std::vector<std::pair<std::string, unsigned>> ConfiguredBy;
+    std::optional<std::pair<std::string, bool>> ShutdownOf;
   };
   /// The tags recorded for (\p Check, \p Loc), to add to.
   std::vector<Tag *> tagsAt(llvm::StringRef Check, const clang::SourceManager &SM,

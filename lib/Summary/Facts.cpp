@@ -89,6 +89,8 @@ void to_json(json &J, const TUFacts &F) {
       O["unseen"] = D.Unseen;
     if (!D.ConfiguredBy.empty())
       O["configured_by"] = D.ConfiguredBy;
+    if (D.ShutdownOf)
+      O["shutdown_of"] = {{"global", D.ShutdownOf->first}, {"flush", D.ShutdownOf->second}};
     if (!D.Notes.empty()) {
       json &Ns = O["notes"] = json::array();
       for (const Note &N : D.Notes)
@@ -107,6 +109,13 @@ void to_json(json &J, const TUFacts &F) {
     J["used_derived"] = true;
   if (!F.Configures.empty())
     J["configures"] = F.Configures;
+  if (!F.SigtermHooks.empty())
+    J["sigterm_hooks"] = F.SigtermHooks;
+  if (!F.GlobalActions.empty()) {
+    json &A = J["global_actions"] = json::array();
+    for (const GlobalActionFact &G : F.GlobalActions)
+      A.push_back({{"function", G.Function}, {"global", G.Global}, {"flush", G.Flush}});
+  }
   json &In = J["inputs"] = json::array();
   for (const Input &I : F.Inputs)
     In.push_back({{"path", I.Path}, {"size", I.Size}, {"mtime_ns", I.MTimeNs}});
@@ -150,6 +159,9 @@ void from_json(const json &J, TUFacts &F) {
     D.UnknownIfHooksElsewhere = O.value("unknown_if_hooks_elsewhere", false);
     if (O.contains("unseen"))
       D.Unseen = O.at("unseen").get<std::vector<std::string>>();
+    if (O.contains("shutdown_of"))
+      D.ShutdownOf = std::make_pair(O.at("shutdown_of").at("global").get<std::string>(),
+                                    O.at("shutdown_of").at("flush").get<bool>());
     if (O.contains("configured_by"))
       D.ConfiguredBy = O.at("configured_by").get<std::vector<std::pair<std::string, unsigned>>>();
     if (O.contains("notes"))
@@ -166,6 +178,12 @@ void from_json(const json &J, TUFacts &F) {
       F.Derived.push_back({D.at("usr").get<std::string>(), D.at("function").get<std::string>(),
                            D.at("kind").get<std::string>(), D.value("acquire", false), D.value("arg", 0u)});
   F.UsedDerived = J.value("used_derived", false);
+  if (J.contains("sigterm_hooks"))
+    F.SigtermHooks = J.at("sigterm_hooks").get<std::vector<std::string>>();
+  if (J.contains("global_actions"))
+    for (const json &G : J.at("global_actions"))
+      F.GlobalActions.push_back({G.at("function").get<std::string>(), G.at("global").get<std::string>(),
+                                 G.value("flush", false)});
   if (J.contains("configures"))
     F.Configures = J.at("configures").get<std::vector<std::pair<std::string, unsigned>>>();
   if (J.contains("inputs"))
@@ -309,6 +327,29 @@ Program::Program(const std::vector<TUFacts> &TUs) {
         Work.push_back(E.Callee);
     }
   }
+  // What SIGTERM hooks reach (every edge: a hook runs once), and the
+  // globals flushed or released there.
+  {
+    std::set<std::string> Reached;
+    for (const TUFacts &TU : TUs)
+      for (const std::string &H : TU.SigtermHooks)
+        if (Reached.insert(H).second)
+          Work.push_back(H);
+    while (!Work.empty()) {
+      std::string U = Work.front();
+      Work.pop_front();
+      auto It = Out.find(U);
+      if (It == Out.end())
+        continue;
+      for (size_t EI : It->second)
+        if (Reached.insert(Edges[EI].Callee).second)
+          Work.push_back(Edges[EI].Callee);
+    }
+    for (const TUFacts &TU : TUs)
+      for (const GlobalActionFact &A : TU.GlobalActions)
+        if (Reached.count(A.Function))
+          (A.Flush ? HookFlushes : HookReleases).insert(A.Global);
+  }
   // Init scope: main and what it calls; a registered handler is not called
   // by registering it (the summariser records no edge for that).
   for (const std::string &M : Mains)
@@ -324,6 +365,10 @@ Program::Program(const std::vector<TUFacts> &TUs) {
       if (InitReach.insert(Edges[EI].Callee).second)
         Work.push_back(Edges[EI].Callee);
   }
+}
+
+bool Program::hookCovers(const std::string &Global, bool Flush) const {
+  return HookFlushes.count(Global) || (!Flush && HookReleases.count(Global));
 }
 
 const FunctionFact *Program::function(const std::string &Usr) const {
@@ -396,6 +441,8 @@ std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOption
       if (std::any_of(D.ConfiguredBy.begin(), D.ConfiguredBy.end(), [&](const auto &C) {
             return !P.function(C.first) || P.configures(C.first, C.second);
           }))
+        continue;
+      if (D.ShutdownOf && P.hookCovers(D.ShutdownOf->first, D.ShutdownOf->second))
         continue;
       if (D.UnknownIfHooksElsewhere &&
           std::any_of(HookFiles.begin(), HookFiles.end(), [&](const std::string &F) { return F != TU.File; }))

@@ -32,6 +32,7 @@
 #include "Core/Core.h"
 #include <nlohmann/json.hpp>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -105,6 +106,17 @@ struct Diagnostic {
   /// (USR, parameter): not a finding if one of them configures that
   /// parameter's timeout, or no TU defines it.
   std::vector<std::pair<std::string, unsigned>> ConfiguredBy;
+  /// A shutdown finding about this global (USR) needing a flush (true) or a
+  /// release: not a finding if a SIGTERM hook of any TU reaches a function
+  /// that does it.
+  std::optional<std::pair<std::string, bool>> ShutdownOf;
+};
+
+/// A function that flushes or releases a global directly.
+struct GlobalActionFact {
+  std::string Function; // USR.
+  std::string Global;    // USR.
+  bool Flush = false;
 };
 
 /// A function of the program that acts like a model entry: returns a fresh
@@ -142,6 +154,9 @@ struct TUFacts {
   std::vector<DerivedFunction> Derived;
   /// (USR, parameter): the function sets a timeout on that parameter.
   std::vector<std::pair<std::string, unsigned>> Configures;
+  /// SIGTERM hooks installed in this TU (USRs of the handler functions).
+  std::vector<std::string> SigtermHooks;
+  std::vector<GlobalActionFact> GlobalActions;
   std::vector<Input> Inputs;
   /// The derived functions this TU was summarised with (second pass).
   bool UsedDerived = false;
@@ -184,6 +199,9 @@ public:
   Chain handlerChain(const std::string &Usr) const;
   const FunctionFact *function(const std::string &Usr) const;
   bool configures(const std::string &Usr, unsigned Arg) const { return Configures.count({Usr, Arg}); }
+  /// Does a SIGTERM hook of the program reach a function that flushes (or,
+  /// for \p Flush false, flushes or releases) \p Global?
+  bool hookCovers(const std::string &Global, bool Flush) const;
   size_t numFunctions() const { return Functions.size(); }
   size_t numEdges() const { return Edges.size(); }
   size_t numHandlers() const { return Handlers.size(); }
@@ -195,6 +213,8 @@ private:
   std::vector<HandlerFact> Handlers;
   std::set<std::string> Mains;
   std::set<std::pair<std::string, unsigned>> Configures;
+  /// Globals flushed / released by what the SIGTERM hooks reach.
+  std::set<std::string> HookFlushes, HookReleases;
   /// Usr -> (handler index, edge that first reached it, or npos for a handler).
   std::map<std::string, std::pair<size_t, size_t>> HandlerReach;
   std::set<std::string> InitReach;

@@ -482,6 +482,7 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
       D.UnknownIfHooksElsewhere = T.UnknownIfHooksElsewhere;
       D.Unseen = T.Unseen;
       D.ConfiguredBy = T.ConfiguredBy;
+      D.ShutdownOf = T.ShutdownOf;
     }
     if (D.Check == "clang-diagnostic-error")
       C.Facts.CompilerErrors = true;

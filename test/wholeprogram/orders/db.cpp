@@ -3,8 +3,8 @@
 
 namespace app {
 
-static PGconn *g_db; // Created at init, flushed/closed by nobody: but the hook
-                     // in shutdown.cpp makes this unknown per TU.
+static PGconn *g_db; // Created at init, closed by nobody: the SIGTERM hook
+                     // in shutdown.cpp does not reach it.
 
 void init_db() { g_db = PQconnectdb("host=127.0.0.1 connect_timeout=2"); }
 

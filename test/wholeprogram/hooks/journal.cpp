@@ -1,0 +1,5 @@
+#include "app.h"
+
+FILE *g_journal;
+
+void open_journal() { g_journal = fopen("/tmp/journal", "a"); }
