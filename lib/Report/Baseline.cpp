@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -25,6 +26,11 @@ bool readBaseline(const std::string &Path, Baseline &Out, std::string &Error) {
   std::ifstream In(Path, std::ios::binary);
   if (!In) {
     Error = "baseline '" + Path + "': cannot read: " + std::strerror(errno);
+    return false;
+  }
+  std::error_code EC;
+  if (std::filesystem::is_directory(Path, EC)) {
+    Error = "baseline '" + Path + "': cannot read: " + std::strerror(EISDIR);
     return false;
   }
   std::ostringstream SS;
