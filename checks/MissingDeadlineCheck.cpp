@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Analysis/FunctionTimeout.h"
 #include "Summary/Collector.h"
 #include "MissingDeadlineCheck.h"
 #include "Analysis/DeadlineAnalysis.h"
@@ -25,9 +26,6 @@ using ::serverless::TUContext;
 
 namespace clang::tidy::serverless {
 
-/// The environment variable `serverless-tidy check` sets from the function
-/// timeout it finds in template.yaml / serverless.yml.
-static const char *const FunctionTimeoutEnv = "SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS";
 
 MissingDeadlineCheck::MissingDeadlineCheck(StringRef Name,
                                            ClangTidyContext *Context)
@@ -35,12 +33,6 @@ MissingDeadlineCheck::MissingDeadlineCheck(StringRef Name,
       MaxBlockingMs(Options.get<int64_t>("MaxBlockingMs", 30000)),
       FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)) {
   EffectiveFunctionTimeoutMs = FunctionTimeoutMs;
-  if (EffectiveFunctionTimeoutMs <= 0)
-    if (const char *Env = std::getenv(FunctionTimeoutEnv)) {
-      long long V = 0;
-      if (!StringRef(Env).trim().getAsInteger(10, V) && V > 0)
-        EffectiveFunctionTimeoutMs = V;
-    }
 }
 
 void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
@@ -55,7 +47,15 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
   DeadlineAnalysis &A = TU.shared<DeadlineAnalysis>(
       [&] { return std::make_unique<DeadlineAnalysis>(TU); });
   const std::string &Hint = A.deadlineHint();
-  const int64_t Limit = EffectiveFunctionTimeoutMs;
+  // The function timeout: the option, else template.yaml / serverless.yml
+  // above the main file (the same lookup in every front end).
+  int64_t Limit = EffectiveFunctionTimeoutMs;
+  if (Limit <= 0) {
+    const SourceManager &SM = TU.astContext().getSourceManager();
+    if (OptionalFileEntryRef Main = SM.getFileEntryRefForID(SM.getMainFileID()))
+      if (std::optional<int64_t> T = ::serverless::tool::functionTimeoutForSource(Main->getName()))
+        Limit = *T;
+  }
   auto *Facts = ::serverless::summary::Collector::active();
   if (Facts && Facts->Facts.Configures.empty())
     for (const auto &[FD, Arg] : A.configurers())

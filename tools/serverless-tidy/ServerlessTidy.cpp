@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FunctionTimeout.h"
+#include "Analysis/FunctionTimeout.h"
 #include "WholeProgram.h"
 #include "Model/ApiModel.h"
 #include "Model/EmbeddedModels.h"

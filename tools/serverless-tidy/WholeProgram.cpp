@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "WholeProgram.h"
 
-#include "FunctionTimeout.h"
+#include "Analysis/FunctionTimeout.h"
 #include "Summary/Collector.h"
 #include "Summary/Facts.h"
 #include "Report/Report.h"

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// `serverless-tidy check` tells serverless-missing-deadline how long the
-// function may run, read from the deployment description next to the code:
+// How long the function may run, read from the deployment description next
+// to the code (used by serverless-missing-deadline in every front end: the
+// plugin, serverless-clangd and serverless-tidy):
 //   * AWS SAM / CloudFormation `template.yaml` (or `template.yml`):
 //     `Resources.<R>.Properties.Timeout` of each `AWS::Serverless::Function`
 //     / `AWS::Lambda::Function`, else SAM's `Globals.Function.Timeout`,
@@ -17,16 +18,15 @@
 // may still be too long for a shorter function: FIXME, no per-function
 // mapping). Values that are not plain integers (`!Ref Param`) are skipped.
 //
-// The result reaches the check through the environment variable
-// SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS, not through -config (which would
-// replace the user's .clang-tidy): the check uses it only when its
-// FunctionTimeoutMs option is unset (0), so an explicit option wins. The
-// same variable works with `clang-tidy-19 --load`.
+// The check looks the file up from the directory of the main source file
+// when its FunctionTimeoutMs option is unset (0), so an explicit option wins;
+// the environment variable SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS, when set,
+// overrides the lookup (CI jobs that analyse code away from its template).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SERVERLESS_TOOLS_FUNCTIONTIMEOUT_H
-#define SERVERLESS_TOOLS_FUNCTIONTIMEOUT_H
+#ifndef SERVERLESS_ANALYSIS_FUNCTIONTIMEOUT_H
+#define SERVERLESS_ANALYSIS_FUNCTIONTIMEOUT_H
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -49,6 +49,11 @@ std::optional<int64_t> findFunctionTimeoutMs(llvm::ArrayRef<llvm::StringRef> Sou
 /// Sets SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS from findFunctionTimeoutMs(),
 /// unless the variable is already set.
 void exportFunctionTimeout(llvm::ArrayRef<llvm::StringRef> Sources);
+
+/// The function timeout for a source file: SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS
+/// when set, else the deployment file found from \p Source's directory up
+/// (cached per directory; thread-safe).
+std::optional<int64_t> functionTimeoutForSource(llvm::StringRef Source);
 
 } // namespace serverless::tool
 

@@ -4,7 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FunctionTimeout.h"
+#include "Analysis/FunctionTimeout.h"
+#include <map>
+#include <mutex>
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -163,6 +165,26 @@ void exportFunctionTimeout(llvm::ArrayRef<llvm::StringRef> Sources) {
     return;
   if (std::optional<int64_t> Ms = findFunctionTimeoutMs(Sources))
     ::setenv(EnvName, std::to_string(*Ms).c_str(), /*overwrite=*/0);
+}
+
+std::optional<int64_t> functionTimeoutForSource(llvm::StringRef Source) {
+  if (const char *Env = std::getenv("SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS")) {
+    long long V = 0;
+    if (!llvm::StringRef(Env).trim().getAsInteger(10, V) && V > 0)
+      return V;
+  }
+  llvm::SmallString<256> Dir(Source);
+  llvm::sys::fs::make_absolute(Dir);
+  llvm::sys::path::remove_filename(Dir);
+  static std::mutex Mu;
+  static std::map<std::string, std::optional<int64_t>> Cache;
+  std::lock_guard<std::mutex> Lock(Mu);
+  auto It = Cache.find(std::string(Dir));
+  if (It != Cache.end())
+    return It->second;
+  std::optional<int64_t> R = findFunctionTimeoutMs({llvm::StringRef(Source)});
+  Cache[std::string(Dir)] = R;
+  return R;
 }
 
 } // namespace serverless::tool
