@@ -42,7 +42,8 @@ static const char *const Usage =
     "usage: serverless-tidy [check] [clang-tidy options] <source>... [-- <compiler flags>]\n"
     "       serverless-tidy run [options] <function-binary> [args...]\n"
     "       serverless-tidy check -p <build-dir> [-j N] [--shard I/N --facts-dir DIR] [files...]\n"
-    "       serverless-tidy merge <facts-dir-or-file>...\n"
+    "               [--format=text|json|sarif] [-o FILE] [--baseline FILE] [--write-baseline FILE]\n"
+    "       serverless-tidy merge <facts-dir-or-file>... [--format, -o, --baseline as check -p]\n"
     "       serverless-tidy models validate <model.json>...\n"
     "       serverless-tidy models dump [<model.json>...]\n"
     "\n"
@@ -53,6 +54,8 @@ static const char *const Usage =
     "        facts are merged and judged, so helpers in other files are seen.\n"
     "        --shard I/N --facts-dir DIR writes one shard's facts; `merge` joins them.\n"
     "        Facts are cached in <build-dir>/.serverless-tidy-cache (--no-cache).\n"
+    "        Reports as text, JSON or SARIF 2.1.0; baselines of known findings;\n"
+    "        exit 0/1/2 (none/findings as errors/bad input): docs/ci.md.\n"
     "run     runs a Lambda function binary through the emulated lifecycle;\n"
     "        see `serverless-tidy run --help`.\n"
     "models  checks API model files (docs/models.md) or prints the merged model.\n";
