@@ -27,7 +27,6 @@
 #include <any>
 #include <functional>
 #include <memory>
-#include <typeindex>
 #include <unordered_map>
 
 namespace serverless {
@@ -55,10 +54,11 @@ public:
   NameCache &names() { return Names; }
   HandlerScope &handlerScope();
 
-  /// Per-TU results of a shared analysis, keyed by type: computed by
+  /// Per-TU results of a shared analysis, keyed by type (LLVM's idiom: the
+  /// address of a static per type, so it builds with -fno-rtti): computed by
   /// \p Make on first request and reused by every check.
   template <typename T> T &shared(std::function<std::unique_ptr<T>()> Make) {
-    auto &Slot = Shared[std::type_index(typeid(T))];
+    auto &Slot = Shared[typeKey<T>()];
     if (!Slot)
       Slot = std::shared_ptr<void>(Make().release(),
                                    [](void *P) { delete static_cast<T *>(P); });
@@ -74,7 +74,11 @@ private:
   std::vector<model::NamePattern> HandlerFunctions;
   NameCache Names;
   std::unique_ptr<HandlerScope> Scope;
-  std::unordered_map<std::type_index, std::shared_ptr<void>> Shared;
+  template <typename T> static const void *typeKey() {
+    static const char Key = 0;
+    return &Key;
+  }
+  std::unordered_map<const void *, std::shared_ptr<void>> Shared;
 };
 
 } // namespace serverless
