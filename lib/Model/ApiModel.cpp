@@ -736,6 +736,13 @@ bool ModelParser::run(ApiModel &Out) {
     return false;
   }
   Locator.emplace(Text);
+  // The parser keeps one of two values with the same key: a duplicated key
+  // would silently drop an entry or a setting.
+  for (const JsonLocator::Duplicate &D : Locator->duplicates()) {
+    auto [Line, Column] = Locator->lineColumn(D.FirstOffset);
+    errorAt(D.Offset, "duplicate key '" + D.Key + "' (first at line " +
+                          llvm::Twine(Line) + ", column " + llvm::Twine(Column) + ")");
+  }
 
   if (!checkObject(Root, "", "a model file"))
     return false;
@@ -854,19 +861,30 @@ bool ModelParser::run(ApiModel &Out) {
 // Merging
 //===----------------------------------------------------------------------===//
 
+// Linear in both sections: an entry of \p From replaces every entry of
+// \p Into with its key (and an earlier entry of \p From with the same key),
+// a disabled key removes them; survivors keep their order, \p From's after
+// \p Into's, each at the place of its last definition.
 template <typename T, typename KeyFn>
 static void mergeSection(std::vector<T> &Into, std::vector<T> &From,
                          const std::vector<std::string> &DisabledKeys,
                          KeyFn Key) {
-  auto Remove = [&](const std::string &K) {
-    llvm::erase_if(Into, [&](const T &E) { return Key(E) == K; });
-  };
+  if (From.empty() && DisabledKeys.empty())
+    return;
+  llvm::StringMap<size_t> LastInFrom; // Key -> index of its last entry.
+  for (size_t I = 0; I < From.size(); ++I)
+    LastInFrom[Key(From[I])] = I;
+  llvm::StringSet<> Disabled;
   for (const std::string &K : DisabledKeys)
-    Remove(K);
-  for (T &E : From) {
-    Remove(Key(E));
-    Into.push_back(std::move(E));
-  }
+    Disabled.insert(K);
+  llvm::erase_if(Into, [&](const T &E) {
+    const std::string K = Key(E);
+    return Disabled.contains(K) || LastInFrom.count(K);
+  });
+  Into.reserve(Into.size() + LastInFrom.size());
+  for (size_t I = 0; I < From.size(); ++I)
+    if (LastInFrom.lookup(Key(From[I])) == I)
+      Into.push_back(std::move(From[I]));
 }
 
 llvm::Error ApiModel::addBuffer(llvm::StringRef FileName, llvm::StringRef Text) {

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <set>
 
 using namespace serverless::model;
@@ -81,6 +82,73 @@ TEST(JsonLocator, Positions) {
   auto [ALine, ACol] = L.lineColumn(L.valueOffset("/a/7"));
   EXPECT_EQ(ALine, 2u);
   EXPECT_EQ(ACol, 8u);
+}
+
+// Issue 15: the locator kept a full JSON-pointer string per value, so a long
+// key above many values cost its length once per value (a 160 KB valid model
+// needed ~3 GB). Its index must be proportional to the text.
+TEST(JsonLocator, MemoryIsProportionalToTheText) {
+  std::string Text = std::string(Header) + ",\n\"description\": {\"" +
+                     std::string(80000, 'k') + "\": [0";
+  for (int I = 1; I < 40000; ++I)
+    Text += ",0";
+  Text += "]}}";
+  ASSERT_GT(Text.size(), 160000u);
+  JsonLocator L(Text);
+  EXPECT_LE(L.memoryBytes(), 64 * Text.size()) << "for " << Text.size() << " bytes of text";
+  const std::string Ptr = "/description/" + std::string(80000, 'k');
+  EXPECT_EQ(L.valueOffset(Ptr + "/39999"), Text.size() - 4);
+  EXPECT_EQ(L.keyOffset(Ptr), Text.find("\"kkk"));
+  EXPECT_EQ(L.valueOffset(Ptr + "/40000"), L.valueOffset(Ptr));
+  EXPECT_EQ(errorOf(Text), "");
+}
+
+// Nesting depth is bounded by nothing but the text: no recursion.
+TEST(JsonLocator, DeepNesting) {
+  const size_t Depth = 200000;
+  std::string Text = std::string(Header) + ", \"description\": " +
+                     std::string(Depth, '[') + std::string(Depth, ']') + "}";
+  JsonLocator L(Text);
+  std::string Ptr = "/description";
+  for (int I = 0; I < 1000; ++I)
+    Ptr += "/0";
+  EXPECT_EQ(L.valueOffset(Ptr), Text.find('[') + 1000);
+  EXPECT_LE(L.memoryBytes(), 64 * Text.size());
+  EXPECT_EQ(errorOf(Text), "");
+}
+
+TEST(JsonLocator, EscapedKeys) {
+  const char *Text = R"({"a/b": 1, "t~": 2, "\u0063": 3, "\ud83d\ude00": 4})";
+  JsonLocator L(Text);
+  EXPECT_EQ(L.valueOffset("/a~1b"), 8u);
+  EXPECT_EQ(L.valueOffset("/t~0"), 17u);
+  EXPECT_EQ(L.valueOffset("/c"), 30u);
+  EXPECT_EQ(L.keyOffset("/\xF0\x9F\x98\x80"), 33u);
+  EXPECT_TRUE(L.duplicates().empty());
+}
+
+// Duplicate keys are errors, like unknown keys: the parser would keep one
+// value and silently drop the other.
+TEST(ApiModel, DuplicateKeysAreErrors) {
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "A", "kind": "x", "kind": "y"}])")),
+              HasSubstr("user.json:2:40: error: duplicate key 'kind' (first at line 2, column 27)"));
+  // The same key spelled with an escape.
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "A", "kind": "x", "\u006bind": "y"}])")),
+              HasSubstr("user.json:2:40: error: duplicate key 'kind'"));
+  // A whole section given twice.
+  std::string Two = errorOf(model("\"throwing\": [{\"function\": \"f\"}],\n"
+                                  "\"throwing\": [{\"function\": \"g\"}]"));
+  EXPECT_THAT(Two, HasSubstr("user.json:3:1: error: duplicate key 'throwing' (first at line 2, column 1)"));
+  // Anywhere, also where any JSON is allowed.
+  EXPECT_THAT(errorOf(model(R"("description": {"a": 1, "a": 2})")),
+              HasSubstr("error: duplicate key 'a'"));
+  // Each duplicate once; other errors still reported.
+  std::string Both = errorOf(model(R"("clients": [{"type": "A", "kind": "x", "kind": "y", "knid": 1}])"));
+  EXPECT_THAT(Both, HasSubstr("duplicate key 'kind'"));
+  EXPECT_THAT(Both, HasSubstr("unknown key 'knid'"));
+  EXPECT_EQ(llvm::StringRef(Both).count("duplicate key"), 1u);
+  // Same names in different objects are not duplicates.
+  EXPECT_EQ(errorOf(model(R"("clients": [{"type": "A", "kind": "x"}, {"type": "B", "kind": "x"}])")), "");
 }
 
 TEST(ApiModel, EmbeddedDefaultsLoadCleanly) {
@@ -303,6 +371,58 @@ TEST(ApiModel, BrokenFileMergesNothing) {
   llvm::consumeError(std::move(E));
   EXPECT_EQ(M.clientType("good::Client"), nullptr);
   EXPECT_TRUE(M.files().empty());
+}
+
+// Merging was quadratic (each entry erased its key from the whole section:
+// 40,000 entries took 62 s). 100,000 entries in a file, then a second file
+// replacing all of them, on top of the defaults: about a second when linear,
+// hours when quadratic. The bound is far from both.
+TEST(ApiModel, LoadingAndMergingAreLinear) {
+  const int N = 100000;
+  auto Big = [&](const char *Prefix) {
+    std::string Text = std::string(Header) + ",\n\"throwing\": [\n";
+    for (int I = 0; I < N; ++I)
+      Text += std::string(I ? ",\n" : "") + "{\"function\": \"" + Prefix + "::f" +
+              std::to_string(I) + "\"}";
+    return Text + "]}";
+  };
+  const std::string A = Big("a"), B = Big("a");
+  const auto Start = std::chrono::steady_clock::now();
+  ApiModel M = ApiModel::withDefaults();
+  const size_t Defaults = M.throwing().size();
+  llvm::Error E = M.addBuffer("a.json", A);
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  E = M.addBuffer("b.json", B);
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  const double Seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();
+  EXPECT_LT(Seconds, 120.0);
+  ASSERT_EQ(M.throwing().size(), Defaults + N);
+  EXPECT_EQ(M.throwing()[Defaults].From.File, "b.json");
+  EXPECT_EQ(M.throwing()[Defaults + N - 1].Function.text(), "a::f" + std::to_string(N - 1));
+  EXPECT_TRUE(M.isThrowing("a::f77777"));
+}
+
+// What merging means, kept while making it linear: a later entry with the
+// same key replaces an earlier one, also within one file, and takes its
+// place at the end; "disabled" removes what came before.
+TEST(ApiModel, MergeOrderAndReplacement) {
+  ApiModel M;
+  llvm::Error E = M.addBuffer("a.json", model(R"("throwing": [
+      {"function": "f"}, {"function": "g"}, {"function": "h"}, {"function": "f"}])"));
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  auto Names = [&] {
+    std::string Out;
+    for (const FunctionEntry &F : M.throwing())
+      Out += F.Function.text() + ":" + std::to_string(F.From.Line) + " ";
+    return Out;
+  };
+  EXPECT_EQ(Names(), "g:3 h:3 f:3 ");
+  E = M.addBuffer("b.json", model(R"("throwing": [{"function": "g", "disabled": true},
+      {"function": "h"}, {"function": "k"}])"));
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  EXPECT_EQ(Names(), "f:3 h:3 k:3 ");
+  EXPECT_EQ(M.throwing()[1].From.File, "b.json");
 }
 
 TEST(ApiModel, MissingFile) {
