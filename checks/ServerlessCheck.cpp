@@ -9,6 +9,8 @@
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/Decl.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
+#include <mutex>
+#include <set>
 
 using namespace clang::ast_matchers;
 namespace model = ::serverless::model;
@@ -16,7 +18,7 @@ namespace model = ::serverless::model;
 namespace clang::tidy::serverless {
 
 ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
-    : ClangTidyCheck(Name, Context), TidyContext(Context),
+    : ClangTidyCheck(Name, Context),
       ModelFiles(Options.getLocalOrGlobal("ModelFiles", "")),
       HandlerFunctions(Options.getLocalOrGlobal("HandlerFunctions", "")) {
   HandlerPatterns = parsePatternList("HandlerFunctions", HandlerFunctions);
@@ -26,11 +28,20 @@ ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
       Files.push_back(F.trim().str());
   auto Loaded = ::serverless::ModelCache::get(Files);
   if (!Loaded) {
-    // One configuration error per bad line; analysis continues with the
-    // defaults so the other findings are not lost.
+    // One configuration error per bad line, once per run (every check of
+    // every TU loads the same files); analysis continues with the defaults
+    // so the other findings are not lost. The lines are `FILE:LINE:COL:
+    // error: MESSAGE`; clang-tidy prints its own "error: " before them.
     std::string Message = llvm::toString(Loaded.takeError());
-    for (StringRef Line : llvm::split(Message, '\n'))
-      configurationDiag("%0", DiagnosticIDs::Error) << Line.str();
+    static std::mutex ReportedMutex;
+    static std::set<std::string> Reported;
+    std::lock_guard<std::mutex> Lock(ReportedMutex);
+    if (Reported.insert(Message).second)
+      for (StringRef Line : llvm::split(Message, '\n')) {
+        auto [Where, What] = Line.split(": error: ");
+        configurationDiag("%0", DiagnosticIDs::Error)
+            << (What.empty() ? Line.str() : (Where + ": " + What).str());
+      }
     auto Defaults = ::serverless::ModelCache::get({});
     Model = Defaults ? *Defaults : std::make_shared<model::ApiModel>();
     if (!Defaults)
@@ -103,13 +114,26 @@ void ServerlessCheck::noteHandlerAndChain(const FunctionDecl *FD,
     return;
   diag(H->Location, "handler '%0' is defined here", DiagnosticIDs::Note)
       << H->Name;
-  for (const ::serverless::CallStep &Step : Scope.callChain(FD))
+  // Bounded: the first and last steps of a long chain, and a count of the
+  // rest (a 1,000-deep chain would otherwise print 1,000 notes per finding).
+  std::vector<::serverless::CallStep> Chain = Scope.callChain(FD);
+  const size_t Keep = 6, N = Chain.size();
+  for (size_t I = 0; I < N; ++I) {
+    const ::serverless::CallStep &Step = Chain[I];
+    if (N > Keep && I == Keep / 2) {
+      diag(Step.Site->getBeginLoc(), "(%0 more calls on the way from handler '%1')",
+           DiagnosticIDs::Note)
+          << static_cast<unsigned>(N - Keep) << H->Name;
+      I = N - (Keep - Keep / 2) - 1;
+      continue;
+    }
     diag(Step.Site->getBeginLoc(), "'%0' is called from '%1' here",
          DiagnosticIDs::Note)
         << ::serverless::displayFunctionName(Step.Callee, TU.names())
         << (Step.Caller == H->Function
                 ? H->Name
                 : ::serverless::displayFunctionName(Step.Caller, TU.names()));
+  }
 }
 
 bool ServerlessCheck::wholeProgram() {

@@ -60,11 +60,6 @@ protected:
   /// this TU, or (whole-program mode) a placeholder the judge fills in.
   static std::string handlerNameFor(const FunctionDecl *FD, ::serverless::TUContext &TU);
 
-  /// Is another check enabled for the file being checked (to avoid two
-  /// checks reporting the same line)?
-  bool isOtherCheckEnabled(StringRef Name) const {
-    return TidyContext->isCheckEnabled(Name);
-  }
 
   /// Splits a `;`-separated option into patterns; a bad pattern is reported
   /// as a configuration error naming the option.
@@ -72,7 +67,6 @@ protected:
   parsePatternList(StringRef OptionName, StringRef Value);
 
 private:
-  ClangTidyContext *TidyContext;
   const SourceManager *SM = nullptr;
   std::string ModelFiles;
   std::string HandlerFunctions;

@@ -99,9 +99,9 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
 
   auto &Analysis = TU.shared<ResourceAnalysis>(
       [&] { return std::make_unique<ResourceAnalysis>(TU, Pairs); });
-  // A client created per invocation is serverless-handler-scope-client's
-  // finding; reporting the same line twice helps nobody.
-  const bool ClientCheckOn = isOtherCheckEnabled("serverless-handler-scope-client");
+  // A client created per invocation that is also never released is two
+  // defects: serverless-handler-scope-client reports the construction, this
+  // check the leak, whichever other checks are enabled or suppressed.
 
   // Whole-program mode: what the TU's functions do to resources, for the
   // TUs that call them without their bodies.
@@ -121,10 +121,6 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
       // mode cannot know; whole-program mode decides with that function's
       // summary.
       if (!L.Unseen.empty() && !Facts)
-        continue;
-      if (ClientCheckOn && Scope.inHandlerScope(FD) &&
-          TU.model().factory(L.AcquireName) &&
-          !Scope.isInitOnce(L.Acquisition, FD))
         continue;
       const std::string What = "'" + L.Info.Kind + "'";
       const std::string Release = joinNames(L.Info.ReleaseNames);

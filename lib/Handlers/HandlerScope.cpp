@@ -375,14 +375,17 @@ public:
       CB(LE, LE->getCallOperator(), LE);
     return true;
   }
-  bool TraverseStmt(Stmt *S) {
+  // Takes the data-recursion queue: an override without it makes the
+  // visitor recurse once per nesting level (a 20,000-term expression
+  // overflowed the stack).
+  bool TraverseStmt(Stmt *S, DataRecursionQueue *Queue = nullptr) {
     if (const auto *E = dyn_cast_or_null<Expr>(S)) {
       // Registrar handler arguments: a lambda's captures still run here,
       // the handler itself does not.
       if (Skip.count(E) && !isa<LambdaExpr>(E))
         return true;
     }
-    return RecursiveASTVisitor::TraverseStmt(S);
+    return RecursiveASTVisitor::TraverseStmt(S, Queue);
   }
   bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
     CB(CE, CE->getConstructor(), nullptr);
@@ -417,6 +420,18 @@ private:
 };
 } // namespace
 
+/// The call edges out of \p Def: its body and, for a constructor, its
+/// member and base initialisers.
+static void collectCallees(const FunctionDecl *Def, CalleeCollector::Callback Visit,
+                           const llvm::SmallPtrSetImpl<const Expr *> &Skip) {
+  CalleeCollector C(Visit, Skip);
+  C.TraverseStmt(Def->getBody());
+  if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->getInit())
+        C.TraverseStmt(Init->getInit());
+}
+
 template <typename Pred, typename Fn>
 void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce,
                                  Pred Reached, Fn F) {
@@ -437,12 +452,7 @@ void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce,
       return;
     F(Site, CalleeDef);
   };
-  CalleeCollector C(Visit, HandlerArgs);
-  C.TraverseStmt(Def->getBody());
-  if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
-    for (const CXXCtorInitializer *Init : Ctor->inits())
-      if (Init->getInit())
-        C.TraverseStmt(Init->getInit());
+  collectCallees(Def, Visit, HandlerArgs);
 }
 
 void HandlerScope::computeScope() {
@@ -566,8 +576,7 @@ bool HandlerScope::initScopeCallsUnknown() {
       if (isUnseenUserFunction(Callee) && !Model.handlerRegistrar(Names.qualifiedName(Callee)))
         Unknown = true;
     };
-    CalleeCollector CC(Visit, HandlerArgs);
-    CC.TraverseStmt(Def->getBody());
+    collectCallees(Def, Visit, HandlerArgs);
   }
   InitCallsUnknown = Unknown;
   return Unknown;
@@ -621,12 +630,7 @@ void HandlerScope::enterWholeProgramMode() {
       if (CalleeDef && Seen.insert(Canon).second)
         Work.push_back(Canon);
     };
-    CalleeCollector CC(Visit, HandlerArgs);
-    CC.TraverseStmt(Def->getBody());
-    if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->getInit())
-          CC.TraverseStmt(Init->getInit());
+    collectCallees(Def, Visit, HandlerArgs);
   }
   if (Record) {
     // Every file the TU read: a cached fact file stays valid while none changes.

@@ -306,65 +306,52 @@ Program::Program(const std::vector<TUFacts> &TUs) {
   for (size_t I = 0; I < Edges.size(); ++I)
     Out[Edges[I].Caller].push_back(I);
 
-  // Handler scope: breadth first from the handlers; init-once edges do not
-  // carry it. Each function keeps the first (shortest) way it was reached.
-  std::deque<std::string> Work;
-  for (size_t H = 0; H < Handlers.size(); ++H)
-    if (HandlerReach.emplace(Handlers[H].Usr, std::make_pair(H, size_t(-1))).second)
-      Work.push_back(Handlers[H].Usr);
-  while (!Work.empty()) {
-    std::string U = Work.front();
-    Work.pop_front();
-    size_t Via = HandlerReach[U].first;
-    auto It = Out.find(U);
-    if (It == Out.end())
-      continue;
-    for (size_t EI : It->second) {
-      const CallEdge &E = Edges[EI];
-      if (E.InitOnce)
-        continue;
-      if (HandlerReach.emplace(E.Callee, std::make_pair(Via, EI)).second)
-        Work.push_back(E.Callee);
-    }
-  }
-  // What SIGTERM hooks reach (every edge: a hook runs once), and the
-  // globals flushed or released there.
-  {
-    std::set<std::string> Reached;
-    for (const TUFacts &TU : TUs)
-      for (const std::string &H : TU.SigtermHooks)
-        if (Reached.insert(H).second)
-          Work.push_back(H);
+  // One breadth-first walk for the three questions: from \p Roots over call
+  // edges (those \p Follow accepts); \p Reach is called once per new
+  // function with the edge that reached it (npos for a root) and the root's
+  // index, and returns false when the function was already reached.
+  auto Walk = [&](const std::vector<std::string> &Roots, auto Follow, auto Reach) {
+    std::deque<std::pair<std::string, size_t>> Work;
+    for (size_t R = 0; R < Roots.size(); ++R)
+      if (Reach(Roots[R], size_t(-1), R))
+        Work.push_back({Roots[R], R});
     while (!Work.empty()) {
-      std::string U = Work.front();
+      auto [U, Root] = Work.front();
       Work.pop_front();
       auto It = Out.find(U);
       if (It == Out.end())
         continue;
       for (size_t EI : It->second)
-        if (Reached.insert(Edges[EI].Callee).second)
-          Work.push_back(Edges[EI].Callee);
+        if (Follow(Edges[EI]) && Reach(Edges[EI].Callee, EI, Root))
+          Work.push_back({Edges[EI].Callee, Root});
     }
-    for (const TUFacts &TU : TUs)
-      for (const GlobalActionFact &A : TU.GlobalActions)
-        if (Reached.count(A.Function))
-          (A.Flush ? HookFlushes : HookReleases).insert(A.Global);
-  }
+  };
+  auto All = [](const CallEdge &) { return true; };
+
+  // Handler scope: init-once edges do not carry it. Each function keeps the
+  // first (shortest) way it was reached, for the notes.
+  std::vector<std::string> HandlerRoots;
+  for (const HandlerFact &H : Handlers)
+    HandlerRoots.push_back(H.Usr);
+  Walk(HandlerRoots, [](const CallEdge &E) { return !E.InitOnce; },
+       [&](const std::string &U, size_t Edge, size_t Root) {
+         return HandlerReach.emplace(U, std::make_pair(Root, Edge)).second;
+       });
+  // What SIGTERM hooks reach (every edge: a hook runs once), and the
+  // globals flushed or released there.
+  std::vector<std::string> HookRoots;
+  for (const TUFacts &TU : TUs)
+    HookRoots.insert(HookRoots.end(), TU.SigtermHooks.begin(), TU.SigtermHooks.end());
+  std::set<std::string> HookReach;
+  Walk(HookRoots, All, [&](const std::string &U, size_t, size_t) { return HookReach.insert(U).second; });
+  for (const TUFacts &TU : TUs)
+    for (const GlobalActionFact &A : TU.GlobalActions)
+      if (HookReach.count(A.Function))
+        (A.Flush ? HookFlushes : HookReleases).insert(A.Global);
   // Init scope: main and what it calls; a registered handler is not called
   // by registering it (the summariser records no edge for that).
-  for (const std::string &M : Mains)
-    if (InitReach.insert(M).second)
-      Work.push_back(M);
-  while (!Work.empty()) {
-    std::string U = Work.front();
-    Work.pop_front();
-    auto It = Out.find(U);
-    if (It == Out.end())
-      continue;
-    for (size_t EI : It->second)
-      if (InitReach.insert(Edges[EI].Callee).second)
-        Work.push_back(Edges[EI].Callee);
-  }
+  Walk(std::vector<std::string>(Mains.begin(), Mains.end()), All,
+       [&](const std::string &U, size_t, size_t) { return InitReach.insert(U).second; });
 }
 
 bool Program::hookCovers(const std::string &Global, bool Flush) const {
