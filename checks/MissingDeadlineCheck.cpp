@@ -112,6 +112,12 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
         else
           Unbounded("it takes no timeout; use '%1'") << S.Alternative;
         break;
+      case DeadlineSite::EffectivelyInfinite:
+        Unbounded("its timeout is effectively infinite (24.8 days or more); set "
+                  "one derived from %1")
+            << Hint;
+        NoteValue = S.ValueSetAt.isValid();
+        break;
       case DeadlineSite::Constant:
         if (Limit > 0 && S.Value > Limit) {
           diag(S.Loc, "'%0' can block for %1 ms, longer than the function "

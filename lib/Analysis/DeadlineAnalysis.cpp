@@ -28,6 +28,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include <climits>
 #include <deque>
 #include <map>
 #include <optional>
@@ -201,9 +202,25 @@ const Expr *handleExpr(const Expr *Call, const model::HandleRef &H) {
   }
 }
 
+/// \p V * \p Mul / \p Div, saturated at the range of long long: a
+/// timeout of LONG_MAX seconds is effectively infinite, not a wrapped
+/// (negative) number.
+long long scaleSat(long long V, long long Mul, long long Div = 1) {
+  __int128 P;
+  if (__builtin_mul_overflow(static_cast<__int128>(V), static_cast<__int128>(Mul), &P))
+    return (V < 0) != (Mul < 0) ? LLONG_MIN : LLONG_MAX;
+  if (Div != 0)
+    P /= Div;
+  if (P > LLONG_MAX)
+    return LLONG_MAX;
+  if (P < LLONG_MIN)
+    return LLONG_MIN;
+  return static_cast<long long>(P);
+}
+
 long long toMs(long long V, llvm::StringRef Unit) {
   if (Unit == "s")
-    return V * 1000;
+    return scaleSat(V, 1000);
   if (Unit == "us")
     return V / 1000;
   return V;
@@ -217,19 +234,21 @@ std::optional<long long> parseDuration(llvm::StringRef S, llvm::StringRef Defaul
   while (N < S.size() && llvm::isDigit(S[N]))
     ++N;
   long long V;
-  if (N == 0 || S.substr(0, N).getAsInteger(10, V))
+  if (N == 0)
     return std::nullopt;
+  if (S.substr(0, N).getAsInteger(10, V))
+    V = LLONG_MAX; // More digits than fit: effectively infinite.
   llvm::StringRef U = S.substr(N).trim();
   if (U.empty())
     return toMs(V, DefaultUnit);
   if (U == "ms")
     return V;
   if (U == "s")
-    return V * 1000;
+    return scaleSat(V, 1000);
   if (U == "min")
-    return V * 60000;
+    return scaleSat(V, 60000);
   if (U == "h")
-    return V * 3600000;
+    return scaleSat(V, 3600000);
   if (U == "us")
     return V / 1000;
   return std::nullopt;
@@ -495,11 +514,16 @@ std::optional<long long> Analyzer::constInt(const Expr *E, unsigned Depth) {
   if (!E || Depth > 4 || E->isValueDependent() || E->isTypeDependent())
     return std::nullopt;
   Expr::EvalResult R;
-  if (E->getType()->isIntegralOrEnumerationType() && E->EvaluateAsInt(R, Ctx))
-    return R.Val.getInt().getExtValue();
+  if (E->getType()->isIntegralOrEnumerationType() && E->EvaluateAsInt(R, Ctx)) {
+    // ULONG_MAX, (unsigned long)-1, __int128 constants: saturated.
+    const llvm::APSInt &I = R.Val.getInt();
+    if (std::optional<int64_t> V = I.tryExtValue())
+      return *V;
+    return I.isSigned() && I.isNegative() ? LLONG_MIN : LLONG_MAX;
+  }
   if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_Minus)
     if (auto V = constInt(UO->getSubExpr(), Depth + 1))
-      return -*V;
+      return *V == LLONG_MIN ? LLONG_MAX : -*V;
   if (isa<DeclRefExpr>(E))
     if (const Expr *Init = neverWrittenInit(E))
       return constInt(Init, Depth + 1);
@@ -530,7 +554,14 @@ std::optional<long long> Analyzer::chronoMs(const Expr *E, unsigned Depth) {
     auto R = Ratio(T);
     if (!R || R->second == 0)
       return std::nullopt;
-    return Count * R->first.getExtValue() * 1000 / R->second.getExtValue();
+    auto Num = R->first.tryExtValue(), Den = R->second.tryExtValue();
+    if (!Num || !Den || *Den <= 0)
+      return std::nullopt;
+    // Count * Num * 1000 / Den without overflow: ms per tick first when
+    // it is whole (ratio<1>, ratio<60>), else saturated products.
+    if (*Num % *Den == 0)
+      return scaleSat(Count, scaleSat(*Num / *Den, 1000));
+    return scaleSat(scaleSat(Count, *Num), 1000, *Den);
   };
   if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
     return chronoMs(FC->getSubExpr(), Depth + 1);
@@ -586,7 +617,12 @@ Value Analyzer::classify(const Expr *E, llvm::StringRef Unit) {
         auto Sub = IL->getNumInits() >= 2 ? constInt(IL->getInit(1)) : std::optional<long long>(0);
         if (Sec && Sub) {
           V.Kind = Value::Const;
-          V.Ms = *Sec * 1000 + (Unit == "timeval" ? *Sub / 1000 : *Sub / 1000000);
+          long long SubMs = Unit == "timeval" ? *Sub / 1000 : *Sub / 1000000;
+          V.Ms = scaleSat(*Sec, 1000);
+          V.Ms = V.Ms > LLONG_MAX - std::max(SubMs, 0LL) ||
+                         V.Ms < LLONG_MIN - std::min(SubMs, 0LL)
+                     ? (SubMs > 0 ? LLONG_MAX : LLONG_MIN)
+                     : V.Ms + SubMs;
           V.Raw = V.Ms;
         }
       }
@@ -1112,7 +1148,9 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
   auto Constant = [&](const Value &V, SourceLocation At) {
     if (V.Kind != Value::Const || V.Ms <= 0)
       return;
-    Site.Kind = DeadlineSite::Constant;
+    Site.Kind = V.Ms >= DeadlineSite::EffectivelyInfiniteMs
+                    ? DeadlineSite::EffectivelyInfinite
+                    : DeadlineSite::Constant;
     Site.Value = V.Ms;
     Site.ValueSetAt = At;
     add(Site, FD);

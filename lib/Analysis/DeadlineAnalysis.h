@@ -68,8 +68,12 @@ struct DeadlineSite {
     MissingFields,     // Config object without any of its timeout fields.
     NoTimeout,         // The call has no timeout at all.
     Constant,          // A constant timeout (Value ms), not derived.
+    EffectivelyInfinite, // A constant of EffectivelyInfiniteMs or more (INT_MAX ms, LONG_MAX s).
     FieldConstant,     // A config field set to a constant (Value ms).
   } Kind;
+  /// A constant timeout this long (2^31 - 1 ms, 24.8 days) or longer waits
+  /// without bound for any purpose: INT_MAX and LONG_MAX mean "forever".
+  static constexpr long long EffectivelyInfiniteMs = 2147483647;
   const clang::Stmt *Site = nullptr;
   clang::SourceLocation Loc;
   const clang::FunctionDecl *Function = nullptr;
