@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HandlerScopeClientCheck.h"
+#include "Analysis/StmtWalk.h"
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Lex/Lexer.h"
@@ -87,27 +88,23 @@ private:
 };
 
 /// Does \p S mention a parameter of the function or a local in \p Tainted?
-bool mentionsInvocationData(const Stmt *S,
+bool mentionsInvocationData(const Stmt *Root,
                             const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
                             bool AllowUntaintedLocals = true) {
-  if (!S)
-    return false;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
-    if (isa<ParmVarDecl>(DRE->getDecl()))
-      return true;
-    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
-      if (Tainted.count(VD))
+  return ::serverless::anyStmt(Root, [&](const Stmt *S) {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+      if (isa<ParmVarDecl>(DRE->getDecl()))
         return true;
-      if (!AllowUntaintedLocals && VD->hasLocalStorage())
-        return true;
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
+        if (Tainted.count(VD))
+          return true;
+        if (!AllowUntaintedLocals && VD->hasLocalStorage())
+          return true;
+      }
     }
-  }
-  if (isa<CXXThisExpr>(S))
-    return true; // Member state of the handler object may be per invocation.
-  for (const Stmt *C : S->children())
-    if (mentionsInvocationData(C, Tainted, AllowUntaintedLocals))
-      return true;
-  return false;
+    // Member state of the handler object may be per invocation.
+    return isa<CXXThisExpr>(S);
+  });
 }
 
 /// Locals whose value may derive from the request: written by a statement
@@ -340,26 +337,23 @@ std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
   if (mentionsInvocationData(VD->getInit(), Tainted, /*AllowUntaintedLocals=*/true))
     return std::nullopt;
   bool RefersToLocalByAddress = false;
-  std::function<void(const Stmt *)> Scan = [&](const Stmt *S) {
-    if (!S)
-      return;
+  ::serverless::walkStmts(VD->getInit(), [&](const Stmt *S) {
     if (const auto *UO = dyn_cast<UnaryOperator>(S); UO && UO->getOpcode() == UO_AddrOf)
       if (const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
         if (const auto *Local = dyn_cast<VarDecl>(DRE->getDecl()); Local && Local->hasLocalStorage())
           RefersToLocalByAddress = true;
-    for (const Stmt *C : S->children())
-      Scan(C);
-  };
-  Scan(VD->getInit());
+    return true;
+  });
   if (RefersToLocalByAddress)
     return std::nullopt;
   // A static must not be released, deleted or moved away per invocation.
   const model::ApiModel &Model = TU.model();
   NameCache &Names = TU.names();
   bool Released = false;
-  std::function<void(const Stmt *)> FindRelease = [&](const Stmt *S) {
-    if (!S || Released)
-      return;
+  // Not recursive (StmtWalk.h): a body may hold a 20,000-term expression.
+  auto FindRelease = [&](const Stmt *S) {
+    if (Released)
+      return false;
     auto RefersToVD = [&](const Expr *E) {
       E = E->IgnoreParenImpCasts();
       if (const auto *UO = dyn_cast<UnaryOperator>(E))
@@ -384,10 +378,9 @@ std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
       if (const CXXMethodDecl *M = MC->getMethodDecl())
         if (Model.ownershipTransfer(Names.qualifiedName(M)))
           Released |= RefersToVD(MC->getImplicitObjectArgument());
-    for (const Stmt *C : S->children())
-      FindRelease(C);
+    return true;
   };
-  FindRelease(FD->getBody());
+  ::serverless::walkStmts(FD->getBody(), FindRelease);
   if (Released)
     return std::nullopt;
   SourceLocation Begin = DS->getBeginLoc();

@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/DeadlineAnalysis.h"
+#include "Analysis/StmtWalk.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
@@ -352,6 +353,7 @@ public:
 private:
   // Pass 1.
   void taint(const Stmt *S, bool &Changed);
+  void taintNode(const Stmt *S, bool &Changed);
   bool isDerived(const Stmt *S);
   // Pass 2.
   void summarize(const FunctionDecl *FD, const Stmt *Body);
@@ -710,28 +712,30 @@ std::vector<std::string> Analyzer::optionNames(const Expr *E) {
 // Pass 1: deadline taint and written variables
 //===----------------------------------------------------------------------===//
 
-bool Analyzer::isDerived(const Stmt *S) {
-  if (!S)
+bool Analyzer::isDerived(const Stmt *Root) {
+  return anyStmt(Root, [&](const Stmt *S) {
+    if (const auto *CE = dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *FD = CE->getDirectCallee(); FD && info(FD).IsDeadline)
+        return true;
+    if (const auto *ME = dyn_cast<MemberExpr>(S))
+      if (const auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl());
+          FD && M.isDeadlineField(Names.qualifiedName(FD)))
+        return true;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Derived.count(V))
+        return true;
     return false;
-  if (const auto *CE = dyn_cast<CallExpr>(S))
-    if (const FunctionDecl *FD = CE->getDirectCallee(); FD && info(FD).IsDeadline)
-      return true;
-  if (const auto *ME = dyn_cast<MemberExpr>(S))
-    if (const auto *FD = dyn_cast<FieldDecl>(ME->getMemberDecl());
-        FD && M.isDeadlineField(Names.qualifiedName(FD)))
-      return true;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
-    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Derived.count(V))
-      return true;
-  for (const Stmt *C : S->children())
-    if (isDerived(C))
-      return true;
-  return false;
+  });
 }
 
-void Analyzer::taint(const Stmt *S, bool &Changed) {
-  if (!S)
-    return;
+void Analyzer::taint(const Stmt *Root, bool &Changed) {
+  walkStmts(Root, [&](const Stmt *S) {
+    taintNode(S, Changed);
+    return true;
+  });
+}
+
+void Analyzer::taintNode(const Stmt *S, bool &Changed) {
   auto Mark = [&](const VarDecl *V, const Stmt *Source) {
     if (V && !Derived.count(V) && isDerived(Source))
       Changed |= Derived.insert(V).second;
@@ -791,8 +795,6 @@ void Analyzer::taint(const Stmt *S, bool &Changed) {
       }
     }
   }
-  for (const Stmt *C : S->children())
-    taint(C, Changed);
 }
 
 //===----------------------------------------------------------------------===//
@@ -955,14 +957,13 @@ HandleState &Analyzer::lookup(State &St, const VarDecl *V) {
 
 void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
   bool InScope = Scope.inHandlerScope(FD) || Scope.inInitScope(FD);
-  std::function<void(const Stmt *)> Walk = [&](const Stmt *S) {
-    if (!S)
-      return;
+  // Not recursive (StmtWalk.h); the children of S are walked after it.
+  std::function<bool(const Stmt *)> Walk = [&](const Stmt *S) -> bool {
     if (isa<LambdaExpr>(S)) {
       // The body is a function of its own; captures are evaluated here.
       for (const Expr *Init : cast<LambdaExpr>(S)->capture_inits())
-        Walk(Init);
-      return;
+        walkStmts(Init, Walk);
+      return false;
     }
     factsOf(S, [&](const VarDecl *V, Fact F) {
       if (!V->hasLocalStorage() || isa<ParmVarDecl>(V)) {
@@ -1040,10 +1041,9 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
           NeedsCfg.insert(FD);
           Tracked.insert(V);
         }
-    for (const Stmt *C : S->children())
-      Walk(C);
+    return true;
   };
-  Walk(Body);
+  walkStmts(Body, Walk);
 }
 
 //===----------------------------------------------------------------------===//

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Handlers/HandlerScope.h"
+#include "Analysis/StmtWalk.h"
 #include "Summary/Collector.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -276,15 +277,14 @@ const Stmt *HandlerScope::parentThroughLambda(const Stmt *S,
 }
 
 /// Does \p E (a condition) mention a variable with static storage?
-static void staticVarsIn(const Stmt *S, llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
-  if (!S)
-    return;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
-    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-      if (VD->hasGlobalStorage())
-        Out.insert(VD->getCanonicalDecl());
-  for (const Stmt *C : S->children())
-    staticVarsIn(C, Out);
+static void staticVarsIn(const Stmt *Root, llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+  walkStmts(Root, [&](const Stmt *S) {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        if (VD->hasGlobalStorage())
+          Out.insert(VD->getCanonicalDecl());
+    return true;
+  });
 }
 
 /// The static-storage variable an assignment-like expression writes: `=`, or
