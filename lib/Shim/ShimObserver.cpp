@@ -178,6 +178,25 @@ void ShimObserver::onShutdownSignal(int EnvId, int Sig, nlohmann::json &) {
   }
 }
 
+/// Copies the ledger's per-invocation numbers of environment \p EnvId into
+/// the run document's invocation records (matched by the environment's
+/// local invocation number).
+template <typename EnvT, typename AnalysisT>
+static void addInvocationNumbers(nlohmann::json &Run, int64_t EnvId, const EnvT &E,
+                                 const AnalysisT &A) {
+  for (auto &Inv : Run["invocations"]) {
+    if (!Inv.is_object() || Inv.value("environment", int64_t(-1)) != EnvId || !Inv.contains("index"))
+      continue;
+    auto L = E.Local2.find(Inv["index"].template get<int64_t>());
+    if (L == E.Local2.end())
+      continue;
+    auto J = A.invocationJson(L->second);
+    if (J.is_object())
+      for (auto &[K, V] : J.items())
+        Inv[K] = V;
+  }
+}
+
 void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
   // Every process is dead already: per-invocation numbers only, no
   // symbolization (an interrupted run must end quickly).
@@ -191,17 +210,7 @@ void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
     auto A = analyzeLedgerDir(E.Ledger, O);
     if (!A)
       continue;
-    for (auto &Inv : Run["invocations"]) {
-      if (!Inv.is_object() || Inv.value("environment", -1) != EnvId || !Inv.contains("index"))
-        continue;
-      auto L = E.Local2.find(Inv["index"].get<int64_t>());
-      if (L == E.Local2.end())
-        continue;
-      auto J = A->invocationJson(L->second);
-      if (J.is_object())
-        for (auto &[K, V] : J.items())
-          Inv[K] = V;
-    }
+    addInvocationNumbers(Run, EnvId, E, *A);
   }
 }
 
@@ -221,17 +230,7 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
       continue;
     }
     if (Run.contains("invocations") && Run["invocations"].is_array())
-      for (auto &Inv : Run["invocations"]) {
-        if (!Inv.is_object() || Inv.value("environment", -1) != EnvId || !Inv.contains("index"))
-          continue;
-        auto L = E.Local2.find(Inv["index"].get<int64_t>());
-        if (L == E.Local2.end())
-          continue;
-        auto J = A->invocationJson(L->second);
-        if (J.is_object())
-          for (auto &[K, V] : J.items())
-            Inv[K] = V;
-      }
+      addInvocationNumbers(Run, EnvId, E, *A);
     if (Run.contains("shutdown") && Run["shutdown"].is_array())
       for (auto &S : Run["shutdown"])
         if (S.is_object() && S.value("environment", -1) == EnvId) {
