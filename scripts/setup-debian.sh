@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build g++ python3 git
   # LLVM/Clang 19 (Debian bookworm main)
   llvm-19-dev libclang-19-dev clang-19 clang-tidy-19 clangd-19 llvm-19-tools
+  # clang 19's sanitizer and libFuzzer runtimes (SERVERLESS_SANITIZE, SERVERLESS_FUZZ)
+  libclang-rt-19-dev
   # libraries we link against
   nlohmann-json3-dev libcpp-httplib-dev libgrpc++-dev libprotobuf-dev libgtest-dev libgmock-dev
   libcurl4-openssl-dev

@@ -12,9 +12,20 @@ config.excludes = ["Inputs", "e2e", "unit", "wholeprogram", "CMakeLists.txt", "l
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.serverless_binary_dir, "lit-" + lit_config.params.get("runner", "plugin"))
 
+# A sanitized build (SERVERLESS_SANITIZE): the plugin is instrumented and
+# clang-tidy-19 is not, so clang-tidy-19 runs with clang's shared ASan runtime
+# preloaded (also wherever a test runs %clang_tidy). Any sanitizer report
+# fails the test; leaks are not checked (clang frees little on purpose).
+clang_tidy = config.clang_tidy
+if getattr(config, "asan_runtime", ""):
+    clang_tidy = "env LD_PRELOAD=%s %s" % (config.asan_runtime, config.clang_tidy)
+    config.available_features.add("sanitized")
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:halt_on_error=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
 runner = lit_config.params.get("runner", "plugin")
 if runner == "plugin":
-    tidy = "%s --load=%s" % (config.clang_tidy, config.plugin)
+    tidy = "%s --load=%s" % (clang_tidy, config.plugin)
 elif runner == "tool":
     tidy = config.serverless_tidy + " check"
 else:
@@ -25,7 +36,7 @@ config.substitutions.append(("%check_serverless",
     "%s %s -runner='%s' -filecheck=%s" % (config.python, os.path.join(config.test_source_root, "check_serverless.py"), tidy, config.filecheck)))
 config.substitutions.append(("%clang_tidy_serverless", tidy))
 config.substitutions.append(("%serverless_tidy", config.serverless_tidy))
-config.substitutions.append(("%clang_tidy", config.clang_tidy))
+config.substitutions.append(("%clang_tidy", clang_tidy))
 config.substitutions.append(("%plugin", config.plugin))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%wholeprogram", os.path.join(config.test_source_root, "wholeprogram")))
