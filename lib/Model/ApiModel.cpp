@@ -118,8 +118,20 @@ private:
 
 void ModelParser::errorAt(size_t Offset, const llvm::Twine &Message) {
   auto [Line, Column] = Locator->lineColumn(Offset);
+  // One line per error: keys and values quoted in messages may hold any
+  // character ("\n" in a key), shown escaped.
+  std::string Shown;
+  for (char C : Message.str()) {
+    if (static_cast<unsigned char>(C) < 0x20 || C == 0x7f) {
+      char Buf[8];
+      snprintf(Buf, sizeof Buf, "\\x%02x", static_cast<unsigned char>(C));
+      Shown += Buf;
+    } else {
+      Shown += C;
+    }
+  }
   Errors.push_back((FileName + ":" + llvm::Twine(Line) + ":" +
-                    llvm::Twine(Column) + ": error: " + Message)
+                    llvm::Twine(Column) + ": error: " + Shown)
                        .str());
 }
 

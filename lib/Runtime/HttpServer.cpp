@@ -57,6 +57,7 @@ struct Conn {
   bool BareLf = false; // a blank line ended by LF only: not HTTP/1.1 framing
   uint64_t DrainLeft = 0;  // body bytes to read and drop after the response
   bool Draining = false;   // in the poller only to be drained, then closed
+  std::string *Sink = nullptr; // serveBytes(): no socket, writes go here
 
   size_t available() const { return In.size() - Off; }
   bool headerComplete() const {
@@ -236,10 +237,13 @@ struct ApiHttpServer::Core : std::enable_shared_from_this<Core> {
                        "\r\nContent-Type: application/json\r\nContent-Length: " +
                        std::to_string(Body.size()) +
                        "\r\nConnection: close\r\n\r\n" + Body;
-    (void)!::send(X->Fd, Resp.data(), Resp.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (X->Sink)
+      X->Sink->append(Resp);
+    else
+      (void)!::send(X->Fd, Resp.data(), Resp.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     report(What + ": " + std::to_string(Status));
     auto Self = shared_from_this();
-    if (!enqueue([Self, X] { Self->lingerClose(X); }))
+    if (X->Fd < 0 || !enqueue([Self, X] { Self->lingerClose(X); }))
       closeNow(X);
   }
 
@@ -695,6 +699,10 @@ public:
   ssize_t write(const char *Ptr, size_t Size) override {
     if (X.WriteFailed)
       return -1;
+    if (X.Sink) {
+      X.Sink->append(Ptr, Size);
+      return static_cast<ssize_t>(Size);
+    }
     // The response has its own time, counted from its first byte: a `next`
     // may have been parked for minutes before it.
     if (!Writing) {
@@ -902,6 +910,27 @@ void ApiHttpServer::resetPeak() {
 void ApiHttpServer::setReporter(std::function<void(const std::string &)> R) {
   std::lock_guard<std::mutex> L(C->M);
   C->Reporter = std::move(R);
+}
+
+void ApiHttpServer::serveBytes(const std::string &Input, std::string &Output) {
+  auto X = std::make_shared<Conn>();
+  X->Sink = &Output;
+  X->In = Input;
+  X->Eof = true; // everything was sent; the client then closed its side
+  X->Partial = !Input.empty();
+  X->Since = Clock::now();
+  // What the poller decides once it has read all of it (readable()).
+  // Pipelined requests are all served (as when they arrived before the
+  // client's FIN); then the connection is closed.
+  size_t Need = C->needed(*X);
+  if (Need) {
+    C->serve(X);
+  } else if (X->available() > C->Limits.MaxHeaderBytes) {
+    C->reject(X, 431, "request header fields too large", "request headers too large");
+  } else if (X->BareLf) {
+    C->reject(X, 400, "malformed request",
+              "malformed request (header lines not ended by CRLF)");
+  }
 }
 
 bool ApiHttpServer::process_and_close_socket(socket_t Sock) {

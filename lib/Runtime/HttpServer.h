@@ -115,6 +115,12 @@ public:
   /// connection layer itself rejected or of an internal error.
   void setReporter(std::function<void(const std::string &)> Report);
 
+  /// For the fuzzer (test/fuzz) and tests: serves \p Input as the bytes one
+  /// client sent on one connection before closing its side, on the calling
+  /// thread, without a socket: the poller's framing, httplib's parsing and
+  /// routing, the handlers. What the server writes is appended to \p Output.
+  void serveBytes(const std::string &Input, std::string &Output);
+
   struct Core;
 
 private:

@@ -234,7 +234,7 @@ void RuntimeApiServer::installRoutes() {
           ParkedAbandoned = false;
           CV.notify_all();
           bool Abandoned = false;
-          auto Woken = [&] { return Pending || Gen != MyGen || Stopping; };
+          auto Woken = [&] { return Pending || Gen != MyGen || Stopping || NoWait; };
           while (!Woken()) {
             CV.wait_for(L, ParkedCheck,
                         [&] { return Woken() || ParkedAbandoned; });
@@ -495,7 +495,7 @@ void RuntimeApiServer::installRoutes() {
           CV.notify_all();
           bool Abandoned = false;
           auto Woken = [&] {
-            return Gen != MyGen || Stopping || !Find()->Queue.empty();
+            return Gen != MyGen || Stopping || NoWait || !Find()->Queue.empty();
           };
           while (!Woken()) {
             CV.wait_for(L, ParkedCheck,
@@ -505,7 +505,7 @@ void RuntimeApiServer::installRoutes() {
               break;
             }
           }
-          if (Gen != MyGen || Stopping)
+          if (Gen != MyGen || Stopping || (NoWait && !Abandoned && Find()->Queue.empty()))
             return fail(Res, 500, "the execution environment is shutting down",
                         "ServiceException");
           Extension *E = Find();
@@ -686,6 +686,22 @@ void RuntimeApiServer::installRoutes() {
     return httplib::Server::HandlerResponse::Handled;
   };
   S.set_error_handler(OnError);
+}
+
+void RuntimeApiServer::serveBytesForTesting(const std::string &Input,
+                                            std::string &Output) {
+  {
+    std::lock_guard<std::mutex> L(M);
+    if (!NoWait) {
+      // As start() does, without a socket or a thread.
+      NoWait = true;
+      Http->set_keep_alive_timeout(60);
+      Http->set_payload_max_length(MaxPayloadBytes);
+      Http->setReporter([this](const std::string &What) { rejected(What); });
+      installRoutes();
+    }
+  }
+  Http->serveBytes(Input, Output);
 }
 
 void RuntimeApiServer::beginGeneration() {

@@ -135,6 +135,14 @@ public:
   int64_t rejectedRequests();
   ApiConnections connections();
 
+  /// For the Runtime API fuzzer (test/fuzz/RuntimeApiFuzzer.cpp): serves
+  /// \p Input as the bytes of one connection (ApiHttpServer::serveBytes)
+  /// with these routes and handlers, on the calling thread; the response
+  /// bytes are appended to \p Output. A server used so is never start()ed:
+  /// a `next` or `event/next` with nothing to deliver answers at once (as
+  /// if the environment were shutting down) instead of waiting.
+  void serveBytesForTesting(const std::string &Input, std::string &Output);
+
 private:
   struct Extension {
     ExtensionInfo Info;
@@ -188,6 +196,7 @@ private:
   std::vector<Extension> Extensions;
   uint64_t ExtensionCounter = 0;
   std::atomic<int64_t> Rejected{0}; // the first 200 are printed
+  bool NoWait = false; // serveBytesForTesting(): never park a handler
 };
 
 } // namespace serverless::runtime

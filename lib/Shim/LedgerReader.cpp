@@ -523,10 +523,20 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     return std::nullopt;
   }
   std::vector<std::string> Files;
+  // maps.<stem>.<k>.txt present, per stem: a ledger's maps_count is only an
+  // upper bound (a corrupt header may claim billions).
+  std::map<std::string, std::vector<uint32_t>> MapsFiles;
   while (dirent *E = readdir(D)) {
     std::string N = E->d_name;
     if (N.rfind("ledger.", 0) == 0 && N.size() > 11 && N.compare(N.size() - 4, 4, ".bin") == 0)
       Files.push_back(N);
+    if (N.rfind("maps.", 0) == 0 && N.size() > 9 && N.compare(N.size() - 4, 4, ".txt") == 0) {
+      std::string Rest = N.substr(5, N.size() - 9); // <stem>.<k>
+      size_t Dot = Rest.rfind('.');
+      if (Dot != std::string::npos && Dot + 1 < Rest.size() && Rest.size() - Dot <= 10 &&
+          Rest.find_first_not_of("0123456789", Dot + 1) == std::string::npos)
+        MapsFiles[Rest.substr(0, Dot)].push_back(uint32_t(std::stoul(Rest.substr(Dot + 1))));
+    }
   }
   closedir(D);
   std::sort(Files.begin(), Files.end());
@@ -544,6 +554,13 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     }
     P.Header.exe[sizeof(P.Header.exe) - 1] = 0;
     uint64_t N2 = std::min<uint64_t>(P.Header.cursor, P.Header.capacity);
+    // No more than the file holds (a corrupt cursor may be anything).
+    In.seekg(0, std::ios::end);
+    uint64_t FileSize = std::max<int64_t>(0, int64_t(In.tellg()));
+    In.clear();
+    N2 = std::min<uint64_t>(N2, FileSize > SHIM_LEDGER_HEADER_SIZE
+                                    ? (FileSize - SHIM_LEDGER_HEADER_SIZE) / SHIM_RECORD_SIZE
+                                    : 0);
     std::string Data(N2 * SHIM_RECORD_SIZE, '\0');
     In.seekg(SHIM_LEDGER_HEADER_SIZE);
     In.read(Data.data(), std::streamsize(Data.size()));
@@ -561,7 +578,11 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     A.Dropped += P.Header.dropped;
     // maps.<pid>.<start>.<k>.txt, newest first so dlopen'd objects win.
     std::string Stem = N.substr(7, N.size() - 11);
-    for (int K = int(P.Header.maps_count) - 1; K >= 0; --K) {
+    std::vector<uint32_t> &Ks = MapsFiles[Stem];
+    std::sort(Ks.rbegin(), Ks.rend());
+    for (uint32_t K : Ks) {
+      if (K >= P.Header.maps_count)
+        continue;
       std::string Text;
       if (readFile(Dir + "/maps." + Stem + "." + std::to_string(K) + ".txt", Text)) {
         auto M = parseMaps(Text);
@@ -597,6 +618,16 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   for (auto &R : P.Records)
     if (SHIM_STATE_PHASE(R.state) >= SHIM_PHASE_INVOKE && SHIM_STATE_PHASE(R.state) <= SHIM_PHASE_IDLE)
       MaxInv = std::max<uint64_t>(MaxInv, SHIM_STATE_INV(R.state));
+  // Without the count from the caller (serverless-shim-report), the records
+  // say: bounded, so that a corrupt record cannot ask for billions of rows.
+  constexpr uint64_t MaxRecordedInvocations = 10000;
+  if (!Opts.Invocations && MaxInv > MaxRecordedInvocations) {
+    A.Warnings.push_back("invocation numbers up to " + std::to_string(MaxInv) +
+                         " in the records; only the first " +
+                         std::to_string(MaxRecordedInvocations) +
+                         " are analysed (give the count with --invocations)");
+    MaxInv = MaxRecordedInvocations;
+  }
   uint64_t NInv = Opts.Invocations ? Opts.Invocations : MaxInv;
   A.Invocations.resize(NInv);
   for (uint64_t I = 0; I < NInv; ++I)

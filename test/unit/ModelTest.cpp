@@ -147,6 +147,11 @@ TEST(ApiModel, DuplicateKeysAreErrors) {
   EXPECT_THAT(Both, HasSubstr("duplicate key 'kind'"));
   EXPECT_THAT(Both, HasSubstr("unknown key 'knid'"));
   EXPECT_EQ(llvm::StringRef(Both).count("duplicate key"), 1u);
+  // One line per error whatever a key holds.
+  std::string Newline = errorOf(model(R"("clients": [{"type": "A", "kind": "x", "a\nb": 1, "a\nb": 2}])"));
+  EXPECT_THAT(Newline, HasSubstr("unknown key 'a\\x0ab'"));
+  EXPECT_THAT(Newline, HasSubstr("duplicate key 'a\\x0ab'"));
+  EXPECT_EQ(llvm::StringRef(Newline).count('\n'), 1u) << Newline;
   // Same names in different objects are not duplicates.
   EXPECT_EQ(errorOf(model(R"("clients": [{"type": "A", "kind": "x"}, {"type": "B", "kind": "x"}])")), "");
 }
