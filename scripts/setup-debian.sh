@@ -17,8 +17,9 @@ PACKAGES=(
   redis-server postgresql libhiredis-dev libpq-dev libpqxx-dev librdkafka-dev libmongoc-dev
   # runtime-side measurements
   strace valgrind procps
-  # the real-code soak (scripts/soak.sh): apt-get source unpacks with dpkg-source, bear records builds
-  dpkg-dev bear
+  # the real-code soak (scripts/soak.sh): apt-get source unpacks with dpkg-source, bear records
+  # builds, GNU time measures each TU
+  dpkg-dev bear time
   # the tests validate SARIF with Microsoft's SARIF Multitool, installed from the npm registry
   nodejs npm
 )
