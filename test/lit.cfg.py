@@ -8,7 +8,7 @@ import lit.formats
 config.name = "serverless-tidy-" + lit_config.params.get("runner", "plugin")
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".cpp", ".c", ".test"]
-config.excludes = ["Inputs", "e2e", "unit", "wholeprogram", "CMakeLists.txt", "lit.cfg.py", "check_serverless.py"]
+config.excludes = ["Inputs", "e2e", "unit", "wholeprogram", "fuzz", "CMakeLists.txt", "lit.cfg.py", "check_serverless.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.serverless_binary_dir, "lit-" + lit_config.params.get("runner", "plugin"))
 
