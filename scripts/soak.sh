@@ -61,7 +61,7 @@ done
 # A sanitized build: the plugin needs clang's shared ASan runtime preloaded
 # into clang-tidy-19 (as the lit harness does).
 PRELOAD=""
-ASAN_RT=$(sed -n 's/^SERVERLESS_ASAN_RUNTIME:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
+ASAN_RT=$(sed -n 's/^config.asan_runtime = "\(.*\)"$/\1/p' "$BUILD/test/lit.site.cfg.py" 2>/dev/null)
 if [ -n "$ASAN_RT" ]; then
   PRELOAD=$ASAN_RT
   export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -82,11 +82,11 @@ ensure_deb_src() {
 # The unpacked source directory of a package (fetched when missing).
 fetch() {
   local pkg=$1 dir
-  dir=$(find "$WORK/src" -maxdepth 1 -mindepth 1 -type d -name "$pkg-[0-9]*" | head -1)
+  dir=$(find "$WORK/src/" -maxdepth 1 -mindepth 1 -type d -name "$pkg-[0-9]*" | head -1)
   if [ -z "$dir" ] && [ "$OFFLINE" -eq 0 ]; then
     ensure_deb_src || return 1
     (cd "$WORK/src" && apt-get source "$pkg" >"$WORK/logs/$pkg.fetch.log" 2>&1) || return 1
-    dir=$(find "$WORK/src" -maxdepth 1 -mindepth 1 -type d -name "$pkg-[0-9]*" | head -1)
+    dir=$(find "$WORK/src/" -maxdepth 1 -mindepth 1 -type d -name "$pkg-[0-9]*" | head -1)
   fi
   [ -n "$dir" ] && echo "$dir"
 }
@@ -97,10 +97,13 @@ compile_db() {
   if [ -s "$db/compile_commands.json" ]; then cat "$db/how"; return 0; fi
   rm -rf "$db" && mkdir -p "$db"
   local log=$WORK/logs/$pkg.db.log
+  # The upstream version, for projects that take it from git (mongo-c-driver).
+  local ver=${src##*-}
+  ver=${ver%%[!0-9.]*}
   if [ -f "$src/CMakeLists.txt" ] &&
      timeout 600 cmake -S "$src" -B "$db" -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
        -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DBUILD_TESTING=OFF \
-       -DENABLE_TESTS=OFF >"$log" 2>&1 && [ -s "$db/compile_commands.json" ]; then
+       -DENABLE_TESTS=OFF -DBUILD_VERSION="$ver" >"$log" 2>&1 && [ -s "$db/compile_commands.json" ]; then
     echo "cmake" | tee "$db/how"; return 0
   fi
   if [ -x "$src/configure" ] || [ -f "$src/configure.ac" ] || [ -f "$src/Makefile" ]; then
@@ -162,6 +165,10 @@ run_tu() {
   w=$(grep -c 'warning: .*\[serverless-' "$log")
   e=$(grep -c ': error: ' "$log")
   verdict=ok
+  # The plugin must load and run (a sanitized plugin needs its runtime).
+  if grep -q 'Error opening\|load request ignored\|no checks enabled' "$log"; then
+    verdict=no-plugin
+  fi
   if grep -q 'Stack dump\|PLEASE submit a bug report\|ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$log" ||
      [ "$rc" -ge 128 ] || [ "$rc" -eq 137 ]; then
     verdict=crash
