@@ -204,9 +204,13 @@ struct ShutdownAnalysis::Impl {
   /// Does \p S act on \p R directly or through a call?
   bool actsTransitively(const Stmt *S, const InitResource &R, bool Flush);
   /// Does every CFG path of \p FD from just after \p Start to the exit
-  /// (or from the entry when \p Start is null) act on \p R?
+  /// (or from the entry when \p Start is null) act on \p R? With
+  /// \p ErrorExitsExempt, a path that leaves through an error exit (a
+  /// `return` of a non-zero constant, a `throw`, `exit(1)`, `abort()`) needs
+  /// no action: it is not the normal path out.
   bool onEveryPath(const FunctionDecl *FD, const Stmt *Start,
-                   const InitResource &R, bool Flush);
+                   const InitResource &R, bool Flush,
+                   bool ErrorExitsExempt = false);
   CFG *cfgOf(const FunctionDecl *FD);
 
   bool holds(const InitResource &R, const VarDecl *V) const {
@@ -388,9 +392,31 @@ CFG *ShutdownAnalysis::Impl::cfgOf(const FunctionDecl *FD) {
   return Slot.get();
 }
 
+/// Is \p S an error exit out of the function: `return` of a non-zero integer
+/// constant, a `throw`, or a call to a noreturn function with no argument or
+/// a non-zero constant first argument (`exit(1)`, `std::exit(EXIT_FAILURE)`,
+/// `abort()`)?
+static bool isErrorExit(const Stmt *S, ASTContext &Ctx) {
+  auto NonZero = [&](const Expr *E) {
+    if (!E || E->isValueDependent())
+      return false;
+    Expr::EvalResult R;
+    return E->EvaluateAsInt(R, Ctx) && R.Val.getInt() != 0;
+  };
+  if (const auto *RS = dyn_cast<ReturnStmt>(S))
+    return NonZero(RS->getRetValue());
+  if (isa<CXXThrowExpr>(S))
+    return true;
+  if (const auto *CE = dyn_cast<CallExpr>(S))
+    if (const FunctionDecl *FD = CE->getDirectCallee(); FD && FD->isNoReturn())
+      return CE->getNumArgs() == 0 || NonZero(CE->getArg(0));
+  return false;
+}
+
 bool ShutdownAnalysis::Impl::onEveryPath(const FunctionDecl *FD,
                                          const Stmt *Start,
-                                         const InitResource &R, bool Flush) {
+                                         const InitResource &R, bool Flush,
+                                         bool ErrorExitsExempt) {
   CFG *G = cfgOf(FD);
   if (!G)
     return false;
@@ -398,7 +424,8 @@ bool ShutdownAnalysis::Impl::onEveryPath(const FunctionDecl *FD,
   // its destructor releases it.
   auto ElementActs = [&](const CFGElement &E) {
     if (auto S = E.getAs<CFGStmt>())
-      return actsTransitively(S->getStmt(), R, Flush);
+      return (ErrorExitsExempt && isErrorExit(S->getStmt(), Ctx)) ||
+             actsTransitively(S->getStmt(), R, Flush);
     if (auto D = E.getAs<CFGAutomaticObjDtor>())
       return !Flush && holds(R, D->getVarDecl()->getCanonicalDecl()) &&
              (R.StaticObject || R.ReleasedByDelete ||
@@ -928,8 +955,21 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       // is in main, from main's entry otherwise.
       if (!Main)
         continue;
+      // The normal path out: an error exit (`return 1` when configuration
+      // is missing, a `throw`, `exit(1)`) needs no release, and when main
+      // calls the registrar (`run_handler`), the paths that never reach it
+      // are error exits too: the release is checked from the registrar on.
       bool InMain = canon(R.Function) == canon(Main);
-      if (I.onEveryPath(Main, InMain ? R.Site : nullptr, R, /*Flush=*/false))
+      const Stmt *From = InMain ? R.Site : nullptr;
+      for (const auto &[Reg, RegFn] : Registrars)
+        if (canon(RegFn) == canon(Main) &&
+            (!InMain || Ctx.getSourceManager().isBeforeInTranslationUnit(
+                            R.Site->getBeginLoc(), Reg->getBeginLoc()))) {
+          From = Reg;
+          break;
+        }
+      if (I.onEveryPath(Main, From, R, /*Flush=*/false,
+                        /*ErrorExitsExempt=*/true))
         continue;
       F.Why = ShutdownFinding::NotReleasedOnExit;
       Findings.push_back(F);
