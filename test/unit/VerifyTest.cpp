@@ -1,0 +1,319 @@
+//===--- VerifyTest.cpp - the join of findings and runtime evidence -------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+#include "Core/ResourceKind.h"
+#include "Verify/Verify.h"
+
+#include <gtest/gtest.h>
+
+using namespace serverless;
+using namespace serverless::verify;
+
+namespace {
+
+core::Site site(const std::string &Path, unsigned Line, const std::string &Fn = "", unsigned Col = 3) {
+  core::Site S;
+  S.Path = Path;
+  S.Line = Line;
+  S.Column = Col;
+  S.Function = Fn;
+  return S;
+}
+
+StaticFinding finding(const std::string &Check, core::Site Where, const std::string &Kind) {
+  StaticFinding F;
+  F.Check = Check;
+  F.Where = std::move(Where);
+  F.Kind = Kind;
+  F.Message = "m";
+  return F;
+}
+
+/// A run of N invocations (the first cold), SIGTERM at shutdown.
+RuntimeFacts run(unsigned N) {
+  RuntimeFacts R;
+  R.Scenario = "warm";
+  R.SigtermSent = true;
+  R.ShutdownRule = "external extension: SIGTERM, 300 ms, SIGKILL";
+  R.GraceMs = 300;
+  for (unsigned I = 1; I <= N; ++I) {
+    InvocationInfo Inv;
+    Inv.Index = I;
+    Inv.RequestId = "req-" + std::to_string(I);
+    Inv.Status = "success";
+    Inv.Cold = I == 1;
+    Inv.FdsOpenAfter = 4 + int(I);
+    R.Invocations.push_back(Inv);
+  }
+  return R;
+}
+
+RuntimeEvent event(RuntimeEvent::Type T, std::vector<core::Site> Frames, uint64_t Inv, const std::string &Kind,
+                   const std::string &Peer = "") {
+  RuntimeEvent E;
+  E.T = T;
+  E.Frames = std::move(Frames);
+  E.Invocation = Inv;
+  E.Phase = Inv ? core::Phase::Invoke : core::Phase::Init;
+  E.Kind = Kind;
+  E.Peer = Peer;
+  E.Call = T == RuntimeEvent::Connect ? "connect" : "socket";
+  return E;
+}
+
+/// A redis connection per invocation from /src/cache.cpp:12 in app::get,
+/// never closed.
+void perInvocationRedis(RuntimeFacts &R, const core::Site &Where) {
+  for (const InvocationInfo &I : R.Invocations) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, I.Index, "tcp", "127.0.0.1:6379");
+    A.OpenAfterInvocation = A.OpenAtSigterm = A.OpenAtEnd = true;
+    R.Events.push_back(A);
+    R.Events.push_back(event(RuntimeEvent::Connect, {Where}, I.Index, "tcp", "127.0.0.1:6379"));
+  }
+}
+
+} // namespace
+
+TEST(ResourceKind, MapsModelWordsToShimKinds) {
+  EXPECT_TRUE(core::kindsCompatible("postgres-connection", "tcp"));
+  EXPECT_TRUE(core::kindsCompatible("postgres-connection", "unix"));
+  EXPECT_FALSE(core::kindsCompatible("postgres-connection", "stream"));
+  EXPECT_TRUE(core::kindsCompatible("FILE", "stream"));
+  EXPECT_FALSE(core::kindsCompatible("FILE", "tcp"));
+  EXPECT_TRUE(core::kindsCompatible("no-such-kind", "tcp")); // unknown: anything
+  ASSERT_NE(core::resourceKind("redis-connection"), nullptr);
+  EXPECT_TRUE(core::resourceKind("redis-connection")->Eager);
+  EXPECT_FALSE(core::resourceKind("kafka-producer")->Eager);
+  EXPECT_TRUE(core::resourceKind("redis-reply")->Runtime.empty());
+}
+
+TEST(VerifySameSite, PathLineAndFunction) {
+  EXPECT_TRUE(sameSite(site("/a/x.cpp", 5, "app::get"), site("/a/x.cpp", 5, "app::get(int) const")));
+  EXPECT_TRUE(sameSite(site("/a/x.cpp", 5, "get"), site("/a/x.cpp", 5, "app::get(int)")));
+  EXPECT_TRUE(sameSite(site("/a/x.cpp", 5, "(anonymous namespace)::f"),
+                       site("/a/x.cpp", 5, "(anonymous namespace)::f(char const*)")));
+  EXPECT_TRUE(sameSite(site("/a/x.cpp", 5, "handler"), site("/a/x.cpp", 5, "handler(int)::$_0::operator()() const")));
+  EXPECT_FALSE(sameSite(site("/a/x.cpp", 5, "app::get"), site("/a/y.cpp", 5, "app::get")));
+  EXPECT_FALSE(sameSite(site("/a/x.cpp", 5, "app::get"), site("/a/x.cpp", 6, "app::get")));
+  EXPECT_FALSE(sameSite(site("/a/x.cpp", 5, "app::get"), site("/a/x.cpp", 5, "app::put(int)")));
+  EXPECT_FALSE(sameSite(site("/a/x.cpp", 5, "f"), site("/b/x.cpp", 5, "f"))) << "basename is not enough";
+}
+
+TEST(VerifyJoin, HandlerScopeClientConfirmedByAConnectionPerWarmInvocation) {
+  core::Site Where = site("/src/cache.cpp", 12, "app::get");
+  RuntimeFacts R = run(5);
+  perInvocationRedis(R, Where);
+  VerifyResult V = join({finding(HandlerScopeClient, Where, "redis-connection")}, {R});
+  ASSERT_EQ(V.Findings.size(), 1u);
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  const auto &E = V.Findings[0].Evidence;
+  EXPECT_EQ(E["peer"], "127.0.0.1:6379");
+  EXPECT_EQ(E["connections"], 5);
+  EXPECT_EQ(E["warm_invocations"], 4);
+  EXPECT_EQ(E["invocations"].size(), 5u);
+  EXPECT_EQ(E["invocations"][1]["request_id"], "req-2");
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty());
+}
+
+TEST(VerifyJoin, HandlerScopeClientNotReproducedWhenOnlyTheColdInvocationConnects) {
+  core::Site Where = site("/src/cache.cpp", 12, "app::get");
+  RuntimeFacts R = run(5);
+  R.Events.push_back(event(RuntimeEvent::Connect, {Where}, 1, "tcp", "127.0.0.1:6379"));
+  VerifyResult V = join({finding(HandlerScopeClient, Where, "redis-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  EXPECT_NE(V.Findings[0].Evidence["reason"].get<std::string>().find("1 invocation"), std::string::npos);
+}
+
+TEST(VerifyJoin, UnclosedResourceConfirmedByGrowthWithProjection) {
+  core::Site Where = site("/src/audit.cpp", 7, "app::audit");
+  RuntimeFacts R = run(10);
+  for (unsigned I = 1; I <= 10; ++I) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, I, "stream", "/tmp/audit.log");
+    A.Call = "fopen";
+    A.OpenAfterInvocation = A.OpenAtEnd = A.OpenAtSigterm = true;
+    R.Events.push_back(A);
+  }
+  VerifyResult V = join({finding(UnclosedResource, Where, "FILE")}, {R});
+  ASSERT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  const auto &E = V.Findings[0].Evidence;
+  EXPECT_EQ(E["left_open"], 10);
+  EXPECT_DOUBLE_EQ(E["fds_per_invocation"].get<double>(), 1.0);
+  // 14 open after invocation 10, limit 1024: 1010 more invocations.
+  EXPECT_EQ(E["emfile_projected_at"], 1020);
+}
+
+TEST(VerifyJoin, UnclosedResourceReleasedEveryTimeIsNotReproduced) {
+  core::Site Where = site("/src/audit.cpp", 7, "app::audit");
+  RuntimeFacts R = run(4);
+  for (unsigned I = 1; I <= 4; ++I)
+    R.Events.push_back(event(RuntimeEvent::Acquire, {Where}, I, "stream"));
+  VerifyResult V = join({finding(UnclosedResource, Where, "FILE")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  EXPECT_EQ(V.Findings[0].Evidence["acquired"], 4);
+}
+
+TEST(VerifyJoin, NoRecordAtAnEagerSiteIsNotExercised) {
+  RuntimeFacts R = run(3);
+  perInvocationRedis(R, site("/src/cache.cpp", 12, "app::get"));
+  VerifyResult V = join({finding(UnclosedResource, site("/src/rare.cpp", 9, "app::rare"), "FILE")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotExercised);
+  // ... and the redis connections nobody flagged are reported.
+  ASSERT_EQ(V.RuntimeOnlyEntries.size(), 2u);
+  EXPECT_EQ(V.RuntimeOnlyEntries[0].Kind, "connection-per-invocation");
+  EXPECT_EQ(V.RuntimeOnlyEntries[1].Kind, "fd-growth");
+  EXPECT_EQ(V.RuntimeOnlyEntries[0].Where.Path, "/src/cache.cpp");
+}
+
+TEST(VerifyJoin, NoRecordAtALazySiteIsNotReproducedNotNotExercised) {
+  RuntimeFacts R = run(3);
+  VerifyResult V = join({finding(MissingShutdownHook, site("/src/main.cpp", 20, "main"), "kafka-producer")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+}
+
+TEST(VerifyJoin, SameLineDifferentFunctionDoesNotMatch) {
+  // Two one-line functions on line 4 of the same header; only g leaks.
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {site("/src/util.h", 4, "app::g(int)")}, I, "stream");
+    A.OpenAfterInvocation = A.OpenAtEnd = true;
+    R.Events.push_back(A);
+  }
+  VerifyResult V = join({finding(UnclosedResource, site("/src/util.h", 4, "app::f"), "FILE"),
+                         finding(UnclosedResource, site("/src/util.h", 4, "app::g", 30), "FILE")},
+                        {R});
+  ASSERT_EQ(V.Findings.size(), 2u);
+  EXPECT_EQ(V.Findings[0].F.Where.Function, "app::f");
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotExercised);
+  EXPECT_EQ(V.Findings[1].V, Verdict::Confirmed);
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty());
+}
+
+TEST(VerifyJoin, TwoFindingsOneSiteEachGetTheirOwnVerdict) {
+  core::Site Where = site("/src/cache.cpp", 12, "app::get");
+  RuntimeFacts R = run(4);
+  perInvocationRedis(R, Where);
+  VerifyResult V = join({finding(UnclosedResource, Where, "redis-connection"),
+                         finding(HandlerScopeClient, Where, "redis-connection"),
+                         finding(MissingDeadline, Where, "redis-connection")},
+                        {R});
+  ASSERT_EQ(V.Findings.size(), 3u);
+  // Sorted by check at the same site.
+  EXPECT_EQ(V.Findings[0].F.Check, HandlerScopeClient);
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[1].F.Check, MissingDeadline);
+  EXPECT_EQ(V.Findings[1].V, Verdict::NotReproduced);
+  EXPECT_NE(V.Findings[1].Evidence["reason"].get<std::string>().find("no fault injection for this call yet"),
+            std::string::npos);
+  EXPECT_EQ(V.Findings[2].F.Check, UnclosedResource);
+  EXPECT_EQ(V.Findings[2].V, Verdict::Confirmed);
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty());
+}
+
+TEST(VerifyJoin, EvidenceFromAHeaderLineThroughTheInlineChain) {
+  // fopen in an inline helper of log.h (line 3), called from handler.cpp:10;
+  // the finding is at the helper's call (a derived acquisition).
+  core::Site Header = site("/src/log.h", 3, "app::open_log()");
+  core::Site Call = site("/src/handler.cpp", 10, "handler(lambda_loop::Invocation const&)");
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Header, Call}, I, "stream");
+    A.OpenAfterInvocation = A.OpenAtEnd = true;
+    R.Events.push_back(A);
+  }
+  VerifyResult V = join({finding(UnclosedResource, site("/src/handler.cpp", 10, "handler"), "FILE"),
+                         finding(UnclosedResource, site("/src/log.h", 3, "app::open_log"), "FILE")},
+                        {R});
+  ASSERT_EQ(V.Findings.size(), 2u);
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[1].V, Verdict::Confirmed);
+}
+
+TEST(VerifyJoin, KindMismatchIsNotEvidence) {
+  // A tcp socket leaks from the line of a FILE finding: not the finding's
+  // resource, so not confirmed; the site did run, so not "not exercised".
+  core::Site Where = site("/src/x.cpp", 5, "h");
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, I, "tcp", "10.0.0.1:80");
+    A.OpenAfterInvocation = A.OpenAtEnd = true;
+    R.Events.push_back(A);
+  }
+  VerifyResult V = join({finding(UnclosedResource, Where, "FILE")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  EXPECT_NE(V.Findings[0].Evidence["reason"].get<std::string>().find("the site ran"), std::string::npos);
+}
+
+TEST(VerifyJoin, ShutdownHookConfirmedWhenOpenAtSigtermUntilTheEnd) {
+  core::Site Where = site("/src/main.cpp", 30, "main");
+  RuntimeFacts R = run(2);
+  RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, 0, "tcp", "127.0.0.1:5432");
+  A.OpenAtSigterm = A.OpenAtEnd = true;
+  R.Events.push_back(A);
+  VerifyResult V = join({finding(MissingShutdownHook, Where, "postgres-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[0].Evidence["open_at_shutdown"][0]["peer"], "127.0.0.1:5432");
+  // Released in the grace: the hook did its job.
+  R.Events[0].OpenAtEnd = false;
+  V = join({finding(MissingShutdownHook, Where, "postgres-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  // No SIGTERM at all: nothing to say.
+  R.Events[0].OpenAtEnd = true;
+  R.SigtermSent = false;
+  V = join({finding(MissingShutdownHook, Where, "postgres-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+}
+
+TEST(VerifyJoin, DeadlineConfirmedOnlyByATimeoutBlockedAtTheSite) {
+  core::Site Where = site("/src/http.cpp", 40, "app::fetch");
+  RuntimeFacts R = run(2);
+  R.Invocations[1].Status = "timeout";
+  RuntimeEvent B = event(RuntimeEvent::Blocked, {site("/src/http.cpp", 41, "app::fetch")}, 2, "");
+  B.Call = "poll";
+  B.TimedOut = true;
+  B.BlockedMs = 2900;
+  R.Events.push_back(B);
+  VerifyResult V = join({finding(MissingDeadline, Where, "")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced) << "another line blocked";
+  ASSERT_EQ(V.RuntimeOnlyEntries.size(), 1u);
+  EXPECT_EQ(V.RuntimeOnlyEntries[0].Kind, "blocked-at-deadline");
+  R.Events[0].Frames.push_back(Where); // the blocked call's caller is the finding's line
+  V = join({finding(MissingDeadline, Where, "")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[0].Evidence["blocked_ms"], 2900);
+  EXPECT_EQ(V.Findings[0].Evidence["invocation"]["request_id"], "req-2");
+}
+
+TEST(VerifyJoin, DeterministicOrderAndFailOn) {
+  RuntimeFacts R = run(3);
+  perInvocationRedis(R, site("/src/b.cpp", 2, "b"));
+  std::vector<StaticFinding> Fs = {finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection"),
+                                   finding(UnclosedResource, site("/src/a.cpp", 9, "a"), "FILE")};
+  VerifyResult V1 = join(Fs, {R});
+  std::swap(Fs[0], Fs[1]);
+  VerifyResult V2 = join(Fs, {R});
+  EXPECT_EQ(toJson(V1).dump(), toJson(V2).dump());
+  EXPECT_EQ(V1.Findings[0].F.Where.Path, "/src/a.cpp");
+  EXPECT_EQ(failStatus(V1, "confirmed"), 1);
+  EXPECT_EQ(failStatus(V1, "none"), 0);
+  VerifyResult V3 = join({finding(UnclosedResource, site("/src/a.cpp", 9, "a"), "FILE")}, {run(3)});
+  EXPECT_EQ(failStatus(V3, "confirmed"), 0);
+  EXPECT_EQ(failStatus(V3, "any"), 1);
+}
+
+TEST(VerifyReport, JsonSchemaKeys) {
+  RuntimeFacts R = run(3);
+  perInvocationRedis(R, site("/src/b.cpp", 2, "b"));
+  nlohmann::json J = toJson(join({finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection")}, {R}));
+  EXPECT_EQ(J["schema"], "serverless-tidy-verify/1");
+  ASSERT_EQ(J["findings"].size(), 1u);
+  for (const char *K : {"check", "file", "line", "column", "message", "verdict", "evidence"})
+    EXPECT_TRUE(J["findings"][0].contains(K)) << K;
+  EXPECT_EQ(J["findings"][0]["verdict"], "confirmed");
+  EXPECT_EQ(J["findings"][0]["file"], "/src/b.cpp");
+  EXPECT_EQ(J.size(), 3u);
+  std::string T = renderText(join({finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection")}, {R}));
+  EXPECT_NE(T.find("confirmed [serverless-handler-scope-client]"), std::string::npos);
+  EXPECT_NE(T.find("not reproduced"), std::string::npos);
+}
