@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/DeadlineAnalysis.h"
+#include "Analysis/Names.h"
 #include "Analysis/StmtWalk.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/ExprCXX.h"
@@ -369,6 +370,17 @@ private:
   void factsOf(const Stmt *S,
                llvm::function_ref<void(const VarDecl *, Fact)> Emit);
   std::optional<HandleState> creationOf(const VarDecl *V, const Expr *Init);
+  /// The model's `nonblocking` entries for \p Callee whose handle is of
+  /// kind \p Which (the result, or an argument/object) and whose
+  /// conditions hold at \p CE: one fact per entry on the handle (\p Result
+  /// for the result).
+  void markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
+                       model::HandleRef::KindTy Which,
+                       llvm::function_ref<void(const VarDecl *, Fact)> Emit,
+                       const VarDecl *Result);
+  /// Does a `nonblocking` fact on \p HS cover the blocking call \p Callee?
+  bool nonBlockingFor(const HandleState &HS, llvm::StringRef Callee) const;
+  std::map<std::string, const model::NonBlocking *> NonBlockingFacts;
   HandleState &lookup(State &St, const VarDecl *V);
 
   const CalleeInfo &info(const FunctionDecl *FD);
@@ -831,6 +843,8 @@ void Analyzer::factsOf(const Stmt *S,
   if (!Callee)
     return;
   const CalleeInfo &I = info(Callee);
+  // Made non-blocking later: fcntl(fd, F_SETFL, flags | O_NONBLOCK).
+  markNonBlocking(CE, Callee, model::HandleRef::Arg, Emit, nullptr);
   // Setter calls on a handle.
   for (const model::TimeoutSpec *T : I.SetterOf) {
     const VarDecl *V = varOf(handleExpr(CE, T->SetterHandle));
@@ -917,6 +931,9 @@ std::optional<HandleState> Analyzer::creationOf(const VarDecl *V, const Expr *In
     HS.Known = false;
     return HS;
   }
+  // Created non-blocking (socket(..., SOCK_NONBLOCK), a datagram socket).
+  markNonBlocking(CE, Callee, model::HandleRef::Return,
+                  [&](const VarDecl *, Fact F) { HS.set(std::move(F)); }, V);
   // Settings carried by the connection string (options=-c statement_timeout=...).
   const CalleeInfo &I = info(Callee);
   if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::Conninfo)
@@ -931,6 +948,46 @@ std::optional<HandleState> Analyzer::creationOf(const VarDecl *V, const Expr *In
           HS.set({Setting, X, CE->getBeginLoc()});
         }
   return HS;
+}
+
+void Analyzer::markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
+                               model::HandleRef::KindTy Which,
+                               llvm::function_ref<void(const VarDecl *, Fact)> Emit,
+                               const VarDecl *Result) {
+  for (const model::NonBlocking *N : M.nonBlocking(Names.qualifiedName(Callee))) {
+    bool IsResult = N->Handle.Kind == model::HandleRef::Return;
+    if (IsResult != (Which == model::HandleRef::Return))
+      continue;
+    if (!llvm::all_of(N->If, [&](const model::ArgCondition &C) {
+          return conditionHolds(CE, C, Ctx);
+        }))
+      continue;
+    const VarDecl *V = IsResult ? Result : varOf(handleExpr(CE, N->Handle));
+    if (!V)
+      continue;
+    std::string Name = "#nonblocking:" + N->Function.text();
+    for (const model::ArgCondition &C : N->If)
+      Name += ", " + C.str();
+    NonBlockingFacts.emplace(Name, N);
+    Value X;
+    X.Kind = Value::Const;
+    X.Ms = X.Raw = 1; // Not 0: an explicit 0 erases a fact.
+    Emit(V, {Name, X, CE->getExprLoc()});
+  }
+}
+
+bool Analyzer::nonBlockingFor(const HandleState &HS, llvm::StringRef Callee) const {
+  for (const Fact &F : HS.Facts) {
+    auto It = NonBlockingFacts.find(F.Name);
+    if (It == NonBlockingFacts.end())
+      continue;
+    const model::NonBlocking *N = It->second;
+    if (N->Calls.empty() || llvm::any_of(N->Calls, [&](const model::NamePattern &P) {
+          return P.matches(Callee);
+        }))
+      return true;
+  }
+  return false;
 }
 
 HandleState &Analyzer::lookup(State &St, const VarDecl *V) {
@@ -1122,6 +1179,10 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
                         const FunctionDecl *FD) {
   const model::Blocking &B = *I.Block;
   const model::TimeoutSpec &T = B.Timeout;
+  // The arguments make this call non-blocking (MSG_DONTWAIT, LOCK_NB, WNOHANG).
+  for (const model::ArgCondition &C : B.NonBlockingIf)
+    if (conditionHolds(Call, C, Ctx))
+      return;
   bool InHandler = Scope.inHandlerScope(FD);
   DeadlineSite Site;
   Site.Site = Call;
@@ -1138,7 +1199,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
     if (!V || !Tracked.count(V))
       return nullptr;
     const HandleState &HS = lookup(St, V);
-    if (!HS.Known)
+    if (!HS.Known || nonBlockingFor(HS, I.Name))
       return nullptr;
     Site.HandleName = V->getName().str();
     Site.HandleCreated = HS.Created;

@@ -7,8 +7,11 @@
 #include "Analysis/Names.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/ExprCXX.h"
 #include "clang/AST/PrettyPrinter.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "Model/ApiModel.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace clang;
@@ -81,6 +84,69 @@ std::string displayFunctionName(const FunctionDecl *FD, NameCache &Names) {
           .str();
     }
   return Names.qualifiedName(FD);
+}
+
+} // namespace serverless
+
+namespace serverless {
+
+bool argSpells(const Expr *E, llvm::StringRef Text, const ASTContext &Ctx) {
+  if (!E || Text.empty())
+    return false;
+  // The macro chain of the expression's first token: a macro named Text
+  // anywhere on it (checked before peeling, which may move the location).
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (SourceLocation L = E->getBeginLoc(); L.isMacroID();
+       L = SM.getImmediateMacroCallerLoc(L))
+    if (Lexer::getImmediateMacroName(L, SM, Ctx.getLangOpts()) == Text)
+      return true;
+  E = E->IgnoreParenImpCasts();
+  if (const auto *SL = dyn_cast<StringLiteral>(E))
+    return SL->getCharByteWidth() == 1 && SL->getString() == Text;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    return DRE->getDecl()->getName() == Text;
+  return false;
+}
+
+static bool hasFlag(const Expr *E, llvm::StringRef Flag, const ASTContext &Ctx,
+                    unsigned Depth) {
+  if (!E || Depth > 8)
+    return false;
+  if (argSpells(E, Flag, Ctx))
+    return true;
+  E = E->IgnoreParenCasts();
+  if (const auto *BO = dyn_cast<BinaryOperator>(E)) {
+    if (BO->getOpcode() == BO_Or || BO->getOpcode() == BO_OrAssign)
+      return hasFlag(BO->getLHS(), Flag, Ctx, Depth + 1) ||
+             hasFlag(BO->getRHS(), Flag, Ctx, Depth + 1);
+    return false;
+  }
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+        V && V->getType().isConstQualified() && V->getInit())
+      return hasFlag(V->getInit(), Flag, Ctx, Depth + 1);
+  return false;
+}
+
+bool argHasFlag(const Expr *E, llvm::StringRef Flag, const ASTContext &Ctx) {
+  return hasFlag(E, Flag, Ctx, 0);
+}
+
+bool conditionHolds(const Expr *Call, const model::ArgCondition &Cond,
+                    const ASTContext &Ctx) {
+  const Expr *A = nullptr;
+  if (const auto *CE = dyn_cast<CallExpr>(Call)) {
+    // A member call's arguments do not include the object.
+    if (Cond.Arg < CE->getNumArgs())
+      A = CE->getArg(Cond.Arg);
+  } else if (const auto *CC = dyn_cast<CXXConstructExpr>(Call)) {
+    if (Cond.Arg < CC->getNumArgs())
+      A = CC->getArg(Cond.Arg);
+  }
+  if (!A || isa<CXXDefaultArgExpr>(A))
+    return false;
+  return Cond.Flag.empty() ? argSpells(A, Cond.Equals, Ctx)
+                           : argHasFlag(A, Cond.Flag, Ctx);
 }
 
 } // namespace serverless

@@ -15,6 +15,7 @@
 #define SERVERLESS_ANALYSIS_NAMES_H
 
 #include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
 #include <string>
@@ -40,6 +41,29 @@ std::string displayTypeName(clang::QualType T);
 /// A display name for a function in messages: its qualified name, or
 /// `lambda at file:line:col` for a lambda's call operator.
 std::string displayFunctionName(const clang::FunctionDecl *FD, NameCache &Names);
+
+namespace model {
+struct ArgCondition;
+}
+
+/// Is \p E spelled as \p Text: a string literal with that content, a
+/// reference to a declaration (enumerator, constant) of that name, or a
+/// macro of that name (the expression, or the macro it comes from at any
+/// depth: `O_NONBLOCK` expands to `__O_NONBLOCK`, then to `04000`)? The one
+/// reading of the models' `equals` and `kind_if_arg` spellings.
+bool argSpells(const clang::Expr *E, llvm::StringRef Text,
+               const clang::ASTContext &Ctx);
+
+/// Is the bit flag \p Flag or-ed into \p E (`MSG_DONTWAIT | MSG_NOSIGNAL`,
+/// `fcntl(fd, F_GETFL) | O_NONBLOCK`, through a macro of the user's, or a
+/// `const` variable initialised so)?
+bool argHasFlag(const clang::Expr *E, llvm::StringRef Flag,
+                const clang::ASTContext &Ctx);
+
+/// Does \p Cond hold for the call \p Call (false when the argument is
+/// missing)?
+bool conditionHolds(const clang::Expr *Call, const model::ArgCondition &Cond,
+                    const clang::ASTContext &Ctx);
 
 } // namespace serverless
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ResourceAnalysis.h"
+#include "Analysis/Names.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -99,13 +100,11 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
   if (R) {
     AcquisitionInfo I;
     I.Kind = R->Kind;
+    // The same reading of kind_if_arg as every other analysis (argSpells).
     for (const model::KindIfArg &K : Spec->KindIf)
-      if (K.Arg < CE->getNumArgs()) {
-        const Expr *A = strip(CE->getArg(K.Arg));
-        if (const auto *DRE = dyn_cast<DeclRefExpr>(A))
-          if (DRE->getDecl()->getName() == K.Equals)
-            I.Kind = K.Kind;
-      }
+      if (K.Arg < CE->getNumArgs() &&
+          argSpells(CE->getArg(K.Arg), K.Equals, Callee->getASTContext()))
+        I.Kind = K.Kind;
     I.Description = R->Description;
     I.Invalid = R->Invalid;
     I.Handle = Spec->Handle;

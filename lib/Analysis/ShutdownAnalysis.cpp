@@ -137,21 +137,9 @@ bool isSigterm(const Expr *E, const ASTContext &Ctx) {
   return false;
 }
 
-/// A string literal or enumerator spelled \p Text?
+/// A string literal, enumerator or macro spelled \p Text (Names.h).
 bool argEquals(const Expr *E, StringRef Text, const ASTContext &Ctx) {
-  E = strip(E);
-  if (!E)
-    return false;
-  if (const auto *SL = dyn_cast<StringLiteral>(E))
-    return SL->getString() == Text;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-    if (DRE->getDecl()->getName() == Text)
-      return true;
-  SourceLocation Loc = E->getBeginLoc();
-  if (Loc.isMacroID())
-    return Lexer::getImmediateMacroName(Loc, Ctx.getSourceManager(),
-                                        Ctx.getLangOpts()) == Text;
-  return false;
+  return argSpells(E, Text, Ctx) || argSpells(strip(E), Text, Ctx);
 }
 
 const FunctionDecl *definition(const FunctionDecl *FD) {

@@ -106,6 +106,10 @@ private:
   bool optionalCalls(const json &J, const std::string &Ptr, const char *Key,
                      std::vector<CallSpec> &Out);
   void parseBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
+  void parseNonBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
+  /// An argument condition or an array of them under \p Key; false on error.
+  bool argConditions(const json &J, const std::string &Ptr, const char *Key,
+                     std::vector<ArgCondition> &Out);
   std::optional<TimeoutSpec> parseTimeout(const json &J,
                                           const std::string &Ptr);
 
@@ -694,11 +698,14 @@ std::optional<TimeoutSpec> ModelParser::parseTimeout(const json &J,
 
 void ModelParser::parseBlocking(const json &J, const std::string &Ptr,
                                 ApiModel &Out) {
-  checkKeys(J, Ptr, {"function", "except", "handle", "timeout"});
+  checkKeys(J, Ptr, {"function", "except", "handle", "timeout", "nonblocking_if"});
   DISABLE_BY("function", "blocking")
   Blocking B;
   auto Fn = pattern(J, Ptr, "function", true);
   bool ExceptOk = patternList(J, Ptr, "except", /*Required=*/false, B.Except);
+  if (J.contains("nonblocking_if") &&
+      !argConditions(J, Ptr, "nonblocking_if", B.NonBlockingIf))
+    ExceptOk = false;
   std::optional<HandleRef> H;
   if (J.contains("handle"))
     H = handle(J, Ptr, "handle", true);
@@ -716,6 +723,74 @@ void ModelParser::parseBlocking(const json &J, const std::string &Ptr,
   B.Timeout = std::move(*T);
   B.From = originOf(J, Ptr);
   Out.BlockingCalls.push_back(std::move(B));
+}
+
+bool ModelParser::argConditions(const json &J, const std::string &Ptr,
+                                const char *Key, std::vector<ArgCondition> &Out) {
+  auto It = J.find(Key);
+  if (It == J.end())
+    return true;
+  bool Ok = true;
+  auto One = [&](const json &C, const std::string &P) {
+    if (!checkObject(C, P, std::string("a '") + Key + "' condition")) {
+      Ok = false;
+      return;
+    }
+    checkKeys(C, P, {"arg", "flag", "equals"});
+    ArgCondition AC;
+    auto Arg = index(C, P, "arg", true);
+    auto Flag = str(C, P, "flag", false);
+    auto Eq = str(C, P, "equals", false);
+    if (!Arg || (Flag.has_value() == Eq.has_value())) {
+      if (Arg)
+        errorAtValue(P, "a condition has exactly one of 'flag' or 'equals'");
+      Ok = false;
+      return;
+    }
+    AC.Arg = *Arg;
+    AC.Flag = Flag.value_or("");
+    AC.Equals = Eq.value_or("");
+    Out.push_back(std::move(AC));
+  };
+  const std::string KPtr = Ptr + "/" + Key;
+  if (It->is_array()) {
+    if (It->empty()) {
+      errorAtValue(KPtr, llvm::Twine("'") + Key + "' must not be empty");
+      return false;
+    }
+    for (size_t I = 0; I < It->size(); ++I)
+      One((*It)[I], KPtr + "/" + std::to_string(I));
+  } else {
+    One(*It, KPtr);
+  }
+  return Ok;
+}
+
+static std::string nonBlockingKey(const NonBlocking &N) {
+  std::string K = N.Function.text();
+  for (const ArgCondition &C : N.If)
+    K += "\x1f" + C.str();
+  return K;
+}
+
+void ModelParser::parseNonBlocking(const json &J, const std::string &Ptr,
+                                   ApiModel &Out) {
+  checkKeys(J, Ptr, {"function", "handle", "if", "calls"});
+  NonBlocking N;
+  auto Fn = pattern(J, Ptr, "function", true);
+  auto H = handle(J, Ptr, "handle", true);
+  bool Ok = argConditions(J, Ptr, "if", N.If) &&
+            patternList(J, Ptr, "calls", /*Required=*/false, N.Calls);
+  if (!Fn || !H || !Ok)
+    return;
+  N.Function = *Fn;
+  N.Handle = *H;
+  if (isDisabled(J, Ptr)) {
+    Disabled["nonblocking"].push_back(nonBlockingKey(N));
+    return;
+  }
+  N.From = originOf(J, Ptr);
+  Out.NonBlockings.push_back(std::move(N));
 }
 
 bool ModelParser::run(ApiModel &Out) {
@@ -763,7 +838,7 @@ bool ModelParser::run(ApiModel &Out) {
              "factories", "resources", "blocking", "throwing",
              "ownership_transfer", "handler_registrars", "deadline_sources",
              "signal_installers", "exit_hooks", "async_signal_safe",
-             "once_calls"});
+             "once_calls", "nonblocking"});
   if (auto S = str(Root, "", "schema", true); S && *S != SchemaName)
     errorAtValue("/schema", "unsupported schema \"" + *S + "\" (expected \"" +
                                 SchemaName + "\")");
@@ -785,6 +860,9 @@ bool ModelParser::run(ApiModel &Out) {
   });
   eachEntry(Root, "blocking", [&](const json &J, const std::string &Ptr) {
     parseBlocking(J, Ptr, Out);
+  });
+  eachEntry(Root, "nonblocking", [&](const json &J, const std::string &Ptr) {
+    parseNonBlocking(J, Ptr, Out);
   });
   auto FunctionList = [&](const char *Section, std::vector<FunctionEntry> &Dst) {
     eachEntry(Root, Section, [&](const json &J, const std::string &Ptr) {
@@ -930,6 +1008,8 @@ llvm::Error ApiModel::addBuffer(llvm::StringRef FileName, llvm::StringRef Text) 
   mergeSection(AsyncSignalSafe, Parsed.AsyncSignalSafe, D["async_signal_safe"],
                ByFunction);
   mergeSection(OnceCalls, Parsed.OnceCalls, D["once_calls"], ByFunction);
+  // Several entries per function (one per condition): keyed by both.
+  mergeSection(NonBlockings, Parsed.NonBlockings, D["nonblocking"], nonBlockingKey);
   Files.push_back(FileName.str());
   return llvm::Error::success();
 }
@@ -1032,6 +1112,19 @@ bool ApiModel::addProgramFunction(llvm::StringRef Kind, llvm::StringRef Function
 
 const Resource *ApiModel::resourceByKind(llvm::StringRef Kind) const {
   return findLast(Resources, [&](const Resource &R) { return R.Kind == Kind; });
+}
+
+std::string ArgCondition::str() const {
+  return "arg " + std::to_string(Arg) + (Flag.empty() ? " is " + Equals : " has " + Flag);
+}
+
+std::vector<const NonBlocking *>
+ApiModel::nonBlocking(llvm::StringRef FunctionName) const {
+  std::vector<const NonBlocking *> R;
+  for (const NonBlocking &N : NonBlockings)
+    if (N.Function.matches(FunctionName))
+      R.push_back(&N);
+  return R;
 }
 
 const Blocking *ApiModel::blocking(llvm::StringRef FunctionName) const {
@@ -1142,8 +1235,20 @@ std::string ApiModel::dump() const {
   static const char *ViaNames[] = {"argument", "setter", "conninfo",
                                    "connection-setting", "method", "field",
                                    "none"};
-  for (const Blocking &B : BlockingCalls)
-    Add("blocking", {{"function", B.Function.text()}, {"via", ViaNames[B.Timeout.Via]}}, B.From);
+  for (const Blocking &B : BlockingCalls) {
+    json E = {{"function", B.Function.text()}, {"via", ViaNames[B.Timeout.Via]}};
+    for (const ArgCondition &C : B.NonBlockingIf)
+      E["nonblocking_if"].push_back(C.str());
+    Add("blocking", E, B.From);
+  }
+  for (const NonBlocking &N : NonBlockings) {
+    json E = {{"function", N.Function.text()}, {"handle", N.Handle.str()}};
+    for (const ArgCondition &C : N.If)
+      E["if"].push_back(C.str());
+    for (const NamePattern &P : N.Calls)
+      E["calls"].push_back(P.text());
+    Add("nonblocking", E, N.From);
+  }
   for (const FunctionEntry &F : Throwing)
     Add("throwing", {{"function", F.Function.text()}}, F.From);
   for (const OwnershipTransfer &O : Ownership)

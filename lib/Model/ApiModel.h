@@ -141,6 +141,28 @@ struct TimeoutSpec {
   std::string Alternative;
 };
 
+/// A condition on one argument of a call, as the source spells it.
+struct ArgCondition {
+  unsigned Arg = 0;
+  /// A bit flag or-ed into the argument (`MSG_DONTWAIT`, `O_NONBLOCK`).
+  std::string Flag;
+  /// Otherwise: the argument is this enumerator, macro or string literal.
+  std::string Equals;
+  /// `arg N has FLAG` / `arg N is VALUE`, also the merge key's part.
+  std::string str() const;
+};
+
+/// A call that makes a handle non-blocking (`socket(..., SOCK_NONBLOCK)`,
+/// `fcntl(fd, F_SETFL, ... | O_NONBLOCK)`) or makes some of the blocking
+/// calls on it not wait for a peer (datagram sockets for sends).
+struct NonBlocking {
+  NamePattern Function;
+  HandleRef Handle;
+  std::vector<ArgCondition> If;   // All must hold.
+  std::vector<NamePattern> Calls; // The blocking calls affected; empty: all.
+  Origin From;
+};
+
 struct Blocking {
   NamePattern Function;
   /// Names \p Function also matches that do not block (a stub's Async*
@@ -148,6 +170,9 @@ struct Blocking {
   std::vector<NamePattern> Except;
   HandleRef Handle;
   TimeoutSpec Timeout;
+  /// The call does not block when any of these holds (`recv(..., MSG_DONTWAIT)`,
+  /// `flock(fd, LOCK_EX | LOCK_NB)`, `waitpid(..., WNOHANG)`).
+  std::vector<ArgCondition> NonBlockingIf;
   Origin From;
 };
 
@@ -229,6 +254,9 @@ public:
   const ExitHook *exitHook(llvm::StringRef FunctionName) const;
   bool isAsyncSignalSafe(llvm::StringRef FunctionName) const;
   const OnceCall *onceCall(llvm::StringRef FunctionName) const;
+  /// Every `nonblocking` entry for \p FunctionName (several conditions per
+  /// function are separate entries).
+  std::vector<const NonBlocking *> nonBlocking(llvm::StringRef FunctionName) const;
 
   // Whole sections, for dumping and for analyses that need to scan.
   llvm::ArrayRef<ClientType> clients() const { return Clients; }
@@ -244,6 +272,7 @@ public:
   llvm::ArrayRef<ExitHook> exitHooks() const { return ExitHooks; }
   llvm::ArrayRef<FunctionEntry> asyncSignalSafe() const { return AsyncSignalSafe; }
   llvm::ArrayRef<OnceCall> onceCalls() const { return OnceCalls; }
+  llvm::ArrayRef<NonBlocking> nonBlockingEntries() const { return NonBlockings; }
   /// Whole-program summaries: a function of the analysed program that
   /// returns a fresh handle of the resource \p Kind (\p Acquire) or releases
   /// it through parameter \p Arg on every path, added to that resource's
@@ -273,6 +302,7 @@ private:
   std::vector<ExitHook> ExitHooks;
   std::vector<FunctionEntry> AsyncSignalSafe;
   std::vector<OnceCall> OnceCalls;
+  std::vector<NonBlocking> NonBlockings;
   std::vector<std::string> Files;
 };
 

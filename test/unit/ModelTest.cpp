@@ -345,6 +345,52 @@ TEST(ApiModel, BlockingExcept) {
   EXPECT_EQ(D.blocking("Aws::S3::S3Client::GetObjectCallable"), nullptr);
 }
 
+TEST(ApiModel, NonBlocking) {
+  // Conditions: exactly one of flag/equals, an argument index, objects.
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "nonblocking_if": {"arg": 1}, "timeout": {"via": "none"}}])")),
+              HasSubstr("exactly one of 'flag' or 'equals'"));
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "nonblocking_if": {"arg": 1, "flag": "A", "equals": "B"}, "timeout": {"via": "none"}}])")),
+              HasSubstr("exactly one of 'flag' or 'equals'"));
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "nonblocking_if": [], "timeout": {"via": "none"}}])")),
+              HasSubstr("'nonblocking_if' must not be empty"));
+  EXPECT_THAT(errorOf(model(R"("blocking": [{"function": "f", "nonblocking_if": {"arg": -1, "flag": "A"}, "timeout": {"via": "none"}}])")),
+              HasSubstr("'arg' must be an argument index"));
+  EXPECT_THAT(errorOf(model(R"("nonblocking": [{"function": "f", "handle": 0, "if": {"arg": 1, "flag": "X", "bits": 3}}])")),
+              HasSubstr("unknown key 'bits'"));
+  EXPECT_THAT(errorOf(model(R"("nonblocking": [{"function": "f", "if": {"arg": 1, "flag": "X"}}])")),
+              HasSubstr("missing required key 'handle'"));
+  EXPECT_THAT(errorOf(model(R"("nonblocking": [{"function": "f", "handle": 0, "if": "X"}])")),
+              HasSubstr("must be a JSON object"));
+
+  // The defaults: several entries per function survive the merge.
+  ApiModel D = ApiModel::withDefaults();
+  ASSERT_NE(D.blocking("recv"), nullptr);
+  ASSERT_EQ(D.blocking("recv")->NonBlockingIf.size(), 1u);
+  EXPECT_EQ(D.blocking("recv")->NonBlockingIf[0].str(), "arg 3 has MSG_DONTWAIT");
+  std::vector<const NonBlocking *> Socket = D.nonBlocking("socket");
+  ASSERT_EQ(Socket.size(), 2u);
+  EXPECT_TRUE(Socket[0]->Calls.empty());
+  EXPECT_FALSE(Socket[1]->Calls.empty());
+  EXPECT_EQ(D.nonBlocking("fcntl").at(0)->If.size(), 2u);
+
+  // A user file replaces one entry (same function and conditions) and
+  // disables another, leaving the rest.
+  ApiModel M = ApiModel::withDefaults();
+  llvm::Error E = M.addBuffer("user.json", model(R"(
+    "nonblocking": [
+      {"function": "socket", "handle": "return", "if": {"arg": 1, "flag": "SOCK_DGRAM"}, "calls": ["sendto"]},
+      {"function": "socket", "handle": "return", "if": {"arg": 1, "flag": "SOCK_NONBLOCK"}, "disabled": true},
+      {"function": "mylib_set_nonblocking", "handle": 0}])"));
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  Socket = M.nonBlocking("socket");
+  ASSERT_EQ(Socket.size(), 1u);
+  ASSERT_EQ(Socket[0]->Calls.size(), 1u);
+  EXPECT_EQ(Socket[0]->Calls[0].text(), "sendto");
+  EXPECT_EQ(Socket[0]->From.File, "user.json");
+  ASSERT_EQ(M.nonBlocking("mylib_set_nonblocking").size(), 1u);
+  EXPECT_TRUE(M.nonBlocking("mylib_set_nonblocking")[0]->If.empty());
+}
+
 TEST(ApiModel, AllErrorsAreReported) {
   std::string E = errorOf(model(R"("clients": [{"type": "A"}, {"kind": "x"}])"));
   EXPECT_THAT(E, HasSubstr("missing required key 'kind'"));
