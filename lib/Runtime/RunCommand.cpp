@@ -16,7 +16,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <set>
+#include <sys/stat.h>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -62,6 +67,34 @@ int runParsed(const RunOptions &Opts,
   // Before any thread exists: SIGINT/SIGTERM/SIGHUP go to the signal thread
   // only. Until the run is set up, a signal gets the last resort.
   setInterruptHandler({}, Opts.JsonFile);
+
+  // An unwritable --json is refused before anything runs, not found out
+  // after the whole run. Opened for append (nothing truncated yet), and a
+  // file created here is removed again.
+  if (!Opts.JsonFile.empty()) {
+    struct stat St;
+    bool Existed = ::stat(Opts.JsonFile.c_str(), &St) == 0;
+    if (Existed && S_ISDIR(St.st_mode)) {
+      std::cerr << "serverless-tidy run: error: --json '"
+                << printable(Opts.JsonFile) << "' is a directory\n";
+      return 3;
+    }
+    int Fd = ::open(Opts.JsonFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (Fd < 0) {
+      std::cerr << "serverless-tidy run: error: cannot write --json '"
+                << printable(Opts.JsonFile) << "': " << std::strerror(errno)
+                << " (refused before the run)\n";
+      return 3;
+    }
+    ::close(Fd);
+    if (!Existed)
+      ::unlink(Opts.JsonFile.c_str());
+  }
+  // Evidence kinds are only known when the resource ledger is on.
+  bool WantsEvidence = false;
+  for (const char *K : {"fd-growth", "emfile-projected", "connection-per-invocation",
+                        "blocked-at-deadline", "open-at-shutdown"})
+    WantsEvidence |= Opts.FailOn.count(K) > 0;
 
   Cgroups Groups;
   if (!Groups.setup(Opts.Freeze, Opts.Memory, Error)) {
@@ -236,6 +269,24 @@ int runParsed(const RunOptions &Opts,
     Ctx.notify([&](RunObserver &O) { O.onRunAborted(Run, Reason); });
   } else {
     Ctx.notify([&](RunObserver &O) { O.onRunEnd(Run, Summary); });
+    // Evidence (added by the shim's observer): --fail-on may name its kinds.
+    std::set<std::string> Seen;
+    if (Run.contains("evidence") && Run["evidence"].is_array())
+      for (auto &E : Run["evidence"])
+        if (E.is_object() && E.contains("kind") && E["kind"].is_string())
+          Seen.insert(E["kind"].get<std::string>());
+    std::string Why;
+    for (const auto &K : Seen)
+      if (Opts.FailOn.count(K))
+        Why += (Why.empty() ? "" : ", ") + K;
+    if (!Why.empty()) {
+      Failed = true;
+      Exit = 1;
+      Summary << "[run] --fail-on: evidence " << Why << "\n";
+    } else if (WantsEvidence && !Run.contains("evidence")) {
+      Summary << "[run] --fail-on names evidence kinds, but the resource ledger "
+                 "was off (--no-shim): nothing to judge them by\n";
+    }
   }
   Run["exit_code"] = Exit;
   Out.raw(1, Summary.str());

@@ -89,8 +89,11 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default serverless-tidy-function)
   --handler NAME         _HANDLER (default function.handler)
   --json FILE            write the run as JSON (schema serverless-tidy-run/1)
-  --fail-on LIST         statuses that make the exit code 1 (comma-separated from
-                         error,timeout,crash,oom,invalid-response,shutdown; 'none')
+  --fail-on LIST         what makes the exit code 1 (comma-separated): statuses
+                         error,timeout,crash,oom,invalid-response,shutdown; evidence
+                         from the resource ledger fd-growth,emfile-projected,
+                         connection-per-invocation,blocked-at-deadline,
+                         open-at-shutdown; 'none'
   --quiet                no START/END/REPORT lines, only problems and the summary
   --init-timeout S       init limit (default 10, the cloud's; for fast tests)
   --freeze=auto|cgroup-v2|cgroup-v1|sigstop|none   force a freeze method
@@ -192,10 +195,13 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       std::string Item;
       static const std::set<std::string> Known = {
           "error", "timeout", "crash", "oom", "invalid-response", "shutdown",
-          "none"};
+          "none",
+          // Evidence kinds (the shim's ledger; RunCommand reads "evidence").
+          "fd-growth", "emfile-projected", "connection-per-invocation",
+          "blocked-at-deadline", "open-at-shutdown"};
       while (std::getline(SS, Item, ',')) {
         if (!Known.count(Item))
-          return Bad("unknown status");
+          return Bad("unknown status or evidence kind");
         if (Item != "none")
           Opts.FailOn.insert(Item);
       }

@@ -172,7 +172,7 @@ typedef struct ShimRecord {
   uint16_t flags;        /* SHIM_FLAG_* */
   uint16_t nframes;
   uint16_t peer_len;     /* bytes used in peer */
-  uint32_t reserved;
+  uint32_t reserved;     /* STACK: ms since the thread's unbroken run of blocking calls began (0: unknown) */
   uint8_t peer[72];      /* sockaddr (SHIM_FLAG_PEER_SOCKADDR) or NUL-terminated path/name */
   uint64_t frames[SHIM_MAX_FRAMES]; /* return addresses, innermost first, shim frames dropped */
 } ShimRecord;

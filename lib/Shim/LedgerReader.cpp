@@ -11,12 +11,21 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
+#include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <set>
 #include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifdef SERVERLESS_LEDGER_LLVM_SYMBOLIZER
+#include <llvm/DebugInfo/DIContext.h>
+#include <llvm/DebugInfo/Symbolize/Symbolize.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/Error.h>
+#include <memory>
+#endif
 
 namespace serverless::shim {
 namespace {
@@ -68,11 +77,28 @@ bool isRuntimeObject(const std::string &P) {
   return false;
 }
 
+/// One frame of a PC's inline chain as the symbolizer gave it.
+struct LineFrame {
+  std::string File, Function;
+  int Line = 0, Column = 0;
+};
+
 struct Symbolizer {
-  std::string Tool;
-  // (object, vaddr) -> frame
-  std::map<std::pair<std::string, uint64_t>, SymbolizedFrame> Cache;
+  std::string Tool; // the subprocess fallback (no LLVM library linked)
+  // (object, vaddr) -> the PC's frames, innermost (inlined) first
+  std::map<std::pair<std::string, uint64_t>, std::vector<LineFrame>> Cache;
   std::map<std::string, bool> IsExec;
+#ifdef SERVERLESS_LEDGER_LLVM_SYMBOLIZER
+  std::unique_ptr<llvm::symbolize::LLVMSymbolizer> Lib;
+#endif
+
+  bool available() const {
+#ifdef SERVERLESS_LEDGER_LLVM_SYMBOLIZER
+    return true;
+#else
+    return !Tool.empty();
+#endif
+  }
 
   bool isEtExec(const std::string &Obj) {
     auto It = IsExec.find(Obj);
@@ -88,8 +114,50 @@ struct Symbolizer {
     return IsExec[Obj] = R;
   }
 
+  static std::string clean(const std::string &S) {
+    return S == "<invalid>" || S == "??" ? std::string() : S;
+  }
+  // "/usr/lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/future" ->
+  // "/usr/include/c++/12/future".
+  static std::string cleanPath(const std::string &S) {
+    std::string C = clean(S);
+    if (C.empty() || C.find("/.") == std::string::npos)
+      return C;
+    return std::filesystem::path(C).lexically_normal().string();
+  }
+
   void run(const std::string &Obj, const std::vector<uint64_t> &Addrs) {
-    if (Tool.empty() || Addrs.empty())
+    if (Addrs.empty())
+      return;
+#ifdef SERVERLESS_LEDGER_LLVM_SYMBOLIZER
+    if (!Lib) {
+      llvm::symbolize::LLVMSymbolizer::Options O;
+      O.PrintFunctions = llvm::DILineInfoSpecifier::FunctionNameKind::LinkageName;
+      O.Demangle = true;
+      O.UseSymbolTable = true;
+      O.RelativeAddresses = false;
+      Lib = std::make_unique<llvm::symbolize::LLVMSymbolizer>(O);
+    }
+    for (uint64_t A : Addrs) {
+      auto R = Lib->symbolizeInlinedCode(
+          Obj, {A, llvm::object::SectionedAddress::UndefSection});
+      std::vector<LineFrame> &V = Cache[{Obj, A}];
+      if (!R) {
+        llvm::consumeError(R.takeError());
+        continue;
+      }
+      for (uint32_t I = 0; I < R->getNumberOfFrames(); ++I) {
+        const llvm::DILineInfo &L = R->getFrame(I);
+        V.push_back({cleanPath(L.FileName), clean(L.FunctionName), int(L.Line), int(L.Column)});
+      }
+    }
+#else
+    runTool(Obj, Addrs);
+#endif
+  }
+
+  void runTool(const std::string &Obj, const std::vector<uint64_t> &Addrs) {
+    if (Tool.empty())
       return;
     char Tmp[] = "/tmp/shim-sym-XXXXXX";
     int Fd = mkstemp(Tmp);
@@ -113,7 +181,7 @@ struct Symbolizer {
         Q += C == '\'' ? std::string("'\\''") : std::string(1, C);
       return Q + "'";
     };
-    std::string Cmd = Quote(Tool) + " --output-style=JSON --functions=linkage --demangle --obj=" +
+    std::string Cmd = Quote(Tool) + " --output-style=JSON --inlines --functions=linkage --demangle --obj=" +
                       Quote(Obj) + " < " + Quote(Tmp) + " 2>/dev/null";
     if (FILE *P = popen(Cmd.c_str(), "r")) {
       std::string Out;
@@ -129,14 +197,12 @@ struct Symbolizer {
         auto J = nlohmann::json::parse(Line, nullptr, false);
         if (J.is_discarded())
           continue;
-        SymbolizedFrame &F = Cache[{Obj, Addrs[I++]}];
-        F.Object = Obj;
-        if (J.contains("Symbol") && J["Symbol"].is_array() && !J["Symbol"].empty()) {
-          const auto &S = J["Symbol"][0];
-          F.Function = S.value("FunctionName", "");
-          F.File = S.value("FileName", "");
-          F.Line = S.value("Line", 0);
-        }
+        std::vector<LineFrame> &V = Cache[{Obj, Addrs[I++]}];
+        if (J.contains("Symbol") && J["Symbol"].is_array())
+          for (const auto &S : J["Symbol"])
+            if (S.is_object())
+              V.push_back({cleanPath(S.value("FileName", "")), clean(S.value("FunctionName", "")),
+                           S.value("Line", 0), S.value("Column", 0)});
       }
     }
     unlink(Tmp);
@@ -146,19 +212,62 @@ struct Symbolizer {
 std::string baseName(const std::string &P) { return P.substr(P.rfind('/') + 1); }
 
 std::string shortFunction(std::string F) {
-  // "ns::handler(aws::lambda_runtime::invocation_request const&)" -> "ns::handler"
-  if (F.rfind("operator", 0) != std::string::npos && F.find("operator()") != std::string::npos)
+  // "ns::handler(aws::lambda_runtime::invocation_request const&)" -> "ns::handler";
+  // "(anonymous namespace)::handler(int)" -> "(anonymous namespace)::handler".
+  if (F.find("operator()") != std::string::npos)
     return F.substr(0, F.find("operator()") + 10);
+  static const std::string Anon = "(anonymous namespace)";
   size_t Depth = 0;
   for (size_t I = 0; I < F.size(); ++I) {
-    if (F[I] == '<')
+    if (F.compare(I, Anon.size(), Anon) == 0) {
+      I += Anon.size() - 1;
+      continue;
+    }
+    if (F[I] == '<' || F[I] == '{')
       ++Depth;
-    else if (F[I] == '>' && Depth)
+    else if ((F[I] == '>' || F[I] == '}') && Depth)
       --Depth;
-    else if (F[I] == '(' && !Depth)
-      return F.substr(0, I);
+    else if (F[I] == '(' && !Depth && I > 0) {
+      F = F.substr(0, I);
+      break;
+    }
   }
-  return F;
+  // A function template's demangled name starts with its return type:
+  // "void std::this_thread::sleep_for<long, ...>" -> "std::this_thread::sleep_for<long, ...>".
+  Depth = 0;
+  size_t Cut = std::string::npos;
+  for (size_t I = 0; I < F.size(); ++I) {
+    if (F.compare(I, Anon.size(), Anon) == 0) {
+      I += Anon.size() - 1;
+      continue;
+    }
+    if (F[I] == '<' || F[I] == '{' || F[I] == '(')
+      ++Depth;
+    else if ((F[I] == '>' || F[I] == '}' || F[I] == ')') && Depth)
+      --Depth;
+    else if (F[I] == ' ' && !Depth)
+      Cut = I;
+  }
+  return Cut == std::string::npos ? F : F.substr(Cut + 1);
+}
+
+/// Source files of the toolchain and the system (a libstdc++ header inlined
+/// into the user's binary is not the user's line).
+bool isSystemSource(const std::string &F) {
+  static const char *Prefixes[] = {"/usr/include/", "/usr/lib/", "/usr/local/lib/gcc", "/usr/src/"};
+  for (const char *Pre : Prefixes)
+    if (F.rfind(Pre, 0) == 0)
+      return true;
+  return false;
+}
+
+bool isLibraryFunction(const std::string &Fn) {
+  static const char *Prefixes[] = {"std::", "__gnu_cxx::", "__cxxabiv1::", "__", "void std::",
+                                   "_GLOBAL__"};
+  for (const char *Pre : Prefixes)
+    if (Fn.rfind(Pre, 0) == 0)
+      return true;
+  return false;
 }
 
 class Analyzer {
@@ -177,7 +286,7 @@ public:
           break;
         }
     }
-    if (Sym.Tool.empty()) {
+    if (!Sym.available()) {
       A.Warnings.push_back("llvm-symbolizer not found: sites are object+offset");
       return;
     }
@@ -215,82 +324,145 @@ public:
     return {"", Pc};
   }
 
-  SymbolizedFrame frame(const ProcessLedger &P, const ShimRecord &R, int I) {
+  // Frame I of R, its inline chain expanded: innermost (inlined) first.
+  std::vector<SymbolizedFrame> frames(const ProcessLedger &P, const ShimRecord &R, int I) {
     auto Loc = locate(P, R, I);
+    std::vector<SymbolizedFrame> Out;
     auto It = Sym.Cache.find(Loc);
-    SymbolizedFrame F;
-    if (It != Sym.Cache.end())
-      F = It->second;
-    F.Pc = R.frames[I];
-    F.Object = Loc.first;
-    if (F.Function == "??")
-      F.Function.clear();
-    if (F.File == "??")
-      F.File.clear();
-    if (F.File.empty() && !Loc.first.empty()) {
-      char B[32];
-      snprintf(B, sizeof B, "+0x%llx", (unsigned long long)Loc.second);
-      F.Object = baseName(Loc.first) + B;
-    } else if (Loc.first.empty()) {
-      char B[32];
-      snprintf(B, sizeof B, "0x%llx", (unsigned long long)F.Pc);
-      F.Object = B;
+    std::string Fallback;
+    {
+      char B[40];
+      if (Loc.first.empty())
+        snprintf(B, sizeof B, "0x%llx", (unsigned long long)R.frames[I]);
+      else
+        snprintf(B, sizeof B, "+0x%llx", (unsigned long long)Loc.second);
+      Fallback = Loc.first.empty() ? std::string(B) : baseName(Loc.first) + B;
     }
-    return F;
+    if (It != Sym.Cache.end())
+      for (size_t K = 0; K < It->second.size(); ++K) {
+        const LineFrame &L = It->second[K];
+        SymbolizedFrame F;
+        F.Pc = R.frames[I];
+        F.ObjectPath = Loc.first;
+        F.Function = L.Function;
+        F.File = L.File;
+        F.Line = L.Line;
+        F.Column = L.Column;
+        F.Inlined = K + 1 < It->second.size();
+        F.Object = F.File.empty() ? Fallback : Loc.first;
+        Out.push_back(F);
+      }
+    if (Out.empty()) {
+      SymbolizedFrame F;
+      F.Pc = R.frames[I];
+      F.ObjectPath = Loc.first;
+      F.Object = Fallback;
+      Out.push_back(F);
+    }
+    return Out;
   }
 
   std::vector<SymbolizedFrame> stack(const ProcessLedger &P, const ShimRecord &R) {
     std::vector<SymbolizedFrame> Out;
     for (int I = 0; I < R.nframes && I < SHIM_MAX_FRAMES; ++I)
-      Out.push_back(frame(P, R, I));
+      for (auto &F : frames(P, R, I))
+        Out.push_back(std::move(F));
     return Out;
   }
 
+  bool userObject(const ProcessLedger &P, const std::string &Obj) const {
+    return !Obj.empty() && (Obj == std::string(P.Header.exe) || !isSystemObject(Obj)) &&
+           !isRuntimeObject(Obj);
+  }
+
+  // The user's frame among expanded frames: in a user object, not a system
+  // header's line, not a library function without a line.
+  bool userFrame(const ProcessLedger &P, const SymbolizedFrame &F) const {
+    if (!userObject(P, F.ObjectPath))
+      return false;
+    if (!F.File.empty())
+      return !isSystemSource(F.File);
+    return F.Function.empty() || !isLibraryFunction(F.Function);
+  }
+
   // The site of a record: the first frame in the function's own code (the main
-  // executable or a non-system object), else the first frame outside the C/C++
-  // runtime, else the first frame.
-  std::string site(const ProcessLedger &P, const ShimRecord &R, std::vector<std::string> *Full = nullptr) {
+  // executable or a non-system object; inlined frames included, system
+  // headers' lines skipped), else the first frame outside the C/C++ runtime,
+  // else the first frame.
+  SiteInfo where(const ProcessLedger &P, const ShimRecord &R, std::vector<std::string> *Full = nullptr) {
+    SiteInfo W;
     auto S = stack(P, R);
     if (Full)
       for (auto &F : S)
         Full->push_back(F.text());
     if (S.empty())
-      return "";
-    std::string Exe = P.Header.exe;
-    for (int Pass = 0; Pass < 3; ++Pass)
-      for (size_t I = 0; I < S.size(); ++I) {
-        auto Loc = locate(P, R, int(I));
-        const std::string &Obj = Loc.first;
-        if (Obj.empty())
-          continue;
-        bool Ok = Pass == 0   ? (Obj == Exe || !isSystemObject(Obj)) && !isRuntimeObject(Obj)
-                  : Pass == 1 ? !isRuntimeObject(Obj)
-                              : true;
-        if (Ok)
-          return S[I].text();
+      return W;
+    size_t Pick = S.size();
+    for (size_t I = 0; I < S.size() && Pick == S.size(); ++I)
+      if (userFrame(P, S[I]))
+        Pick = I;
+    for (size_t I = 0; I < S.size() && Pick == S.size(); ++I)
+      if (!S[I].ObjectPath.empty() && !isRuntimeObject(S[I].ObjectPath))
+        Pick = I;
+    if (Pick == S.size())
+      Pick = 0;
+    const SymbolizedFrame &F = S[Pick];
+    W.Path = F.File;
+    W.Line = F.Line;
+    W.Column = F.Column;
+    W.Function = F.Function;
+    W.Object = F.ObjectPath;
+    W.DebugInfo = !F.File.empty() && F.Line > 0;
+    for (auto &G : S)
+      if (G.Pc == F.Pc)
+        W.Inline.push_back(G);
+    // The call the user's frame made: the next frame inward with a name.
+    for (size_t I = Pick; I-- > 0;)
+      if (!S[I].Function.empty()) {
+        W.Entry = shortFunction(S[I].Function);
+        break;
       }
-    return S[0].text();
+    if (!W.DebugInfo && userObject(P, F.ObjectPath))
+      NoDebug.insert(F.ObjectPath);
+    return W;
+  }
+
+  std::string site(const ProcessLedger &P, const ShimRecord &R, std::vector<std::string> *Full = nullptr) {
+    return siteText(where(P, R, Full));
+  }
+  std::string siteText(const SiteInfo &W) {
+    if (W.Inline.empty())
+      return "";
+    for (auto &F : W.Inline)
+      if (F.File == W.Path && F.Line == W.Line && F.Function == W.Function)
+        return F.text();
+    return W.Inline.back().text();
+  }
+
+  /// The Runtime API client owning a descriptor made at \p W, or "".
+  static std::string runtimeClientOf(const SiteInfo &W) {
+    for (const auto &Sig : runtimeClientSignatures())
+      if (W.Function.rfind(Sig.FunctionPrefix, 0) == 0)
+        return Sig.Client;
+    return "";
   }
 
   std::string topFunction(const ProcessLedger &P, const ShimRecord &R) {
-    for (int I = 0; I < R.nframes; ++I) {
-      auto F = frame(P, R, I);
+    for (auto &F : stack(P, R))
       if (!F.Function.empty())
         return shortFunction(F.Function);
-    }
     return "?";
   }
 
   bool hasUserFrame(const ProcessLedger &P, const ShimRecord &R) {
-    for (int I = 0; I < R.nframes; ++I) {
-      auto Obj = locate(P, R, I).first;
-      if (!Obj.empty() && (Obj == std::string(P.Header.exe) || !isSystemObject(Obj)) && !isRuntimeObject(Obj))
+    for (int I = 0; I < R.nframes; ++I)
+      if (userObject(P, locate(P, R, I).first))
         return true;
-    }
     return false;
   }
 
   Symbolizer Sym;
+  std::set<std::string> NoDebug;
 
 private:
   Analysis &A;
@@ -351,9 +523,60 @@ std::string formatPeer(const ShimRecord &R) {
   return "family " + std::to_string(SS.ss_family);
 }
 
+const std::vector<RuntimeClientSignature> &runtimeClientSignatures() {
+  // The first frame in the user's code that made the descriptor is one of
+  // the client's own functions: the `next`/response connection (curl's
+  // socket), libcurl's internal wakeup socket pair, made inside get_next and
+  // the posts. The handler is called from run_handler, so a descriptor the
+  // handler makes has the handler (or a function it calls) as that frame.
+  static const std::vector<RuntimeClientSignature> Sigs = {
+      {"aws-lambda-cpp", "aws::lambda_runtime::runtime::",
+       "the Runtime API connection and libcurl's wakeup socket pair (runtime::get_next, "
+       "runtime::post_success, runtime::post_failure, runtime::do_post)"},
+  };
+  return Sigs;
+}
+
+nlohmann::json SiteInfo::toJson() const {
+  auto Frame = [](const std::string &Path, int Line, int Column, const std::string &Fn) {
+    nlohmann::json J = {{"path", Path.empty() ? nlohmann::json(nullptr) : nlohmann::json(Path)},
+                        {"line", Line > 0 ? nlohmann::json(Line) : nlohmann::json(nullptr)},
+                        {"column", Column > 0 ? nlohmann::json(Column) : nlohmann::json(nullptr)},
+                        {"function", Fn.empty() ? nlohmann::json(nullptr) : nlohmann::json(Fn)}};
+    return J;
+  };
+  nlohmann::json J = Frame(Path, Line, Column, Function);
+  J["object"] = Object.empty() ? nlohmann::json(nullptr) : nlohmann::json(Object);
+  J["debug_info"] = DebugInfo;
+  J["inline_chain"] = nlohmann::json::array();
+  for (const auto &F : Inline)
+    J["inline_chain"].push_back(Frame(F.File, F.Line, F.Column, F.Function));
+  if (!Entry.empty())
+    J["entry"] = Entry;
+  return J;
+}
+
 static nlohmann::json fdJson(const LiveFd &F) {
-  return {{"fd", F.Fd}, {"kind", F.Kind}, {"peer", F.Peer}, {"site", F.Site}, {"call", F.Call},
-          {"invocation", F.Invocation}};
+  nlohmann::json J = {{"fd", F.Fd}, {"kind", F.Kind}, {"peer", F.Peer}, {"site", F.Site}, {"call", F.Call},
+                      {"invocation", F.Invocation}};
+  if (!F.Where.Inline.empty())
+    J["site_location"] = F.Where.toJson();
+  if (!F.RuntimeClient.empty())
+    J["runtime_client"] = F.RuntimeClient;
+  return J;
+}
+
+static bool userFd(const LiveFd &F) { return !F.RuntimeApi && F.RuntimeClient.empty(); }
+
+static nlohmann::json blockedJson(const BlockedCall &B) {
+  nlohmann::json J = {{"call", B.Call},         {"site", B.Site}, {"blocked_ms", B.BlockedMs},
+                      {"call_ms", B.CallMs},     {"tid", B.Tid},   {"stack", B.Stack}};
+  if (!B.Where.Inline.empty()) {
+    J["site_location"] = B.Where.toJson();
+    if (!B.Where.Entry.empty())
+      J["entry"] = B.Where.Entry;
+  }
+  return J;
 }
 
 nlohmann::json Analysis::invocationJson(uint64_t Index) const {
@@ -365,16 +588,21 @@ nlohmann::json Analysis::invocationJson(uint64_t Index) const {
   J["fds_closed"] = S.FdsClosed;
   J["fds_open_after"] = S.FdsOpenAfter;
   J["connections_opened"] = nlohmann::json::array();
-  for (auto &C : S.ConnectionsOpened)
-    J["connections_opened"].push_back({{"peer", C.Peer}, {"site", C.Site}});
+  for (auto &C : S.ConnectionsOpened) {
+    nlohmann::json CJ = {{"peer", C.Peer}, {"site", C.Site}};
+    if (!C.Where.Inline.empty())
+      CJ["site_location"] = C.Where.toJson();
+    J["connections_opened"].push_back(CJ);
+  }
   J["dns_lookups"] = S.DnsLookups;
   J["blocked_past_deadline"] = nlohmann::json::array();
   for (auto &B : S.BlockedPastDeadline)
-    J["blocked_past_deadline"].push_back({{"call", B.Call},
-                                          {"site", B.Site},
-                                          {"blocked_ms", B.BlockedMs},
-                                          {"tid", B.Tid},
-                                          {"stack", B.Stack}});
+    J["blocked_past_deadline"].push_back(blockedJson(B));
+  if (S.TimedOut) {
+    J["in_flight_at_timeout"] = nlohmann::json::array();
+    for (auto &F : S.InFlightAtTimeout)
+      J["in_flight_at_timeout"].push_back(fdJson(F));
+  }
   return J;
 }
 
@@ -382,12 +610,14 @@ nlohmann::json Analysis::shutdownJson() const {
   nlohmann::json J = nlohmann::json::object();
   J["open_fds"] = nlohmann::json::array();
   for (auto &F : OpenAtSigterm)
-    if (!F.RuntimeApi)
+    if (userFd(F))
       J["open_fds"].push_back(fdJson(F));
+  // Which signal "open_fds" was taken at: SIGKILL when no SIGTERM was sent.
+  J["open_fds_at"] = SigtermSent ? "SIGTERM" : "SIGKILL";
   if (SawSigkill) {
     J["open_fds_at_sigkill"] = nlohmann::json::array();
     for (auto &F : OpenAtSigkill)
-      if (!F.RuntimeApi)
+      if (userFd(F))
         J["open_fds_at_sigkill"].push_back(fdJson(F));
   }
   return J;
@@ -414,22 +644,37 @@ nlohmann::json Analysis::toJson() const {
   J["fds_per_invocation"] = FdsPerInvocation;
   J["emfile_projected_at"] = EmfileAt ? nlohmann::json(*EmfileAt) : nlohmann::json(nullptr);
   J["leak_sites"] = nlohmann::json::array();
-  for (auto &L : LeakSites)
-    J["leak_sites"].push_back({{"site", L.Site}, {"kind", L.Kind}, {"per_invocation", L.PerInvocation}, {"count", L.Count}});
+  for (auto &L : LeakSites) {
+    nlohmann::json LJ = {{"site", L.Site}, {"kind", L.Kind}, {"per_invocation", L.PerInvocation}, {"count", L.Count}};
+    if (!L.Where.Inline.empty())
+      LJ["site_location"] = L.Where.toJson();
+    J["leak_sites"].push_back(LJ);
+  }
   J["connection_sites"] = nlohmann::json::array();
-  for (auto &C : ConnectionSites)
-    J["connection_sites"].push_back({{"peer", C.Peer}, {"site", C.Site}, {"per_invocation", C.PerInvocation}});
+  for (auto &C : ConnectionSites) {
+    nlohmann::json CJ = {{"peer", C.Peer}, {"site", C.Site}, {"per_invocation", C.PerInvocation}};
+    if (!C.Where.Inline.empty())
+      CJ["site_location"] = C.Where.toJson();
+    J["connection_sites"].push_back(CJ);
+  }
   J["open_at_exit"] = nlohmann::json::array();
   for (auto &F : OpenAtExit)
     J["open_at_exit"].push_back(fdJson(F));
+  J["runtime_client_fds"] = nlohmann::json::array();
+  for (auto &F : RuntimeClientFds)
+    J["runtime_client_fds"].push_back(fdJson(F));
   if (SawSigterm)
     J["shutdown"] = shutdownJson();
   J["deadline_stacks"] = nlohmann::json::array();
   for (auto &B : DeadlineStacks)
-    J["deadline_stacks"].push_back({{"call", B.Call}, {"site", B.Site}, {"blocked_ms", B.BlockedMs}, {"tid", B.Tid}, {"stack", B.Stack}});
+    J["deadline_stacks"].push_back(blockedJson(B));
   J["fds_opened_total"] = TotalOpened;
   J["fds_closed_total"] = TotalClosed;
   J["records_dropped"] = Dropped;
+  J["no_debug_info"] = NoDebugInfo;
+  J["evidence"] = nlohmann::json::array();
+  for (auto &E : evidence())
+    J["evidence"].push_back({{"kind", E.Kind}, {"text", E.Text}});
   J["warnings"] = Warnings;
   return J;
 }
@@ -447,8 +692,50 @@ static std::string fmtRate(double R) {
   return B;
 }
 
+/// Descriptors grouped by (kind, peer, site): "fd 5 tcp 1.2.3.4:80 from x.c:3"
+/// or "3 fds file /etc/hostname from x.c:3".
+static std::vector<std::string> groupFds(const std::vector<LiveFd> &Fds) {
+  std::map<std::string, std::vector<int>> Groups;
+  std::vector<std::string> Order, Out;
+  for (auto &F : Fds)
+    if (userFd(F) && F.Kind != "unknown" && !F.Site.empty()) {
+      std::string Key = F.Kind + (F.Peer.empty() ? "" : " " + F.Peer) + " from " + F.Site;
+      if (!Groups.count(Key))
+        Order.push_back(Key);
+      Groups[Key].push_back(F.Fd);
+    }
+  for (const std::string &Key : Order) {
+    const std::vector<int> &V = Groups[Key];
+    Out.push_back(V.size() == 1 ? "fd " + std::to_string(V[0]) + " " + Key
+                                : std::to_string(V.size()) + " fds " + Key);
+  }
+  return Out;
+}
+
+std::vector<Evidence> Analysis::evidence() const {
+  std::vector<Evidence> E;
+  if (!LeakSites.empty() || FdsPerInvocation > 0.05)
+    E.push_back({"fd-growth", fmtRate(FdsPerInvocation) + " fd/invocation" +
+                                  (LeakSites.empty() ? "" : " from " + LeakSites.front().Site)});
+  if (EmfileAt)
+    E.push_back({"emfile-projected", "EMFILE projected at invocation " + withCommas(*EmfileAt)});
+  for (auto &C : ConnectionSites)
+    E.push_back({"connection-per-invocation", "new connection per invocation to " + C.Peer + " from " + C.Site});
+  for (auto &S : Invocations)
+    for (auto &B : S.BlockedPastDeadline)
+      E.push_back({"blocked-at-deadline", "invocation " + std::to_string(IndexLabels.count(S.Index) ? IndexLabels.at(S.Index) : int64_t(S.Index)) + " blocked at the deadline at " + B.Site});
+  if (SawSigterm)
+    for (auto &G : groupFds(OpenAtSigterm))
+      E.push_back({"open-at-shutdown", std::string("open at ") + (SigtermSent ? "SIGTERM" : "SIGKILL") + ": " + G});
+  return E;
+}
+
 std::vector<std::string> Analysis::summaryLines() const {
   std::vector<std::string> L;
+  auto Label = [&](uint64_t Local) {
+    auto It = IndexLabels.find(Local);
+    return "invocation " + std::to_string(It == IndexLabels.end() ? int64_t(Local) : It->second);
+  };
   if (!Invocations.empty()) {
     std::string EM = EmfileAt ? "; EMFILE projected at invocation " + withCommas(*EmfileAt) : "";
     if (LeakSites.empty() && FdsPerInvocation > 0.05)
@@ -458,9 +745,17 @@ std::vector<std::string> Analysis::summaryLines() const {
       L.push_back(fmtRate(S.PerInvocation) + " fd/invocation from " + S.Site + (First ? EM : ""));
       First = false;
     }
-    if (LeakSites.empty() && FdsPerInvocation <= 0.05)
-      L.push_back("0 fd growth per invocation after warm-up (" + std::to_string(Invocations.back().FdsOpenAfter) +
-                  " open)");
+    // A rate needs invocations after warm-up that did not time out (their
+    // descriptors are in flight, not open after): at least two.
+    if (LeakSites.empty() && FdsPerInvocation <= 0.05) {
+      if (GrowthMeasured)
+        L.push_back("0 fd growth per invocation after warm-up (" +
+                    std::to_string(Invocations.back().FdsOpenAfter) + " open)");
+      else
+        L.push_back("fd growth not measured: " + std::to_string(Invocations.size()) +
+                    " invocation(s), " + std::to_string(GrowthPoints) +
+                    " after warm-up without a timeout (2 needed)");
+    }
     for (auto &C : ConnectionSites) {
       char B[32];
       snprintf(B, sizeof B, "%g", std::round(C.PerInvocation * 10) / 10);
@@ -471,17 +766,27 @@ std::vector<std::string> Analysis::summaryLines() const {
     for (auto &S : Invocations)
       Dns += S.DnsLookups;
     if (Dns)
-      L.push_back(std::to_string(Dns) + " DNS lookups in " + std::to_string(Invocations.size()) + " invocations");
+      L.push_back(std::to_string(Dns) + " DNS lookup" + (Dns == 1 ? "" : "s") + " in " +
+                  std::to_string(Invocations.size()) + " invocation" + (Invocations.size() == 1 ? "" : "s"));
     for (auto &S : Invocations)
-      for (auto &B : S.BlockedPastDeadline)
-        L.push_back("invocation " + std::to_string(S.Index) + " still blocked at the deadline in " + B.Call +
-                    (B.BlockedMs >= 0 ? " for " + std::to_string(B.BlockedMs) + " ms" : "") + " at " + B.Site);
+      for (auto &B : S.BlockedPastDeadline) {
+        std::string In = B.Where.Entry.empty() || B.Where.Entry == B.Call
+                             ? B.Call
+                             : B.Where.Entry + " (" + B.Call + ")";
+        L.push_back(Label(S.Index) + " still blocked at the deadline in " + In +
+                    (B.BlockedMs >= 0 ? " for " + withCommas(uint64_t(B.BlockedMs)) + " ms" : "") + " at " +
+                    B.Site);
+      }
+    for (auto &S : Invocations)
+      if (S.TimedOut)
+        for (auto &G : groupFds(S.InFlightAtTimeout))
+          L.push_back("in flight at the timeout of " + Label(S.Index) + " (not a leak): " + G);
   } else {
     L.push_back(std::to_string(TotalOpened) + " fds opened, " + std::to_string(TotalClosed) + " closed, " +
                 std::to_string(OpenAtExit.size()) + " open at exit");
     std::map<std::string, int> BySite;
     for (auto &F : OpenAtExit)
-      if (F.Invocation || !F.Site.empty())
+      if (userFd(F) && (F.Invocation || !F.Site.empty()))
         ++BySite[F.Site + " (" + F.Kind + ")"];
     for (auto &[S, N] : BySite)
       L.push_back("  " + std::to_string(N) + " open at exit from " + S);
@@ -489,26 +794,25 @@ std::vector<std::string> Analysis::summaryLines() const {
   if (SawSigterm) {
     // One line per (kind, peer, site): a leak per invocation is one line
     // with a count, not one line per descriptor.
-    const char *When = SawSigkill && OpenAtSigkill.empty() ? "at shutdown" : "at SIGTERM";
-    std::map<std::string, std::vector<int>> Groups;
-    std::vector<std::string> Order;
-    for (auto &F : OpenAtSigterm)
-      if (!F.RuntimeApi && F.Kind != "unknown" && !F.Site.empty()) {
-        std::string Key = F.Kind + (F.Peer.empty() ? "" : " " + F.Peer) + " from " + F.Site;
-        if (!Groups.count(Key))
-          Order.push_back(Key);
-        Groups[Key].push_back(F.Fd);
-      }
-    for (const std::string &Key : Order) {
-      const std::vector<int> &Fds = Groups[Key];
-      if (Fds.size() == 1)
-        L.push_back(std::string("open ") + When + ": fd " + std::to_string(Fds[0]) + " " + Key);
-      else
-        L.push_back(std::string("open ") + When + ": " + std::to_string(Fds.size()) + " fds " + Key);
-    }
-    if (Order.empty())
-      L.push_back(std::string("nothing the function opened was still open ") + When);
+    std::string When = SigtermSent ? "at SIGTERM" : "at SIGKILL (no SIGTERM was sent)";
+    auto Groups = groupFds(OpenAtSigterm);
+    for (const std::string &G : Groups)
+      L.push_back("open " + When + ": " + G);
+    if (Groups.empty())
+      L.push_back("nothing the function opened was still open " + When);
   }
+  if (!RuntimeClientFds.empty()) {
+    std::map<std::string, int> ByClient;
+    for (auto &F : RuntimeClientFds)
+      ++ByClient[F.RuntimeClient.empty() ? "runtime-api-connection" : F.RuntimeClient];
+    std::string T;
+    for (auto &[C, N] : ByClient)
+      T += (T.empty() ? "" : ", ") + std::to_string(N) + " of " + C;
+    L.push_back("not counted: the Runtime API client's own descriptors (" + T + ")");
+  }
+  for (auto &O : NoDebugInfo)
+    L.push_back("hint: no line information for the sites in " + O +
+                " (built without -g): sites are function names; build with -g for file:line");
   if (Dropped)
     L.push_back("warning: " + std::to_string(Dropped) + " ledger records dropped (raise SERVERLESS_SHIM_CAPACITY)");
   return L;
@@ -632,17 +936,27 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   A.Invocations.resize(NInv);
   for (uint64_t I = 0; I < NInv; ++I)
     A.Invocations[I].Index = I + 1;
+  std::set<uint64_t> TimedOut;
+  for (uint64_t T : Opts.TimedOut)
+    if (T >= 1 && T <= NInv) {
+      TimedOut.insert(T);
+      A.Invocations[T - 1].TimedOut = true;
+    }
 
   // Replay.
   std::map<int, LiveFd> Live;
-  std::map<int, size_t> RuntimeFds;
   uint64_t SnapInv = 1; // next invocation whose end we snapshot
   const uint64_t TermState = ~uint64_t(0);
   auto countLive = [&]() { return int(Live.size()); };
   auto snapshotUpTo = [&](uint64_t State) {
     // Every invocation N whose INVOKE phase ended before State.
     while (SnapInv <= NInv && SHIM_STATE(SnapInv, SHIM_PHASE_INVOKE) < State) {
-      A.Invocations[SnapInv - 1].FdsOpenAfter = countLive();
+      InvocationStats &S = A.Invocations[SnapInv - 1];
+      S.FdsOpenAfter = countLive();
+      if (S.TimedOut)
+        for (auto &[Fd, F] : Live)
+          if (F.Invocation == SnapInv && F.Phase == SHIM_PHASE_INVOKE && F.Call != "inherited" && userFd(F))
+            S.InFlightAtTimeout.push_back(F);
       ++SnapInv;
     }
   };
@@ -661,7 +975,8 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     if (St < LastState)
       St = LastState; // a record written by a thread that read the page just before a change
     if (!A.SawSigterm && SHIM_STATE_PHASE(St) >= SHIM_PHASE_SHUTDOWN && SHIM_STATE_PHASE(St) != 0) {
-      A.SawSigterm = true;
+      A.SawSigterm = true; // the first shutdown signal (SIGTERM, or SIGKILL alone)
+      A.SigtermSent = SHIM_STATE_PHASE(St) == SHIM_PHASE_SHUTDOWN;
       A.OpenAtSigterm = toList();
     }
     if (!A.SawSigkill && SHIM_STATE_PHASE(St) == SHIM_PHASE_KILLED) {
@@ -687,7 +1002,9 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
       F.Phase = SHIM_STATE_PHASE(St);
       F.RecordIndex = Idx;
       if (R.type == SHIM_REC_ACQUIRE) {
-        F.Site = Z.site(P, R);
+        F.Where = Z.where(P, R);
+        F.Site = Z.siteText(F.Where);
+        F.RuntimeClient = Analyzer::runtimeClientOf(F.Where);
         ++A.TotalOpened;
         if (S)
           ++S->FdsOpened;
@@ -696,6 +1013,8 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
           F.Kind = Src.Kind;
           F.Peer = Src.Peer;
           F.RuntimeApi = Src.RuntimeApi;
+          if (F.RuntimeClient.empty())
+            F.RuntimeClient = Src.RuntimeClient;
         }
       }
       Live[R.fd] = F;
@@ -715,34 +1034,61 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
       auto It = Live.find(R.fd);
       std::string Peer = formatPeer(R);
       bool Ok = R.err == 0;
+      bool Client = false;
       if (It != Live.end()) {
         It->second.Peer = Peer;
         if (R.flags & SHIM_FLAG_RUNTIME_API)
           It->second.RuntimeApi = true;
+        Client = !userFd(It->second);
       }
-      if (Ok && S && !(R.flags & SHIM_FLAG_RUNTIME_API))
-        S->ConnectionsOpened.push_back({Peer, Z.site(P, R)});
+      if (Ok && S && !(R.flags & SHIM_FLAG_RUNTIME_API) && !Client) {
+        ConnectionInfo C{Peer, "", Z.where(P, R)};
+        C.Site = Z.siteText(C.Where);
+        if (Analyzer::runtimeClientOf(C.Where).empty())
+          S->ConnectionsOpened.push_back(C);
+      }
       break;
     }
     case SHIM_REC_DNS:
-      if (S)
-        ++S->DnsLookups;
+      // A lookup is a name that needs resolving: not an address literal,
+      // not an empty node (a passive/bind lookup).
+      if (S) {
+        size_t Len = strnlen(reinterpret_cast<const char *>(R.peer), sizeof(R.peer));
+        std::string Node(reinterpret_cast<const char *>(R.peer), Len);
+        unsigned char Buf[sizeof(in6_addr)];
+        bool Literal = Node.empty() || inet_pton(AF_INET, Node.c_str(), Buf) == 1 ||
+                       inet_pton(AF_INET6, Node.c_str(), Buf) == 1;
+        if (!Literal)
+          ++S->DnsLookups;
+      }
       break;
     case SHIM_REC_STACK: {
       BlockedCall B;
       B.Tid = R.tid;
-      B.Site = Z.site(P, R, &B.Stack);
+      B.Where = Z.where(P, R, &B.Stack);
+      B.Site = Z.siteText(B.Where);
       if (R.call) {
         B.Call = callName(R.call);
-        B.BlockedMs = R.aux;
+        B.CallMs = R.aux;
+        // reserved: ms since the first of this thread's unbroken run of
+        // blocking calls (0 from shims that did not record it).
+        B.BlockedMs = R.reserved > R.aux ? R.reserved : R.aux;
+        // Never longer than the invocation (a run of waits may have begun
+        // in the runtime's own `next`).
+        if (InvokeStartNs && R.mono_ns > InvokeStartNs && SHIM_STATE_PHASE(St) == SHIM_PHASE_INVOKE) {
+          int64_t Cap = int64_t((R.mono_ns - InvokeStartNs) / 1000000);
+          B.BlockedMs = std::max<int64_t>(B.CallMs, std::min<int64_t>(B.BlockedMs, Cap));
+        }
       } else {
         B.Call = Z.topFunction(P, R);
         B.BlockedMs = -1;
       }
       A.DeadlineStacks.push_back(B);
       // One entry per thread per invocation: the emulator's request and the
-      // shim's own deadline capture may both have fired.
-      if (S && Z.hasUserFrame(P, R) && SeenStack.insert({Inv, R.tid}).second) {
+      // shim's own deadline capture may both have fired. A thread in the
+      // Runtime API client (waiting in `next`) is not the user's.
+      if (S && Z.hasUserFrame(P, R) && Analyzer::runtimeClientOf(B.Where).empty() &&
+          SeenStack.insert({Inv, R.tid}).second) {
         if (B.BlockedMs < 0 && InvokeStartNs && R.mono_ns > InvokeStartNs)
           B.BlockedMs = -1; // unknown: not in an interposed call
         S->BlockedPastDeadline.push_back(B);
@@ -755,36 +1101,56 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   }
   snapshotUpTo(TermState);
   A.OpenAtExit = toList();
-  if (Opts.Sigterm && !A.SawSigterm) {
+  for (auto &F : A.OpenAtExit)
+    if (!userFd(F))
+      A.RuntimeClientFds.push_back(F);
+  if ((Opts.Sigterm || Opts.Sigkill) && !A.SawSigterm) {
     A.SawSigterm = true;
+    A.SigtermSent = Opts.Sigterm;
     A.OpenAtSigterm = A.OpenAtExit;
   }
+  if (Opts.Sigterm)
+    A.SigtermSent = true;
   if (Opts.Sigkill && !A.SawSigkill) {
     A.SawSigkill = true;
     A.OpenAtSigkill = A.OpenAtExit;
   }
+  A.NoDebugInfo.assign(Z.NoDebug.begin(), Z.NoDebug.end());
 
-  // Growth after warm-up, leak sites, connection sites.
+  // Growth after warm-up, leak sites, connection sites. Invocations that
+  // timed out are left out: what they hold is in flight, not open after.
   int W = std::max(0, Opts.WarmupInvocations);
-  if (NInv >= uint64_t(W) + 2) {
-    // Least-squares slope of fds_open_after over invocations W+1..N.
+  {
     double N = 0, Sx = 0, Sy = 0, Sxx = 0, Sxy = 0;
-    for (uint64_t I = W; I < NInv; ++I) {
+    for (uint64_t I = uint64_t(W); I < NInv; ++I) {
+      if (TimedOut.count(I + 1))
+        continue;
       double X = double(I + 1), Y = A.Invocations[I].FdsOpenAfter;
       N += 1, Sx += X, Sy += Y, Sxx += X * X, Sxy += X * Y;
     }
+    A.GrowthPoints = int(N);
+    A.GrowthMeasured = N >= 2;
     double Den = N * Sxx - Sx * Sx;
-    A.FdsPerInvocation = Den != 0 ? (N * Sxy - Sx * Sy) / Den : 0;
+    if (A.GrowthMeasured)
+      A.FdsPerInvocation = Den != 0 ? (N * Sxy - Sx * Sy) / Den : 0;
     if (std::fabs(A.FdsPerInvocation) < 1e-9)
       A.FdsPerInvocation = 0;
+  }
+  if (A.GrowthMeasured) {
     uint64_t Span = NInv - uint64_t(W);
-    int Last = A.Invocations.back().FdsOpenAfter;
+    uint64_t Span2 = 0;
+    for (uint64_t I = uint64_t(W); I < NInv; ++I)
+      Span2 += TimedOut.count(I + 1) ? 0 : 1;
+    Span = Span2 ? Span2 : Span;
+    uint64_t LastOk = NInv;
+    while (LastOk > 1 && TimedOut.count(LastOk))
+      --LastOk;
+    int Last = A.Invocations[LastOk - 1].FdsOpenAfter;
     if (A.FdsPerInvocation > 0.05 && uint64_t(Last) < A.FdLimit)
-      A.EmfileAt = NInv + uint64_t(std::ceil((double(A.FdLimit) - Last) / A.FdsPerInvocation));
+      A.EmfileAt = LastOk + uint64_t(std::ceil((double(A.FdLimit) - Last) / A.FdsPerInvocation));
     // Leak sites: still open at the end of the last invocation, acquired in
-    // an invocation after warm-up.
-    std::map<std::pair<std::string, std::string>, int> Sites;
-    std::vector<LiveFd> AtEnd;
+    // an invocation after warm-up that did not time out.
+    std::map<std::pair<std::string, std::string>, std::pair<int, size_t>> Sites;
     {
       // Re-derive the table at the end of the last invocation.
       std::map<int, LiveFd> L2;
@@ -804,6 +1170,9 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
           F.Phase = SHIM_STATE_PHASE(St);
           F.RecordIndex = Idx;
           F.Call = R.type == SHIM_REC_ACQUIRE ? "acquire" : "inherited";
+          if ((R.call == SHIM_CALL_dup || R.call == SHIM_CALL_dup2 || R.call == SHIM_CALL_dup3) &&
+              L2.count(R.fd2))
+            F.RuntimeApi = L2[R.fd2].RuntimeApi;
           L2[R.fd] = F;
         } else if (R.type == SHIM_REC_RELEASE) {
           int Lst = R.fd2 >= R.fd ? R.fd2 : R.fd;
@@ -816,26 +1185,40 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
         }
       }
       for (auto &[Fd, F] : L2)
-        if (F.Call == "acquire" && F.Phase == SHIM_PHASE_INVOKE && F.Invocation > uint64_t(W) && !F.RuntimeApi)
-          ++Sites[{Z.site(P, P.Records[F.RecordIndex]), F.Kind}];
+        if (F.Call == "acquire" && F.Phase == SHIM_PHASE_INVOKE && F.Invocation > uint64_t(W) && !F.RuntimeApi &&
+            !TimedOut.count(F.Invocation)) {
+          SiteInfo Where = Z.where(P, P.Records[F.RecordIndex]);
+          if (!Analyzer::runtimeClientOf(Where).empty())
+            continue;
+          auto &Slot = Sites[{Z.siteText(Where), F.Kind}];
+          if (!Slot.first)
+            Slot.second = F.RecordIndex;
+          ++Slot.first;
+        }
     }
     for (auto &[K, C] : Sites)
-      A.LeakSites.push_back({K.first, K.second, double(C) / double(Span), C});
+      A.LeakSites.push_back({K.first, K.second, double(C.first) / double(Span), C.first,
+                             Z.where(P, P.Records[C.second])});
     std::sort(A.LeakSites.begin(), A.LeakSites.end(),
               [](const LeakSite &X, const LeakSite &Y) { return X.Count > Y.Count; });
   }
   {
-    std::map<std::pair<std::string, std::string>, int> Conns;
+    std::map<std::pair<std::string, std::string>, std::pair<int, SiteInfo>> Conns;
     uint64_t From = NInv > uint64_t(W) ? uint64_t(W) : 0;
     for (uint64_t I = From; I < NInv; ++I)
-      for (auto &C : A.Invocations[I].ConnectionsOpened)
-        ++Conns[{C.Peer, C.Site}];
+      for (auto &C : A.Invocations[I].ConnectionsOpened) {
+        auto &Slot = Conns[{C.Peer, C.Site}];
+        if (!Slot.first)
+          Slot.second = C.Where;
+        ++Slot.first;
+      }
     uint64_t Span = NInv - From;
     for (auto &[K, C] : Conns)
-      if (Span && double(C) / double(Span) >= 0.5)
-        A.ConnectionSites.push_back({K.first, K.second, double(C) / double(Span)});
+      if (Span && double(C.first) / double(Span) >= 0.5)
+        A.ConnectionSites.push_back({K.first, K.second, double(C.first) / double(Span), C.second});
   }
   return A;
+
 }
 
 } // namespace serverless::shim

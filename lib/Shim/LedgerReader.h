@@ -6,7 +6,9 @@
 // opened/closed/open after, new connections, DNS lookups, calls blocked past
 // the deadline, descriptors open at SIGTERM/SIGKILL, growth per invocation,
 // leak sites and the projected EMFILE invocation. Program counters are
-// symbolized after the run by running llvm-symbolizer as a subprocess.
+// symbolized after the run with LLVM's symbolizer library (DWARF inline
+// chains kept; llvm-symbolizer as a subprocess where the library is not
+// linked), and each record's site is the first frame in the user's code.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SERVERLESS_SHIM_LEDGERREADER_H
@@ -42,7 +44,22 @@ struct SymbolizedFrame {
   uint64_t Pc = 0;
   std::string Object, Function, File;
   int Line = 0;
+  int Column = 0;
+  std::string ObjectPath; // the mapped object, absolute ("" when unmapped)
+  bool Inlined = false;   // an inlined frame (a caller of it shares the PC)
   std::string text() const; // "file.cpp:42 (function)" or "object+0x1234"
+};
+
+/// Where a record came from, as data: the first frame in the user's code
+/// (its PC's DWARF inline chain expanded), with the inline chain of that PC,
+/// innermost first. Empty Path: no line information (no -g, or not found).
+struct SiteInfo {
+  std::string Path, Function, Object;
+  int Line = 0, Column = 0;
+  bool DebugInfo = false;              // the object had line information for it
+  std::vector<SymbolizedFrame> Inline; // every frame of the site's PC, innermost first
+  std::string Entry;                   // the call the user's frame made (e.g. curl_easy_perform)
+  nlohmann::json toJson() const;
 };
 
 /// A descriptor alive at some point, with where it came from.
@@ -53,17 +70,37 @@ struct LiveFd {
   uint32_t Phase = 0;
   bool RuntimeApi = false;
   size_t RecordIndex = 0;
+  SiteInfo Where;
+  // Owned by the Runtime API client, not the user's code ("aws-lambda-cpp",
+  // "runtime-api-connection"; see runtimeClientSignatures()). Empty: the user's.
+  std::string RuntimeClient;
 };
 
 struct ConnectionInfo {
   std::string Peer, Site;
+  SiteInfo Where;
 };
 struct BlockedCall {
   std::string Call, Site;
-  int64_t BlockedMs = -1; // -1: not in an interposed call (the thread's stack only)
+  // The whole blocking call's time: from the first of an unbroken run of
+  // interposed blocking calls on this thread (curl_easy_perform's poll
+  // slices are one wait). -1: not in an interposed call.
+  int64_t BlockedMs = -1;
+  int64_t CallMs = -1; // the interposed call in flight only (the last slice)
   int Tid = 0;
   std::vector<std::string> Stack;
+  SiteInfo Where;
 };
+
+/// A Runtime API client recognised by the frames that create its
+/// descriptors: the first frame in the user's code is a function of the
+/// client (its own connection, libcurl's wakeup socket pair under it).
+struct RuntimeClientSignature {
+  const char *Client;         // "aws-lambda-cpp"
+  const char *FunctionPrefix; // demangled qualified name prefix
+  const char *What;           // what it owns, for the docs and the JSON
+};
+const std::vector<RuntimeClientSignature> &runtimeClientSignatures();
 
 struct InvocationStats {
   uint64_t Index = 0;
@@ -71,16 +108,29 @@ struct InvocationStats {
   std::vector<ConnectionInfo> ConnectionsOpened;
   int DnsLookups = 0;
   std::vector<BlockedCall> BlockedPastDeadline;
+  bool TimedOut = false; // the emulator's deadline passed (killed or kept)
+  // Descriptors opened in this invocation and still open when it was killed
+  // at its deadline: held by the call in flight, not leaked.
+  std::vector<LiveFd> InFlightAtTimeout;
 };
 
 struct LeakSite {
   std::string Site, Kind;
   double PerInvocation = 0;
   int Count = 0;
+  SiteInfo Where;
 };
 struct ConnectionSite {
   std::string Peer, Site;
   double PerInvocation = 0;
+  SiteInfo Where;
+};
+
+/// A kind of evidence the ledger gives (what `run --fail-on` can name):
+/// fd-growth, emfile-projected, connection-per-invocation,
+/// blocked-at-deadline, open-at-shutdown.
+struct Evidence {
+  std::string Kind, Text;
 };
 
 struct AnalysisOptions {
@@ -92,7 +142,10 @@ struct AnalysisOptions {
   bool Symbolize = true;
   // The emulator sent SIGTERM / SIGKILL. A function without a SIGTERM handler
   // dies before its shim writes anything, so the ledger alone cannot say.
+  // SIGKILL without Sigterm: killed without warning (no extension).
   bool Sigterm = false, Sigkill = false;
+  // Local invocation numbers (1-based) whose deadline passed.
+  std::vector<uint64_t> TimedOut;
 };
 
 struct Analysis {
@@ -104,12 +157,25 @@ struct Analysis {
   std::vector<LiveFd> OpenAtExit, OpenAtSigterm, OpenAtSigkill;
   bool SawSigterm = false, SawSigkill = false;
   double FdsPerInvocation = 0;      // growth of fds_open_after after warm-up
+  bool GrowthMeasured = false;      // enough invocations after warm-up for a rate
+  int GrowthPoints = 0;             // invocations the rate is fitted over
   std::optional<uint64_t> EmfileAt; // projected invocation reaching FdLimit
   std::vector<LeakSite> LeakSites;
   std::vector<ConnectionSite> ConnectionSites;
   std::vector<BlockedCall> DeadlineStacks; // every stack captured
   uint64_t TotalOpened = 0, TotalClosed = 0, Dropped = 0;
   std::vector<std::string> Warnings;
+  // The first shutdown signal was SIGTERM (else SIGKILL without warning).
+  bool SigtermSent = false;
+  // Descriptors of the Runtime API client open at the end (not the user's).
+  std::vector<LiveFd> RuntimeClientFds;
+  // Objects with user frames but no line information: "-g needed".
+  std::vector<std::string> NoDebugInfo;
+  // Local invocation number -> the label printed ("invocation N" in the
+  // summary): `serverless-tidy run` gives the run document's index.
+  std::map<uint64_t, int64_t> IndexLabels;
+  // The evidence kinds this ledger shows (for --fail-on), in words.
+  std::vector<Evidence> evidence() const;
 
   nlohmann::json invocationJson(uint64_t Index) const; // fields for one `invocations[]` entry
   nlohmann::json shutdownJson() const;                 // {"open_fds": [...], "open_fds_at_sigkill": [...]}

@@ -138,9 +138,14 @@ void ShimObserver::onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineM
   setState(E, SHIM_STATE(E.Local, SHIM_PHASE_INVOKE), DeadlineMs);
 }
 
-void ShimObserver::onDeadlinePassed(int EnvId, int64_t, pid_t) {
+void ShimObserver::onDeadlinePassed(int EnvId, int64_t Index, pid_t) {
   auto It = Envs.find(EnvId);
-  if (It == Envs.end() || !It->second.Ctl)
+  if (It == Envs.end())
+    return;
+  auto L = It->second.Local2.find(Index);
+  if (L != It->second.Local2.end())
+    It->second.TimedOut.push_back(L->second);
+  if (!It->second.Ctl)
     return;
   ShimControl *C = It->second.Ctl;
   uint32_t Req = __atomic_add_fetch(&C->capture_request, 1, __ATOMIC_ACQ_REL);
@@ -171,9 +176,9 @@ void ShimObserver::onShutdownSignal(int EnvId, int Sig, nlohmann::json &) {
     E.Sigterm = true;
     setState(E, SHIM_STATE(E.Local, SHIM_PHASE_SHUTDOWN));
   } else if (Sig == SIGKILL) {
+    // SIGKILL alone (no extension) stays "at SIGKILL": the reader takes
+    // what was open at the first signal either way.
     E.Sigkill = true;
-    if (!E.Sigterm) // SIGKILL only (no extension): "open when SIGKILL came"
-      E.Sigterm = true;
     setState(E, SHIM_STATE(E.Local, SHIM_PHASE_KILLED));
   }
 }
@@ -207,6 +212,7 @@ void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
     O.Symbolize = false;
     O.Invocations = E.Local;
     O.MainPid = E.Pid;
+    O.TimedOut = E.TimedOut;
     auto A = analyzeLedgerDir(E.Ledger, O);
     if (!A)
       continue;
@@ -215,6 +221,18 @@ void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
 }
 
 void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
+  // One report for K environments: an aggregate, then each environment's
+  // lines, environments with identical lines given once.
+  struct EnvResult {
+    int EnvId = 0;
+    std::vector<std::string> Lines;
+    uint64_t Invocations = 0;
+    double Growth = 0;
+    bool Measured = false;
+    int64_t Connections = 0, PeakOpen = -1;
+  };
+  std::vector<EnvResult> Results;
+  nlohmann::json Evidence = nlohmann::json::array();
   for (auto &[EnvId, E] : Envs) {
     if (E.Ledger.empty())
       continue;
@@ -223,12 +241,19 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
     O.MainPid = E.Pid;
     O.Sigterm = E.Sigterm;
     O.Sigkill = E.Sigkill;
+    O.TimedOut = E.TimedOut;
     std::string Err;
     auto A = analyzeLedgerDir(E.Ledger, O, &Err);
+    EnvResult R;
+    R.EnvId = EnvId;
     if (!A) {
-      Summary << "shim (environment " << EnvId << "): " << Err << "\n";
+      R.Lines.push_back(Err);
+      Results.push_back(std::move(R));
       continue;
     }
+    // "invocation N" in the summary is the run document's index.
+    for (auto &[Index, Local] : E.Local2)
+      A->IndexLabels[Local] = Index;
     if (Run.contains("invocations") && Run["invocations"].is_array())
       addInvocationNumbers(Run, EnvId, E, *A);
     if (Run.contains("shutdown") && Run["shutdown"].is_array())
@@ -243,9 +268,80 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
     auto J = A->toJson();
     J.erase("invocations");
     Run["shim"][std::to_string(EnvId)] = J;
-    Summary << "shim (environment " << EnvId << "):\n";
-    for (auto &L : A->summaryLines())
+    for (auto &Ev : A->evidence())
+      Evidence.push_back({{"kind", Ev.Kind}, {"environment", EnvId}, {"text", Ev.Text}});
+    R.Lines = A->summaryLines();
+    R.Invocations = A->Invocations.size();
+    R.Growth = A->FdsPerInvocation;
+    R.Measured = A->GrowthMeasured;
+    for (auto &S : A->Invocations) {
+      R.Connections += int64_t(S.ConnectionsOpened.size());
+      R.PeakOpen = std::max<int64_t>(R.PeakOpen, S.FdsOpenAfter);
+    }
+    Results.push_back(std::move(R));
+  }
+  // Evidence kinds for `run --fail-on` (RunCommand reads "evidence").
+  if (!Results.empty())
+    Run["evidence"] = Evidence;
+  if (Results.size() == 1) {
+    Summary << "shim (environment " << Results[0].EnvId << "):\n";
+    for (auto &L : Results[0].Lines)
       Summary << "  " << L << "\n";
+    return;
+  }
+  if (Results.empty())
+    return;
+  uint64_t Invs = 0;
+  int64_t Conns = 0, Peak = -1;
+  int PeakEnv = 0, Measured = 0;
+  double GrowthSum = 0;
+  uint64_t GrowthWeight = 0;
+  for (auto &R : Results) {
+    Invs += R.Invocations;
+    Conns += R.Connections;
+    if (R.PeakOpen > Peak) {
+      Peak = R.PeakOpen;
+      PeakEnv = R.EnvId;
+    }
+    if (R.Measured) {
+      ++Measured;
+      GrowthSum += R.Growth * double(R.Invocations);
+      GrowthWeight += R.Invocations;
+    }
+  }
+  char G[64];
+  snprintf(G, sizeof G, "%+.1f", GrowthWeight ? GrowthSum / double(GrowthWeight) : 0.0);
+  Summary << "shim (" << Results.size() << " environments, " << Invs << " invocations):\n";
+  if (Measured)
+    Summary << "  fd growth " << G << " fd/invocation (weighted mean over " << Measured << " of "
+            << Results.size() << " environments with enough invocations)\n";
+  else
+    Summary << "  fd growth not measured: no environment had 2 invocations after warm-up without a timeout\n";
+  Summary << "  " << Conns << " new connection" << (Conns == 1 ? "" : "s")
+          << " opened in all (the Runtime API not counted)\n";
+  if (Peak >= 0)
+    Summary << "  peak " << Peak << " descriptors open after an invocation (environment " << PeakEnv << ")\n";
+  // Per environment, identical line lists given once.
+  std::vector<std::pair<std::vector<int>, const std::vector<std::string> *>> Groups;
+  for (auto &R : Results) {
+    bool Found = false;
+    for (auto &Gr : Groups)
+      if (*Gr.second == R.Lines) {
+        Gr.first.push_back(R.EnvId);
+        Found = true;
+        break;
+      }
+    if (!Found)
+      Groups.push_back({{R.EnvId}, &R.Lines});
+  }
+  for (auto &Gr : Groups) {
+    std::string Ids;
+    for (int Id : Gr.first)
+      Ids += (Ids.empty() ? "" : ", ") + std::to_string(Id);
+    Summary << "  " << (Gr.first.size() == 1 ? "environment " : "environments ") << Ids
+            << (Groups.size() == 1 ? " (all alike)" : "") << ":\n";
+    for (auto &L : *Gr.second)
+      Summary << "    " << L << "\n";
   }
 }
 

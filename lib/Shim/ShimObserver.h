@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct ShimControl;
 
@@ -49,6 +50,7 @@ private:
     uint64_t Local = 0;                 // 1-based invocation count in this process
     std::map<int64_t, uint64_t> Local2; // run-wide index -> local index
     bool Sigterm = false, Sigkill = false;
+    std::vector<uint64_t> TimedOut;     // local indices whose deadline passed
     int Fd = -1;
   };
   void setState(Env &E, uint64_t State, int64_t DeadlineMs = -1);

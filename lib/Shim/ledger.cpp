@@ -34,6 +34,8 @@
 __thread int shim_t_guard __attribute__((tls_model("initial-exec")));
 __thread int shim_t_inflight_call __attribute__((tls_model("initial-exec")));
 __thread uint64_t shim_t_inflight_ns __attribute__((tls_model("initial-exec")));
+__thread uint64_t shim_t_streak_ns __attribute__((tls_model("initial-exec")));
+__thread uint64_t shim_t_block_end_ns __attribute__((tls_model("initial-exec")));
 __thread int shim_t_interrupted __attribute__((tls_model("initial-exec")));
 static __thread int t_tid __attribute__((tls_model("initial-exec")));
 
@@ -486,8 +488,13 @@ void captureHandler(int, siginfo_t *, void *UcV) {
     }
     R->nframes = uint16_t(N);
     R->flags |= SHIM_FLAG_SIGNAL_FRAME;
-    if (Call)
-      R->aux = uint32_t((monoNs() - shim_t_inflight_ns) / 1000000);
+    if (Call) {
+      uint64_t Now = monoNs();
+      R->aux = uint32_t((Now - shim_t_inflight_ns) / 1000000);
+      // The whole wait: the unbroken run of blocking calls this one is part of.
+      if (shim_t_streak_ns && shim_t_streak_ns <= shim_t_inflight_ns)
+        R->reserved = uint32_t((Now - shim_t_streak_ns) / 1000000);
+    }
     commit(R);
   }
   __atomic_fetch_add(&G.CaptureAcks, 1, __ATOMIC_RELEASE);

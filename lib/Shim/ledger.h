@@ -26,6 +26,12 @@ extern "C" {
 extern __thread int shim_t_guard SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
 extern __thread int shim_t_inflight_call SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
 extern __thread uint64_t shim_t_inflight_ns SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
+/* Start of this thread's unbroken run of blocking calls (gaps below
+ * SHIM_STREAK_GAP_NS), and when its last blocking call returned: a library
+ * call that waits in slices (curl_easy_perform's poll loop) is one wait. */
+extern __thread uint64_t shim_t_streak_ns SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t shim_t_block_end_ns SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
+#define SHIM_STREAK_GAP_NS 10000000ull
 extern __thread int shim_t_interrupted SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
 
 /* fd -> ShimKind of live descriptors (0: unknown/closed). Lets read() tell a
@@ -67,10 +73,16 @@ static inline int shim_is_socket_kind(int k) {
 
 /* Blocking-call bookkeeping: the capture signal handler reads these. */
 static inline void shim_block_enter(int call) {
-  shim_t_inflight_ns = shim_now_ns();
+  uint64_t now = shim_now_ns();
+  if (now - shim_t_block_end_ns > SHIM_STREAK_GAP_NS)
+    shim_t_streak_ns = now;
+  shim_t_inflight_ns = now;
   __atomic_store_n(&shim_t_inflight_call, call, __ATOMIC_RELAXED);
 }
-static inline void shim_block_exit(void) { __atomic_store_n(&shim_t_inflight_call, 0, __ATOMIC_RELAXED); }
+static inline void shim_block_exit(void) {
+  __atomic_store_n(&shim_t_inflight_call, 0, __ATOMIC_RELAXED);
+  shim_t_block_end_ns = shim_now_ns();
+}
 /* 1 if the last EINTR of this thread came from the shim's capture signal. */
 static inline int shim_take_interrupted(void) {
   int v = shim_t_interrupted;

@@ -6,10 +6,12 @@ depend on the emulator; the Phase B tests go through `serverless-tidy run`.
 """
 import ctypes
 import http.server
+import atexit
 import json
 import mmap
 import os
 import queue
+import shutil
 import signal
 import struct
 import subprocess
@@ -73,6 +75,10 @@ class Emulator:
     def __init__(self, argv, shim, env=None, timeout_ms=3000, fd_limit=1024, shim_enabled=True):
         self.argv, self.shim, self.timeout_ms = argv, shim, timeout_ms
         self.tmp = tempfile.mkdtemp(prefix="st-shim-")
+        # The ledger and control page live until the test process exits (the
+        # report is read after shutdown), then go, pass or fail: these
+        # directories used to pile up in /tmp.
+        atexit.register(shutil.rmtree, self.tmp, True)
         self.ledger = os.path.join(self.tmp, "ledger")
         os.mkdir(self.ledger)
         self.ctl = ControlPage(os.path.join(self.tmp, "control"))
