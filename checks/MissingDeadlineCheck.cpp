@@ -31,7 +31,8 @@ MissingDeadlineCheck::MissingDeadlineCheck(StringRef Name,
                                            ClangTidyContext *Context)
     : ServerlessCheck(Name, Context),
       MaxBlockingMs(Options.get<int64_t>("MaxBlockingMs", 30000)),
-      FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)) {
+      FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)),
+      StrictUnknownTimeouts(Options.get<bool>("StrictUnknownTimeouts", false)) {
   EffectiveFunctionTimeoutMs = FunctionTimeoutMs;
 }
 
@@ -39,6 +40,7 @@ void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   ServerlessCheck::storeOptions(Opts);
   Options.store(Opts, "MaxBlockingMs", MaxBlockingMs);
   Options.store(Opts, "FunctionTimeoutMs", FunctionTimeoutMs);
+  Options.store(Opts, "StrictUnknownTimeouts", StrictUnknownTimeouts);
 }
 
 void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
@@ -66,6 +68,11 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
     // its timeout: unknown per TU; the whole program decides.
     if (!S.PassedToUnseen.empty() && !Facts)
       continue;
+    // A server-side setting (statement_timeout) may come from the role or
+    // the server, which no source shows: unknown, not missing, unless the
+    // team asks for it.
+    if (S.Kind == DeadlineSite::MissingSetting && !StrictUnknownTimeouts)
+      continue;
     bool NoteValue = false;
     {
       // The builder must be gone before the notes are emitted.
@@ -91,7 +98,8 @@ void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
         Unbounded("the connection string has no %1; add %1=<value>") << S.Missing;
         break;
       case DeadlineSite::MissingSetting:
-        Unbounded("no %1 is set on this connection; set it in the connection "
+        Unbounded("no %1 is set on this connection (nor seen for its role or "
+                  "server); set it in the connection "
                   "string (options=-c %1=...) or run 'SET %1' on it, derived "
                   "from %2")
             << S.Missing << Hint;

@@ -28,6 +28,9 @@ private:
   int64_t MaxBlockingMs;
   /// As configured (stored back by storeOptions).
   int64_t FunctionTimeoutMs;
+  /// Report server-side settings (statement_timeout) not seen on the
+  /// connection, which a role or the server may set.
+  bool StrictUnknownTimeouts;
   /// In effect: the option, or else SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS
   /// (set by `serverless-tidy check` from template.yaml/serverless.yml).
   int64_t EffectiveFunctionTimeoutMs;

@@ -54,7 +54,8 @@ def main():
         i = extra.index("--")
         tidy_extra, compile_args = extra[:i], extra[i + 1:]
 
-    suffixes = [s for s in args.check_suffix.split(",") if s] or [""]
+    # "-check-suffixes=,STRICT": the plain prefixes and the STRICT ones.
+    suffixes = args.check_suffix.split(",") if args.check_suffix else [""]
     with open(args.source, encoding="utf-8") as f:
         text = f.read()
 
