@@ -16,6 +16,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
+#include <filesystem>
+#include <set>
 #include <fcntl.h>
 #include <fstream>
 #include <random>
@@ -354,6 +357,10 @@ void EnvironmentSlot::thaw() {
 }
 
 void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
+  // Any end but the run's own spin-down is a reset: the cloud's next init
+  // runs inside the next invocation, within its timeout.
+  NextInitSuppressed = EndedBy != "shutdown" && EndedBy != "interrupted" &&
+                       EndedBy != "emulator-exit";
   // Whatever is left of the environment (forked children, daemons that
   // changed their process group) goes with it.
   signalGroup(P->Pid, SIGKILL);
@@ -429,7 +436,8 @@ void EnvironmentSlot::kill(const std::string &EndedBy) {
   finishProcess(EndedBy);
 }
 
-bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
+bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed,
+                                   bool Suppressed) {
   const RunOptions &Opts = Ctx.Opts;
   P = std::make_unique<Process>();
   P->EnvId = ++Ctx.EnvCounter;
@@ -443,17 +451,27 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
 
   // A clean environment like the cloud's: the Lambda variables, PATH and
   // LD_LIBRARY_PATH from the emulator's (so locally built binaries load),
-  // then the user's --env.
+  // then the user's --env-file and --env. Nothing else of the caller's
+  // shell: no HOME (an SDK would find the developer's ~/.aws), no AWS_*
+  // credentials unless passed explicitly.
   std::vector<std::string> Env;
   for (char **E = environ; *E; ++E) {
     std::string V = *E;
-    if (V.rfind("PATH=", 0) == 0 || V.rfind("LD_LIBRARY_PATH=", 0) == 0 ||
-        V.rfind("HOME=", 0) == 0)
+    if (V.rfind("PATH=", 0) == 0 || V.rfind("LD_LIBRARY_PATH=", 0) == 0)
       Env.push_back(V);
   }
-  std::string TaskRoot = Opts.FunctionPath;
+  // The task root is absolute (the cloud's /var/task) and the function's
+  // working directory, as in the cloud.
+  std::string FunctionAbs = Opts.FunctionPath;
+  {
+    std::error_code EC;
+    auto A = std::filesystem::absolute(Opts.FunctionPath, EC);
+    if (!EC)
+      FunctionAbs = A.lexically_normal().string();
+  }
+  std::string TaskRoot = FunctionAbs;
   auto Slash = TaskRoot.rfind('/');
-  TaskRoot = Slash == std::string::npos ? "." : TaskRoot.substr(0, Slash);
+  TaskRoot = Slash == std::string::npos ? "." : Slash == 0 ? "/" : TaskRoot.substr(0, Slash);
   char Stream[64];
   {
     std::time_t T = std::time(nullptr);
@@ -490,7 +508,8 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
   Ctx.notify([&](RunObserver &O) { O.onEnvironmentSpawn(EnvId, Env); });
 
   SpawnSpec Spec;
-  Spec.Path = Opts.FunctionPath;
+  Spec.Path = FunctionAbs;
+  Spec.Cwd = TaskRoot;
   Spec.Args = Opts.FunctionArgs;
   Spec.Env = std::move(Env);
   Spec.MaxFds = Opts.MaxFds;
@@ -520,8 +539,10 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
                   const std::string &EndedBy) {
     P->InitMs = msSince(P->Spawned);
     P->InitStatus = InitStatus;
+    // A suppressed init runs in the invoke phase (the cloud's words).
     std::string Line = "INIT_REPORT Init Duration: " + fmt2(P->InitMs) +
-                       " ms\tPhase: init\tStatus: " +
+                       " ms\tPhase: " + (Suppressed ? "invoke" : "init") +
+                       "\tStatus: " +
                        (InitStatus == "timeout" ? "timeout" : "error");
     if (InitStatus != "timeout")
       Line += "\tError Type: " + printable(ErrorType);
@@ -532,7 +553,8 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
               {"error", Message},
               {"error_type", ErrorType},
               {"init_ms", round2(P->InitMs)},
-              {"environment", P->EnvId}};
+              {"environment", P->EnvId},
+              {"suppressed_init", Suppressed}};
     if (P->Pid > 0)
       Failed["pid"] = P->Pid;
     if (P->Pid > 0) {
@@ -555,8 +577,10 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
   RuntimeApiServer::Ticker Tick;
   if (Ctx.Groups.memoryMethod() == MemoryMethod::Rss)
     Tick = [this] { return sampleMemory(); };
+  // A suppressed init (after a reset) has the function timeout, not 10 s.
+  int64_t LimitMs = Suppressed ? Opts.TimeoutMs : Opts.InitTimeoutMs;
   Wake W = Server.waitReady(
-      P->Spawned + std::chrono::milliseconds(Opts.InitTimeoutMs), Tick);
+      P->Spawned + std::chrono::milliseconds(LimitMs), Tick);
   switch (W) {
   case Wake::Done:
     P->InitMs = msSince(P->Spawned);
@@ -590,7 +614,21 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
     interrupted();
     return false;
   case Wake::Deadline:
-    return Fail("timeout", "Runtime.InitTimeout",
+    if (Suppressed) {
+      // The doom loop: a re-init longer than the function timeout times
+      // out, invocation after invocation.
+      std::string Id = newRequestId();
+      Ctx.Out.line(isoNow() + " " + Id + " Task timed out after " +
+                   fmt2(Opts.TimeoutMs / 1000.0) + " seconds");
+      bool R = Fail("timeout", "Sandbox.Timedout",
+                    "Task timed out after " + fmt2(Opts.TimeoutMs / 1000.0) +
+                        " seconds (in the re-init, which counts against the "
+                        "function timeout)",
+                    "timeout", "init-timeout");
+      Failed["request_id"] = Id;
+      return R;
+    }
+    return Fail("timeout", "Sandbox.Timedout",
                 "init did not finish within " +
                     fmt2(Opts.InitTimeoutMs / 1000.0) +
                     " seconds (the runtime never called next)",
@@ -599,7 +637,7 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed) {
   return false;
 }
 
-void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
+void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed) {
   const RunOptions &Opts = Ctx.Opts;
   std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
   InvocationEvent E;
@@ -607,7 +645,10 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
   E.Payload = Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
   E.TraceId = newTraceId();
   E.FunctionArn = Ctx.FunctionArn;
-  E.DeadlineMs = epochMs() + Opts.TimeoutMs;
+  // A suppressed init ran inside this invocation: its time is spent.
+  int64_t SpentMs =
+      Suppressed ? static_cast<int64_t>(std::ceil(msSince(P->Spawned))) : 0;
+  E.DeadlineMs = epochMs() + Opts.TimeoutMs - SpentMs;
   int EnvId = P->EnvId;
   pid_t Pid = P->Pid;
   ++P->Invocations;
@@ -617,7 +658,7 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
     Ctx.Out.line("START RequestId: " + E.RequestId + " Version: $LATEST");
   Ctx.notify([&](RunObserver &O) { O.onInvocationStart(EnvId, Index, E.DeadlineMs); });
 
-  auto Start = Clock::now();
+  auto Start = Suppressed ? P->Spawned : Clock::now();
   auto Deadline = Start + std::chrono::milliseconds(Opts.TimeoutMs);
   Server.dispatch(E);
   RuntimeApiServer::Ticker Tick;
@@ -653,6 +694,8 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
                         {"error", nullptr}};
   if (Cold)
     Inv["init_ms"] = round2(P->InitMs);
+  if (Suppressed)
+    Inv["suppressed_init"] = true; // init_ms is inside duration_ms
   std::string Status = "success", ErrorType, ErrorMessage;
   std::string EndedBy; // non-empty: the environment is reset afterwards
 
@@ -666,6 +709,10 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
       Status = "error";
       ErrorType = Outcome.ErrorType;
       ErrorMessage = Outcome.ErrorMessage;
+      if (!Outcome.PayloadErrorType.empty())
+        Inv["payload_error_type"] = Outcome.PayloadErrorType;
+      if (!Outcome.HeaderErrorType.empty())
+        Inv["error_type_header"] = Outcome.HeaderErrorType;
       break;
     case OutcomeKind::Oversize:
       Status = "invalid-response";
@@ -744,7 +791,10 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
   int64_t MaxMb = maxMemoryMb();
   Inv["status"] = Status;
   Inv["duration_ms"] = round2(Duration);
-  int64_t Billed = static_cast<int64_t>(std::ceil(Duration));
+  // Billed as the cloud bills a provided runtime: the init of a cold start
+  // too (a suppressed init is inside Duration already).
+  int64_t Billed = static_cast<int64_t>(
+      std::ceil(Duration + (Cold && !Suppressed ? P->InitMs : 0.0)));
   if (Billed < 1)
     Billed = 1;
   Inv["billed_ms"] = Billed;
@@ -776,18 +826,26 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
                          " ms\tMemory Size: " + std::to_string(Opts.MemoryMb) +
                          " MB\tMax Memory Used: " + std::to_string(MaxMb) +
                          " MB";
-    if (Cold)
+    if (Cold && !Suppressed)
       Report += "\tInit Duration: " + fmt2(P->InitMs) + " ms";
+    // Only the cloud's words: timeout, or error with its type (crash, oom
+    // and invalid-response are the emulator's, in its own lines and JSON).
     if (Status != "success") {
-      Report += "\tStatus: " + Status;
+      Report += std::string("\tStatus: ") + (Status == "timeout" ? "timeout" : "error");
       if (Status != "timeout")
         Report += "\tError Type: " + printable(ErrorType);
     }
     Ctx.Out.line(Report);
   }
 
+  bool WithExtensions = !Opts.Extensions.empty() || !Server.extensions().empty();
   if (EndedBy == "interrupted") {
     interrupted();
+  } else if (!EndedBy.empty() && WithExtensions) {
+    // A reset is a shutdown when extensions are registered: SIGTERM, the
+    // grace, SHUTDOWN with the reason to the extensions (RIE's Reset).
+    shutdown(EndedBy == "timeout" || EndedBy == "no-next" ? "timeout" : "failure",
+             EndedBy);
   } else if (!EndedBy.empty()) {
     if (EndedBy == "timeout" || EndedBy == "no-next")
       Ctx.Out.line(Tag + "environment reset after " +
@@ -805,7 +863,88 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold) {
   record(std::move(Inv));
 }
 
-void EnvironmentSlot::shutdown() {
+pid_t EnvironmentSlot::runtimeApiHolder() {
+  if (!P || P->Pid <= 0)
+    return -1;
+  // Client sockets connected to this environment's Runtime API port
+  // (/proc/net/tcp: "sl local rem st ... inode", addresses in hex).
+  std::set<std::string> Inodes;
+  char PortHex[8];
+  std::snprintf(PortHex, sizeof PortHex, "%04X", Server.port());
+  for (const char *Table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream In(Table);
+    std::string Line;
+    std::getline(In, Line); // header
+    while (std::getline(In, Line)) {
+      std::istringstream F(Line);
+      std::string Sl, Local, Rem, St, Skip, Inode;
+      if (!(F >> Sl >> Local >> Rem >> St))
+        continue;
+      for (int I = 0; I < 5 && F >> Skip; ++I) {
+      }
+      if (!(F >> Inode))
+        continue;
+      auto Colon = Rem.rfind(':');
+      if (St == "01" && Colon != std::string::npos && Rem.substr(Colon + 1) == PortHex)
+        Inodes.insert("socket:[" + Inode + "]");
+    }
+  }
+  if (Inodes.empty())
+    return P->Pid;
+  // The environment's processes: its process group and its cgroup.
+  std::vector<pid_t> Pids = {P->Pid};
+  for (pid_t Q : Ctx.Groups.pids(P->Group))
+    Pids.push_back(Q);
+  if (DIR *D = ::opendir("/proc")) {
+    while (dirent *E = ::readdir(D)) {
+      pid_t Q = static_cast<pid_t>(std::atoi(E->d_name));
+      if (Q <= 0)
+        continue;
+      std::ifstream St("/proc/" + std::to_string(Q) + "/stat");
+      std::string Text((std::istreambuf_iterator<char>(St)), std::istreambuf_iterator<char>());
+      auto Close = Text.rfind(')');
+      if (Close == std::string::npos)
+        continue;
+      std::istringstream F(Text.substr(Close + 1));
+      std::string State;
+      long PPid = 0, Pgrp = 0;
+      if (F >> State >> PPid >> Pgrp && Pgrp == P->Pid)
+        Pids.push_back(Q);
+    }
+    ::closedir(D);
+  }
+  for (pid_t Q : Pids) {
+    std::string Dir = "/proc/" + std::to_string(Q) + "/fd";
+    DIR *D = ::opendir(Dir.c_str());
+    if (!D)
+      continue;
+    bool Holds = false;
+    while (dirent *E = ::readdir(D)) {
+      if (E->d_name[0] == '.')
+        continue;
+      char Buf[64];
+      ssize_t N = ::readlink((Dir + "/" + E->d_name).c_str(), Buf, sizeof Buf - 1);
+      if (N > 0 && Inodes.count(std::string(Buf, static_cast<size_t>(N)))) {
+        Holds = true;
+        break;
+      }
+    }
+    ::closedir(D);
+    if (Holds)
+      return Q;
+  }
+  return P->Pid;
+}
+
+/// True when \p Pid is gone or a zombie.
+static bool processGone(pid_t Pid) {
+  std::ifstream St("/proc/" + std::to_string(Pid) + "/stat");
+  std::string Text((std::istreambuf_iterator<char>(St)), std::istreambuf_iterator<char>());
+  auto Close = Text.rfind(')');
+  return Close == std::string::npos || Close + 2 >= Text.size() || Text[Close + 2] == 'Z';
+}
+
+void EnvironmentSlot::shutdown(const std::string &Reason, const std::string &EndedBy) {
   if (!P)
     return;
   const RunOptions &Opts = Ctx.Opts;
@@ -815,11 +954,33 @@ void EnvironmentSlot::shutdown() {
   size_t External = Opts.Extensions.size();
   nlohmann::json Entry = {{"environment", P->EnvId},
                           {"pid", P->Pid},
-                          {"reason", "spindown"},
+                          {"reason", Reason},
                           {"internal_extensions", Internal.size()},
                           {"external_extensions", External}};
   int EnvId = P->EnvId;
-  if (Internal.empty() && External == 0) {
+  std::string Why = Reason == "spindown" ? "" : " (reset after " + EndedBy + ")";
+  auto ExtensionsShutdown = [&] {
+    // Simulated external extensions get SHUTDOWN with the reason, after the
+    // runtime's SIGTERM (the cloud's order).
+    for (const auto &Name : Opts.Extensions)
+      Ctx.Out.line(Tag + "extension " + Name + ": SHUTDOWN (" + Reason + ")");
+  };
+  int WS0 = 0;
+  if (Reason != "spindown" && Server.exited(WS0)) {
+    // A failure reset: the runtime has exited already. The extensions still
+    // get SHUTDOWN (failure); what is left of the environment is killed.
+    Entry["signal"] = "SIGKILL";
+    Entry["grace_ms"] = 0;
+    Entry["exited_in_grace"] = false;
+    Entry["runtime_exited"] = describeWaitStatus(WS0);
+    Entry["rule"] = "the runtime had exited (" + describeWaitStatus(WS0) +
+                    "): SHUTDOWN (failure) to the extensions, SIGKILL to the rest";
+    Ctx.Out.line(Tag + "shutdown" + Why + ": the runtime had exited; extensions get SHUTDOWN (" +
+                 Reason + "), SIGKILL to the rest of the environment");
+    ExtensionsShutdown();
+    Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
+    kill(EndedBy);
+  } else if (Internal.empty() && External == 0) {
     // The cloud's rule: no extension, no SIGTERM, no grace.
     Entry["signal"] = "SIGKILL";
     Entry["grace_ms"] = 0;
@@ -828,7 +989,7 @@ void EnvironmentSlot::shutdown() {
     Ctx.Out.line(Tag + "shutdown: no extension registered, so the runtime "
                        "gets SIGKILL only (no SIGTERM, no grace)");
     Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
-    kill("shutdown");
+    kill(EndedBy);
   } else {
     int64_t Grace = !Internal.empty() ? 500 : 300;
     std::string Rule = !Internal.empty()
@@ -838,20 +999,44 @@ void EnvironmentSlot::shutdown() {
       Grace = Opts.ShutdownGraceMs;
       Rule += " (overridden: " + std::to_string(Grace) + " ms)";
     }
-    for (const auto &Name : Opts.Extensions)
-      Ctx.Out.line(Tag + "extension " + Name + ": SHUTDOWN (spindown)");
     Entry["signal"] = "SIGTERM";
     Entry["grace_ms"] = Grace;
     Entry["rule"] = Rule;
+    // "Exited in grace" is about the process holding the Runtime API
+    // connection: with a wrapper bootstrap (a shell, npx) that is a child.
+    pid_t Holder = runtimeApiHolder();
+    if (Holder > 0 && Holder != P->Pid) {
+      Entry["runtime_pid"] = Holder;
+      Entry["bootstrap_pid"] = P->Pid;
+    }
     Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGTERM, Entry); });
     auto Sent = Clock::now();
-    ::kill(P->Pid, SIGTERM);
-    Wake W = Server.waitExit(Sent + std::chrono::milliseconds(Grace));
+    // To the whole process group, as RIE does: a bootstrap that wraps the
+    // runtime does not keep SIGTERM from it.
+    signalGroup(P->Pid, SIGTERM);
+    ExtensionsShutdown();
+    auto Until = Sent + std::chrono::milliseconds(Grace);
+    Wake W;
+    if (Holder <= 0 || Holder == P->Pid) {
+      W = Server.waitExit(Until);
+    } else {
+      W = Wake::Deadline;
+      while (Clock::now() < Until) {
+        if (processGone(Holder)) {
+          W = Wake::Exited;
+          break;
+        }
+        if (!Ctx.sleepFor(5)) {
+          W = Wake::Interrupted;
+          break;
+        }
+      }
+    }
     bool InGrace = W == Wake::Exited;
     Entry["exited_in_grace"] = InGrace;
     if (W == Wake::Interrupted) {
       Entry["interrupted_after_ms"] = round2(msSince(Sent));
-      Ctx.Out.line(Tag + "shutdown: " + Rule +
+      Ctx.Out.line(Tag + "shutdown" + Why + ": " + Rule +
                    " grace interrupted: SIGKILL to the environment");
       Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
       interrupted();
@@ -859,20 +1044,28 @@ void EnvironmentSlot::shutdown() {
       Ctx.Shutdowns.push_back(std::move(Entry));
       return;
     }
+    std::string Who = Holder > 0 && Holder != P->Pid
+                          ? "the runtime (pid " + std::to_string(Holder) +
+                                ", holding the Runtime API connection; bootstrap pid " +
+                                std::to_string(P->Pid) + ")"
+                          : std::string("the runtime");
     if (InGrace) {
-      int WS = 0;
-      Server.exited(WS);
-      Entry["exit"] = describeWaitStatus(WS);
       Entry["exited_after_ms"] = round2(msSince(Sent));
-      Ctx.Out.line(Tag + "shutdown: " + Rule + " grace; the runtime exited " +
-                   fmt2(msSince(Sent)) + " ms after SIGTERM (" +
-                   describeWaitStatus(WS) + ")");
+      int WS = 0;
+      std::string How;
+      if (Holder <= 0 || Holder == P->Pid) {
+        Server.exited(WS);
+        Entry["exit"] = describeWaitStatus(WS);
+        How = " (" + describeWaitStatus(WS) + ")";
+      }
+      Ctx.Out.line(Tag + "shutdown" + Why + ": " + Rule + " grace; " + Who + " exited " +
+                   fmt2(msSince(Sent)) + " ms after SIGTERM" + How);
     } else {
-      Ctx.Out.line(Tag + "shutdown: " + Rule +
-                   " grace; the runtime did not exit within the grace: SIGKILL");
+      Ctx.Out.line(Tag + "shutdown" + Why + ": " + Rule + " grace; " + Who +
+                   " did not exit within the grace: SIGKILL");
       Ctx.notify([&](RunObserver &O) { O.onShutdownSignal(EnvId, SIGKILL, Entry); });
     }
-    kill("shutdown");
+    kill(EndedBy);
   }
   std::lock_guard<std::mutex> L(Ctx.JsonMutex);
   Ctx.Shutdowns.push_back(std::move(Entry));
@@ -891,46 +1084,84 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
     First = false;
     if (Ctx.aborting())
       break;
+    // An event above the limit is refused the way the cloud refuses the
+    // synchronous invoke (413 RequestEntityTooLargeException): the function
+    // never sees it, no environment is touched.
+    const std::string &Event =
+        Ctx.Opts.Events[static_cast<size_t>(Index) % Ctx.Opts.Events.size()];
+    if (Event.size() > MaxPayloadBytes) {
+      std::string Msg = "the event is " + std::to_string(Event.size()) +
+                        " bytes; a synchronous invoke carries at most " +
+                        std::to_string(MaxPayloadBytes) +
+                        " bytes: 413 RequestEntityTooLargeException, the function does not run";
+      Ctx.Out.line("[run] invocation " + std::to_string(Index) + " refused: " + Msg);
+      record({{"index", Index},
+              {"request_id", newRequestId()},
+              {"environment", nullptr},
+              {"slot", Slot},
+              {"cold", false},
+              {"status", "error"},
+              {"duration_ms", 0},
+              {"billed_ms", 0},
+              {"max_rss_mb", 0},
+              {"error", Msg},
+              {"error_type", "RequestEntityTooLargeException"},
+              {"event_bytes", Event.size()},
+              {"rejected", true}});
+      continue;
+    }
     bool Cold = false;
+    bool Suppressed = false;
     if (!P) {
       Cold = true;
+      Suppressed = NextInitSuppressed;
       nlohmann::json Failed;
-      if (!spawnAndInit(Index, Failed)) {
+      if (!spawnAndInit(Index, Failed, Suppressed)) {
         if (Failed.contains("interrupted"))
           break;
         // The invocation that triggered the failed init fails with it; the
         // next one tries init again, as the cloud does.
+        // A suppressed init is the invocation's own time (and its bill);
+        // a first init that failed is reported with Duration 0.
+        double InitMs = Failed["init_ms"].get<double>();
+        double Dur = Suppressed ? std::min<double>(InitMs, double(Ctx.Opts.TimeoutMs)) : 0.0;
+        int64_t Billed = Suppressed ? std::max<int64_t>(1, int64_t(std::ceil(Dur))) : 0;
         nlohmann::json Inv = {{"index", Index},
-                              {"request_id", newRequestId()},
+                              {"request_id", Failed.value("request_id", newRequestId())},
                               {"environment", Failed["environment"]},
                               {"slot", Slot},
                               {"cold", true},
                               {"status", Failed["status"]},
-                              {"duration_ms", 0},
-                              {"billed_ms", 0},
+                              {"duration_ms", round2(Dur)},
+                              {"billed_ms", Billed},
                               {"max_rss_mb", 0},
                               {"error", Failed["error"]},
                               {"error_type", Failed["error_type"]},
                               {"init_ms", Failed["init_ms"]},
                               {"phase", "init"}};
+        if (Suppressed)
+          Inv["suppressed_init"] = true;
         if (Failed.contains("pid"))
           Inv["pid"] = Failed["pid"];
+        std::string St = Failed["status"].get<std::string>();
         if (!Ctx.Opts.Quiet)
           Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
-                       "\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: " +
-                       std::to_string(Ctx.Opts.MemoryMb) +
-                       " MB\tMax Memory Used: 0 MB\tInit Duration: " +
-                       fmt2(Failed["init_ms"].get<double>()) +
-                       " ms\tStatus: " + Failed["status"].get<std::string>() +
-                       "\tError Type: " +
-                       printable(Failed["error_type"].get<std::string>()));
+                       "\tDuration: " + fmt2(Dur) + " ms\tBilled Duration: " +
+                       std::to_string(Billed) + " ms\tMemory Size: " +
+                       std::to_string(Ctx.Opts.MemoryMb) + " MB\tMax Memory Used: 0 MB" +
+                       (Suppressed ? std::string()
+                                   : "\tInit Duration: " + fmt2(InitMs) + " ms") +
+                       "\tStatus: " + (St == "timeout" ? "timeout" : "error") +
+                       (St == "timeout" ? std::string()
+                                        : "\tError Type: " +
+                                              printable(Failed["error_type"].get<std::string>())));
         record(std::move(Inv));
         continue;
       }
     } else {
       thaw();
     }
-    invoke(Index, Cold);
+    invoke(Index, Cold, Suppressed);
   }
   if (Ctx.aborting())
     interrupted();

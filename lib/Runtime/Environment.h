@@ -105,13 +105,21 @@ public:
 private:
   struct Process;
 
-  bool spawnAndInit(int64_t Index, nlohmann::json &Failed);
-  void invoke(int64_t Index, bool Cold);
+  bool spawnAndInit(int64_t Index, nlohmann::json &Failed,
+                    bool Suppressed = false);
+  void invoke(int64_t Index, bool Cold, bool Suppressed = false);
   void freeze();
   void thaw();
   /// SIGKILLs the process group (and cgroup), reaps, and records the end.
   void kill(const std::string &EndedBy);
-  void shutdown();
+  /// The cloud's shutdown: at the end of the run (reason "spindown") and,
+  /// with extensions registered, on a reset after a timeout ("timeout") or
+  /// a failure ("failure"). Ends the process with \p EndedBy.
+  void shutdown(const std::string &Reason = "spindown",
+                const std::string &EndedBy = "shutdown");
+  /// The pid of the process holding the Runtime API connection (the
+  /// runtime; a wrapper bootstrap's child), or the spawned pid.
+  pid_t runtimeApiHolder();
   void finishProcess(const std::string &EndedBy);
   /// The run is being interrupted: \p P dies with its whole tree.
   void interrupted();
@@ -121,6 +129,10 @@ private:
 
   int Slot;
   RunContext &Ctx;
+  // The slot's previous process ended other than by a spin-down (timeout,
+  // crash, OOM, exit, failed init): the next init is the cloud's
+  // "suppressed init", inside the invocation and its timeout.
+  bool NextInitSuppressed = false;
   RuntimeApiServer Server;
   std::unique_ptr<Process> P;
 };

@@ -86,6 +86,9 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
   --extension NAME       simulate an external extension (repeatable)
   --shutdown-grace MS    override the SIGTERM grace when SIGTERM applies
   --env K=V              extra environment variable for the function
+  --env-file FILE        K=V lines (# comments) for the function's environment,
+                         before --env; nothing else of the caller's environment
+                         (HOME, AWS_* credentials) reaches the function
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default serverless-tidy-function)
   --handler NAME         _HANDLER (default function.handler)
   --json FILE            write the run as JSON (schema serverless-tidy-run/1)
@@ -183,6 +186,34 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       if (V.find('=') == std::string::npos || V[0] == '=')
         return Bad("expected K=V");
       Opts.Env.push_back(V);
+    } else if (Name == "--env-file") {
+      // K=V lines (blank lines and # comments skipped), before --env: what
+      // the developer passes explicitly, nothing from the shell.
+      std::string Text;
+      if (!readAll(V, Text))
+        return Bad("cannot read the file");
+      std::stringstream SS(Text);
+      std::string Line;
+      int LineNo = 0;
+      std::vector<std::string> FromFile;
+      while (std::getline(SS, Line)) {
+        ++LineNo;
+        if (!Line.empty() && Line.back() == '\r')
+          Line.pop_back();
+        size_t B = Line.find_first_not_of(" \t");
+        if (B == std::string::npos || Line[B] == '#')
+          continue;
+        Line = Line.substr(B);
+        if (Line.rfind("export ", 0) == 0)
+          Line = Line.substr(7);
+        if (Line.find('=') == std::string::npos || Line[0] == '=') {
+          Error = "--env-file '" + printable(V, 80) + "' line " + std::to_string(LineNo) +
+                  ": expected K=V";
+          return false;
+        }
+        FromFile.push_back(Line);
+      }
+      Opts.Env.insert(Opts.Env.begin(), FromFile.begin(), FromFile.end());
     } else if (Name == "--function-name") {
       Opts.FunctionName = V;
     } else if (Name == "--handler") {

@@ -12,6 +12,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <cstring>
 #include <random>
 
 namespace serverless::runtime {
@@ -169,8 +171,8 @@ void RuntimeApiServer::oversizeLocked(const std::string &Path, size_t Bytes) {
     Outcome.Bytes = Bytes;
     Outcome.ErrorType = "Function.ResponseSizeTooLarge";
     Outcome.ErrorMessage =
-        "Response payload size exceeded maximum allowed payload size "
-        "(6291456 bytes).";
+        "Response payload size exceeded maximum allowed payload size (" +
+        std::to_string(MaxPayloadBytes) + " bytes).";
     CV.notify_all();
   }
 }
@@ -192,6 +194,21 @@ void RuntimeApiServer::requeue(const InvocationEvent &E, uint64_t Generation) {
   rejected("the event for request " + E.RequestId +
            " could not be written (the client of `next` hung up); it goes to "
            "the next `next`");
+}
+
+std::string validErrorType(const std::string &Type) {
+  // regexp.MatchString("(Runtime|Function)\\.[A-Z][a-zA-Z]+", T): a match
+  // anywhere in the string.
+  for (const char *Pre : {"Runtime.", "Function."}) {
+    size_t L = std::strlen(Pre);
+    for (size_t At = Type.find(Pre); At != std::string::npos; At = Type.find(Pre, At + 1)) {
+      size_t I = At + L;
+      if (I + 1 < Type.size() && std::isupper(static_cast<unsigned char>(Type[I])) &&
+          std::isalpha(static_cast<unsigned char>(Type[I + 1])))
+        return Type;
+    }
+  }
+  return Type.rfind("Function.", 0) == 0 ? "Function.Unknown" : "Runtime.Unknown";
 }
 
 void RuntimeApiServer::installRoutes() {
@@ -350,11 +367,17 @@ void RuntimeApiServer::installRoutes() {
         if (J.contains("errorMessage") && J["errorMessage"].is_string())
           Outcome.ErrorMessage = J["errorMessage"];
       }
-      if (Outcome.ErrorType.empty())
-        Outcome.ErrorType =
+      // The type is the header's, validated as RIE does; the body's
+      // errorType (what the caller sees in the payload) when there is no
+      // header; Runtime.Unknown when neither says.
+      Outcome.PayloadErrorType = Outcome.ErrorType;
+      if (Req.has_header("Lambda-Runtime-Function-Error-Type")) {
+        Outcome.HeaderErrorType =
             validUtf8(Req.get_header_value("Lambda-Runtime-Function-Error-Type"));
+        Outcome.ErrorType = validErrorType(Outcome.HeaderErrorType);
+      }
       if (Outcome.ErrorType.empty())
-        Outcome.ErrorType = "Unhandled";
+        Outcome.ErrorType = "Runtime.Unknown";
     } else {
       Outcome.Kind = OutcomeKind::Response;
     }
@@ -387,11 +410,11 @@ void RuntimeApiServer::installRoutes() {
            if (J.is_object() && J.contains("errorMessage") &&
                J["errorMessage"].is_string())
              InitErrorMessage = J["errorMessage"];
+           if (Req.has_header("Lambda-Runtime-Function-Error-Type"))
+             InitErrorType = validErrorType(validUtf8(
+                 Req.get_header_value("Lambda-Runtime-Function-Error-Type")));
            if (InitErrorType.empty())
-             InitErrorType = validUtf8(
-                 Req.get_header_value("Lambda-Runtime-Function-Error-Type"));
-           if (InitErrorType.empty())
-             InitErrorType = "Runtime.InitError";
+             InitErrorType = "Runtime.Unknown";
            CV.notify_all();
            Res.status = 202;
            Res.set_content(R"({"status":"OK"})", JsonType);
@@ -426,8 +449,16 @@ void RuntimeApiServer::installRoutes() {
                  return Bad("an event type that is not a string");
                if (Ev == "INVOKE")
                  E.Info.Invoke = true;
-               else if (Ev == "SHUTDOWN")
-                 E.Info.Shutdown = true;
+               else if (Ev == "SHUTDOWN") {
+                 // Extensions registering through the API from the
+                 // function's process are internal: the cloud (and RIE)
+                 // refuse SHUTDOWN for them.
+                 rejected("internal extension '" + printable(Name) +
+                          "' registering for SHUTDOWN: 403");
+                 return fail(Res, 403,
+                             "SHUTDOWN: ShutdownEventNotSupportedForInternalExtension",
+                             "ShutdownEventNotSupportedForInternalExtension");
+               }
                else
                  return fail(Res, 400, "unknown event type",
                              "Extension.InvalidEventType");
@@ -539,13 +570,31 @@ void RuntimeApiServer::installRoutes() {
   S.Post("/2020-01-01/extension/init/error", Accept);
   S.Post("/2020-01-01/extension/exit/error", Accept);
 
+  // Telemetry and Logs API subscriptions: answered like RIE's stubs (202
+  // with a NotSupported body), so an extension subscribing goes on.
+  S.Put("/2022-07-01/telemetry",
+        [](const httplib::Request &, httplib::Response &Res) {
+          Res.status = 202;
+          Res.set_content(R"({"errorMessage":"Telemetry API is not supported","errorType":"Telemetry.NotSupported"})",
+                          JsonType);
+        });
+  S.Put("/2020-08-15/logs",
+        [](const httplib::Request &, httplib::Response &Res) {
+          Res.status = 202;
+          Res.set_content(R"({"errorMessage":"Logs API is not supported","errorType":"Logs.NotSupported"})",
+                          JsonType);
+        });
+
   // Before a route reads the body: only GET and POST are part of the API (a
   // HEAD on `next` would take an event and drop it), and a Content-Length
   // that is not a number, or too large to even read, is answered at once.
   S.set_pre_routing_handler(
       [this](const httplib::Request &Req, httplib::Response &Res) {
         try {
-          if (Req.method != "GET" && Req.method != "POST") {
+          bool SubscribePut = Req.method == "PUT" &&
+                              (Req.path == "/2022-07-01/telemetry" ||
+                               Req.path == "/2020-08-15/logs");
+          if (Req.method != "GET" && Req.method != "POST" && !SubscribePut) {
             // HEAD would take an event from `next` and drop it; PUT, PATCH,
             // PRI... would have their bodies read for nothing.
             rejected(describe(Req) + ": 405");

@@ -43,7 +43,14 @@ class HttpConnection;
 class RunOutput;
 
 /// Lambda's synchronous payload limit.
-constexpr size_t MaxPayloadBytes = 6 * 1024 * 1024;
+// 6 MB as the cloud counts it: 6,291,556 bytes (RIE: MaxPayloadSize =
+// 6*1024*1024 + 100), for responses and for the event of a synchronous invoke.
+constexpr size_t MaxPayloadBytes = 6 * 1024 * 1024 + 100;
+
+/// RIE's GetValidRuntimeOrFunctionErrorType: "(Runtime|Function)\.[A-Z][a-zA-Z]+"
+/// somewhere in it, else Function.Unknown (a "Function." prefix) or
+/// Runtime.Unknown.
+std::string validErrorType(const std::string &Type);
 
 struct InvocationEvent {
   std::string RequestId;
@@ -66,6 +73,8 @@ struct InvocationOutcome {
   size_t Bytes = 0;
   std::string ErrorType;
   std::string ErrorMessage;
+  std::string PayloadErrorType; // the error body's errorType, as posted
+  std::string HeaderErrorType;  // Lambda-Runtime-Function-Error-Type, as sent
 };
 
 struct ExtensionInfo {

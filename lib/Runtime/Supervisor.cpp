@@ -150,6 +150,11 @@ pid_t spawnFunction(const SpawnSpec &Spec, ExitCallback OnExit,
       struct rlimit RL;
       RL.rlim_cur = RL.rlim_max = static_cast<rlim_t>(Spec.MaxFds);
       ::setrlimit(RLIMIT_NOFILE, &RL);
+      if (!Spec.Cwd.empty() && ::chdir(Spec.Cwd.c_str()) != 0) {
+        writeAll(ErrPipe[1], "cannot change to the task root ");
+        writeAll(ErrPipe[1], Spec.Cwd.c_str());
+        ::_exit(127);
+      }
       if (Spec.StdoutFd >= 0)
         ::dup2(Spec.StdoutFd, 1);
       if (Spec.StderrFd >= 0)

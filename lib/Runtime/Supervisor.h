@@ -31,6 +31,7 @@ struct SpawnSpec {
   std::vector<std::string> CgroupProcsFiles;
   int StdoutFd = -1; // -1: inherit
   int StderrFd = -1;
+  std::string Cwd;   // working directory of the function ("": inherit)
 };
 
 /// Called on the reaper thread with the wait status of a watched pid.

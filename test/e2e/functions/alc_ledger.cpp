@@ -9,7 +9,13 @@
 //   "future"  waits in std::future::get() for a thread that sleeps 30 s
 //   "curl"    curl_easy_perform to ALC_URL, a server that never answers
 //   "dns"     getaddrinfo of an address literal (not a lookup)
+//   "crash"   abort()
 // ALC_HOLD=1: init opens /etc/hostname and keeps it (open at shutdown).
+// ALC_INIT_MS=N: init takes N ms (sleeps before run_handler).
+// ALC_SIGTERM=log|ignore: a SIGTERM hook that prints "alc: SIGTERM <pid>"
+//   and exits 0 (log), or SIGTERM ignored (ignore).
+// ALC_PRINT_ENV=1: init prints what it was started with (cwd, variables,
+//   open descriptors) as one "alc-env {json}" line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +24,9 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <dirent.h>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -74,12 +83,69 @@ invocation_response handler(invocation_request const &Req) {
     callSlowServer();
   if (P.find("dns") != std::string::npos)
     resolveLiteral();
+  if (P.find("crash") != std::string::npos)
+    std::abort();
   return invocation_response::success("{\"ok\":true}", "application/json");
+}
+
+void onSigterm(int) {
+  char Buf[64];
+  int N = std::snprintf(Buf, sizeof Buf, "alc: SIGTERM %d\n", int(::getpid()));
+  if (N > 0)
+    (void)!::write(1, Buf, size_t(N));
+  ::_exit(0);
+}
+
+std::string jsonString(const char *S) {
+  if (!S)
+    return "null";
+  std::string Out = "\"";
+  for (; *S; ++S)
+    if (*S == '"' || *S == '\\')
+      Out += std::string("\\") + *S;
+    else if (static_cast<unsigned char>(*S) >= 0x20)
+      Out += *S;
+  return Out + "\"";
+}
+
+void printEnvironment() {
+  std::string Fds;
+  if (DIR *D = ::opendir("/proc/self/fd")) {
+    int Own = ::dirfd(D);
+    while (dirent *E = ::readdir(D))
+      if (E->d_name[0] != '.' && std::atoi(E->d_name) != Own)
+        Fds += (Fds.empty() ? "" : ",") + std::string(E->d_name);
+    ::closedir(D);
+  }
+  char Cwd[4096] = "";
+  if (!::getcwd(Cwd, sizeof Cwd))
+    Cwd[0] = 0;
+  std::printf("alc-env {\"cwd\":%s,\"LAMBDA_TASK_ROOT\":%s,\"LAMBDA_RUNTIME_DIR\":%s,"
+              "\"HOME\":%s,\"AWS_ACCESS_KEY_ID\":%s,\"AWS_SECRET_ACCESS_KEY\":%s,"
+              "\"AWS_PROFILE\":%s,\"ALC_FROM_FILE\":%s,\"fds\":[%s]}\n",
+              jsonString(Cwd).c_str(), jsonString(std::getenv("LAMBDA_TASK_ROOT")).c_str(),
+              jsonString(std::getenv("LAMBDA_RUNTIME_DIR")).c_str(),
+              jsonString(std::getenv("HOME")).c_str(),
+              jsonString(std::getenv("AWS_ACCESS_KEY_ID")).c_str(),
+              jsonString(std::getenv("AWS_SECRET_ACCESS_KEY")).c_str(),
+              jsonString(std::getenv("AWS_PROFILE")).c_str(),
+              jsonString(std::getenv("ALC_FROM_FILE")).c_str(), Fds.c_str());
+  std::fflush(stdout);
 }
 
 } // namespace
 
 int main() {
+  if (const char *E = std::getenv("ALC_PRINT_ENV"); E && *E == '1')
+    printEnvironment();
+  if (const char *T = std::getenv("ALC_SIGTERM")) {
+    if (std::strcmp(T, "log") == 0)
+      std::signal(SIGTERM, onSigterm);
+    else if (std::strcmp(T, "ignore") == 0)
+      std::signal(SIGTERM, SIG_IGN);
+  }
+  if (const char *I = std::getenv("ALC_INIT_MS"))
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atol(I)));
   if (const char *H = std::getenv("ALC_HOLD"); H && *H == '1')
     Held = ::open("/etc/hostname", O_RDONLY | O_CLOEXEC); // HOLD-SITE
   run_handler(handler);
