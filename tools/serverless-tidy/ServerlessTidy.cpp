@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/FunctionTimeout.h"
+#include "Verify.h"
 #include "WholeProgram.h"
 #include "Model/ApiModel.h"
 #include "Model/EmbeddedModels.h"
@@ -44,6 +45,7 @@ static const char *const Usage =
     "       serverless-tidy check -p <build-dir> [-j N] [--shard I/N --facts-dir DIR] [files...]\n"
     "               [--format=text|json|sarif] [-o FILE] [--baseline FILE] [--write-baseline FILE]\n"
     "       serverless-tidy merge <facts-dir-or-file>... [--format, -o, --baseline as check -p]\n"
+    "       serverless-tidy verify -p <build-dir> [options] <function-binary> [args...]\n"
     "       serverless-tidy models validate <model.json>...\n"
     "       serverless-tidy models dump [<model.json>...]\n"
     "\n"
@@ -58,6 +60,9 @@ static const char *const Usage =
     "        exit 0/1/2 (none/findings as errors/bad input): docs/ci.md.\n"
     "run     runs a Lambda function binary through the emulated lifecycle;\n"
     "        see `serverless-tidy run --help`.\n"
+    "verify  check -p, then run: each finding confirmed by runtime evidence,\n"
+    "        not reproduced or not exercised; see `serverless-tidy verify --help`\n"
+    "        and docs/verify.md.\n"
     "models  checks API model files (docs/models.md) or prints the merged model.\n";
 
 /// Is one of \p Names in the directory of \p Path (or \p Path itself when it
@@ -242,6 +247,8 @@ int main(int Argc, const char **Argv) {
   }
   if (Sub == "models")
     return modelsCommand(Argc - 1, Argv + 1);
+  if (Sub == "verify")
+    return serverless::tool::verifyCommand(llvm::ArrayRef<const char *>(Argv + 1, Argc - 1));
   if (Sub == "merge")
     return serverless::tool::mergeCommand(llvm::ArrayRef<const char *>(Argv + 1, Argc - 1));
   if (Sub == "__summarize")

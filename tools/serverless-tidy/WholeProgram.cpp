@@ -651,7 +651,9 @@ bool isWholeProgramCheck(llvm::ArrayRef<const char *> Args) {
   return HasP;
 }
 
-int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
+int wholeProgramCheck(llvm::ArrayRef<const char *> Args) { return wholeProgramCheck(Args, nullptr); }
+
+int wholeProgramCheck(llvm::ArrayRef<const char *> Args, WholeProgramResult *Result) {
   Options O;
   std::string Err = parseOptions(Args, O);
   if (!Err.empty()) {
@@ -954,6 +956,15 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args) {
       llvm::errs() << "serverless-tidy: wrote facts of " << Ok.size() << " translation unit"
                    << (Ok.size() == 1 ? "" : "s") << " to '" << O.FactsDir
                    << "'; run 'serverless-tidy merge' over every shard's facts\n";
+    return Failed ? 1 : 0;
+  }
+  if (Result) {
+    // `verify`: the judged findings themselves, no output step.
+    std::sort(Ok.begin(), Ok.end(),
+              [](const summary::TUFacts &A, const summary::TUFacts &B) { return A.File < B.File; });
+    Result->Diagnostics = summary::judge(Ok);
+    Result->FunctionNames = report::functionNames(Ok);
+    Result->TranslationUnits = Ok.size();
     return Failed ? 1 : 0;
   }
   int Status = judgeAndPrint(Ok, O);

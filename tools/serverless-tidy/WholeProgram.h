@@ -16,7 +16,10 @@
 #ifndef SERVERLESS_TOOLS_WHOLEPROGRAM_H
 #define SERVERLESS_TOOLS_WHOLEPROGRAM_H
 
+#include "Summary/Facts.h"
 #include "llvm/ADT/ArrayRef.h"
+#include <map>
+#include <string>
 #include <vector>
 
 namespace serverless::tool {
@@ -27,6 +30,16 @@ bool isWholeProgramCheck(llvm::ArrayRef<const char *> Args);
 
 /// `check -p BUILD [options] [files...]`; Args[0] is the program.
 int wholeProgramCheck(llvm::ArrayRef<const char *> Args);
+
+/// What `verify` takes from the whole-program run instead of its output.
+struct WholeProgramResult {
+  std::vector<summary::Diagnostic> Diagnostics; // judged, as check -p reports them
+  std::map<std::string, std::string> FunctionNames; // USR -> printable name
+  size_t TranslationUnits = 0;
+};
+/// The same run; with \p Result, the judged findings go there and nothing
+/// is printed (0: every TU analysed, 1: some TU failed, 2: bad input).
+int wholeProgramCheck(llvm::ArrayRef<const char *> Args, WholeProgramResult *Result);
 /// `merge [options] FACTS...`
 int mergeCommand(llvm::ArrayRef<const char *> Args);
 /// Internal: summarise one TU into a fact file (run in a child process).

@@ -1,0 +1,11 @@
+#include "app.h"
+
+namespace app {
+void audit(const std::string &request_id) {
+  FILE *log = open_audit_log(); // AUDIT-CALL
+  if (!log)
+    return;
+  std::fprintf(log, "invoked %s\n", request_id.c_str());
+  std::fflush(log); // fclose is missing
+}
+} // namespace app

@@ -1,0 +1,24 @@
+#include "app.h"
+#include "lambda_loop.h"
+#include <csignal>
+#include <unistd.h>
+
+[[clang::annotate("serverless.handler")]] static lambda_loop::Result
+handle(const lambda_loop::Invocation &inv) {
+  std::string v = app::cache_lookup("greeting");
+  app::audit(inv.RequestId);
+  if (inv.Payload.find("\"export\"") != std::string::npos)
+    app::rare_export(inv.Payload);
+  return lambda_loop::Result::success("{\"value\":\"" + v + "\"}");
+}
+
+static void on_sigterm(int) {
+  app::cache_close();
+  _exit(0);
+}
+
+int main() {
+  app::cache_open();
+  std::signal(SIGTERM, on_sigterm);
+  return lambda_loop::run(handle);
+}

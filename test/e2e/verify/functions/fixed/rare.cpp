@@ -1,0 +1,11 @@
+#include "app.h"
+
+namespace app {
+void rare_export(const std::string &payload) {
+  FILE *out = std::fopen("/dev/null", "w");
+  if (!out)
+    return;
+  std::fputs(payload.c_str(), out);
+  std::fclose(out);
+}
+} // namespace app
