@@ -276,13 +276,70 @@ const Stmt *HandlerScope::parentThroughLambda(const Stmt *S,
   return It->second.first;
 }
 
-/// Does \p E (a condition) mention a variable with static storage?
+/// The variable with static storage whose object \p E designates, or a part
+/// of it: the variable itself, a member (`g.client`), an element
+/// (`g_clients[region]`, `g_pool.at(i)`, a member call returning a
+/// reference), or a local reference bound to one of those
+/// (`auto &slot = g_clients[region];`). Null for anything else.
+static const VarDecl *staticRootOf(const Expr *E, unsigned Depth = 0) {
+  while (E && Depth < 16) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+      const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+      if (!VD)
+        return nullptr;
+      if (VD->hasGlobalStorage())
+        return VD->getCanonicalDecl();
+      // A local reference to a static slot is that slot.
+      if (VD->getType()->isReferenceType() && VD->getInit()) {
+        E = VD->getInit();
+        ++Depth;
+        continue;
+      }
+      return nullptr;
+    }
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      E = ME->getBase();
+      continue;
+    }
+    if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E)) {
+      E = AS->getBase();
+      continue;
+    }
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E)) {
+      if ((OC->getOperator() == OO_Subscript || OC->getOperator() == OO_Star ||
+           OC->getOperator() == OO_Arrow) &&
+          OC->getNumArgs() >= 1) {
+        E = OC->getArg(0);
+        continue;
+      }
+      return nullptr;
+    }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+      // g_pool.at(i), g_map.find(k)->second: a reference into the object.
+      if (MC->getCallReturnType(MC->getMethodDecl()->getASTContext())
+              ->isReferenceType()) {
+        E = MC->getImplicitObjectArgument();
+        continue;
+      }
+      return nullptr;
+    }
+    if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E)) {
+      E = MTE->getSubExpr();
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// The static-storage variables a condition tests, directly or through a
+/// local reference to a slot of one (`if (!slot)`).
 static void staticVarsIn(const Stmt *Root, llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
   walkStmts(Root, [&](const Stmt *S) {
     if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
-      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-        if (VD->hasGlobalStorage())
-          Out.insert(VD->getCanonicalDecl());
+      if (const VarDecl *VD = staticRootOf(DRE))
+        Out.insert(VD);
     return true;
   });
 }
@@ -307,14 +364,7 @@ static const VarDecl *assignedStaticVar(const Stmt *S,
   }
   if (!LHS)
     return nullptr;
-  LHS = LHS->IgnoreParenImpCasts();
-  while (const auto *ME = dyn_cast<MemberExpr>(LHS))
-    LHS = ME->getBase()->IgnoreParenImpCasts();
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(LHS))
-    if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-      if (VD->hasGlobalStorage())
-        return VD->getCanonicalDecl();
-  return nullptr;
+  return staticRootOf(LHS);
 }
 
 bool HandlerScope::isInitOnce(const Stmt *S, const FunctionDecl *FD) {

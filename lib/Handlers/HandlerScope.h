@@ -23,7 +23,10 @@
 //   * callables passed to a model `once_calls` entry (`std::call_once`);
 //   * lazy initialisation of a global or static: the then-branch of an `if`
 //     whose condition tests a variable with static storage that the branch
-//     assigns (`if (!g_client) g_client = make();`).
+//     assigns (`if (!g_client) g_client = make();`), also through a slot of
+//     it: a member, a container element, a reference a member call returns,
+//     or a local reference bound to one (`auto &slot = g_clients[region];
+//     if (!slot) slot = make();`).
 // Lambda init-captures are evaluated where the lambda is created, so a
 // handler lambda created in `main` has its captures in init scope.
 //
