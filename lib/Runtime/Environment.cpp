@@ -1097,7 +1097,7 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
       Ctx.Out.line("[run] invocation " + std::to_string(Index) + " refused: " + Msg);
       record({{"index", Index},
               {"request_id", newRequestId()},
-              {"environment", nullptr},
+              {"environment", 0}, // no environment saw it (ids start at 1)
               {"slot", Slot},
               {"cold", false},
               {"status", "error"},

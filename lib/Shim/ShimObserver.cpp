@@ -190,7 +190,9 @@ template <typename EnvT, typename AnalysisT>
 static void addInvocationNumbers(nlohmann::json &Run, int64_t EnvId, const EnvT &E,
                                  const AnalysisT &A) {
   for (auto &Inv : Run["invocations"]) {
-    if (!Inv.is_object() || Inv.value("environment", int64_t(-1)) != EnvId || !Inv.contains("index"))
+    // A refused invocation (an event above the limit) has no environment.
+    if (!Inv.is_object() || !Inv.contains("environment") || !Inv["environment"].is_number() ||
+        Inv["environment"].template get<int64_t>() != EnvId || !Inv.contains("index"))
       continue;
     auto L = E.Local2.find(Inv["index"].template get<int64_t>());
     if (L == E.Local2.end())
@@ -258,7 +260,8 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
       addInvocationNumbers(Run, EnvId, E, *A);
     if (Run.contains("shutdown") && Run["shutdown"].is_array())
       for (auto &S : Run["shutdown"])
-        if (S.is_object() && S.value("environment", -1) == EnvId) {
+        if (S.is_object() && S.contains("environment") && S["environment"].is_number() &&
+            S["environment"].get<int>() == EnvId) {
           auto J = A->shutdownJson();
           if (J.is_object())
             for (auto &[K, V] : J.items())

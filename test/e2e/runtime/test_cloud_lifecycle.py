@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# End-to-end tests of issue 16's lifecycle items, with the real aws-lambda-cpp
+# client (test/e2e/functions/alc_ledger.cpp) where the item is about what a
+# runtime client sees, and a Python probe (api_probe.py) where it is about
+# the API alone. One class per item, one ctest each (runtime-e2e-<Class>):
+#   SuppressedInit    item 1  a re-init after a reset counts against the
+#                             function timeout (the doom loop)
+#   ResetShutdown     item 2  a reset with extensions is a shutdown
+#   ProcessGroup      item 3  SIGTERM to the process group; "exited in grace"
+#                             is the Runtime API holder's
+#   ApiDetails        item 4  limits, error types, extension and telemetry
+#                             answers, REPORT words, init timeout type
+#   CloudEnvironment  item 5  task root, cwd, variables, descriptors, billing
+# Configuration as test_run.py: SERVERLESS_RUN, SERVERLESS_FUNCTIONS.
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+
+RUN = [a for a in os.environ.get("SERVERLESS_RUN", "serverless-run-dev").split("|") if a]
+FUNCTIONS = os.environ.get("SERVERLESS_FUNCTIONS", ".")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+REPORT_RE = re.compile(r"^REPORT RequestId: (?P<id>\S+)\tDuration: (?P<duration>[\d.]+) ms"
+                       r"\tBilled Duration: (?P<billed>\d+) ms.*?"
+                       r"(?:\tInit Duration: (?P<init>[\d.]+) ms)?"
+                       r"(?:\tStatus: (?P<status>\S+))?(?:\tError Type: (?P<etype>\S+))?$")
+
+
+def fn(name):
+    path = os.path.join(FUNCTIONS, name)
+    if not os.access(path, os.X_OK):
+        raise AssertionError("test function %s missing (SERVERLESS_FUNCTIONS=%s)" % (name, FUNCTIONS))
+    return path
+
+
+class Result:
+    def __init__(self, rc, out, err, doc):
+        self.rc, self.out, self.err, self.json = rc, out, err, doc
+        self.lines = out.splitlines()
+
+    def statuses(self):
+        return [i["status"] for i in self.json["invocations"]]
+
+    def reports(self):
+        return [m.groupdict() for m in (REPORT_RE.match(l) for l in self.lines) if m]
+
+
+def run(args, function, events=None, env=None, cwd=None, caller_env=None, timeout=90):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "run.json")
+        cmd = list(RUN) + ["--json", path]
+        if events is not None:
+            ev = os.path.join(tmp, "events.jsonl")
+            with open(ev, "w") as f:
+                for e in events:
+                    # A string starting with '"' is already JSON (a sized event).
+                    raw = isinstance(e, str) and e.startswith('"')
+                    f.write((e if raw else json.dumps(e)) + "\n")
+            cmd += ["--events", ev]
+        for k, v in sorted((env or {}).items()):
+            cmd += ["--env", "%s=%s" % (k, v)]
+        cmd += list(args) + [function]
+        e = dict(os.environ)
+        e["TMPDIR"] = tmp
+        e.update(caller_env or {})
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=e)
+        doc = None
+        if os.path.exists(path) and os.path.getsize(path):
+            with open(path) as f:
+                doc = json.load(f)
+        print(p.stdout[-3000:])
+        return Result(p.returncode, p.stdout, p.stderr, doc)
+
+
+class SuppressedInit(unittest.TestCase):
+    def test_doom_loop(self):
+        # Init takes 1.5 s; the timeout is 1 s. The first (cold) init has its
+        # own 10 s; after the first timeout every re-init runs inside the
+        # invocation and times out again.
+        r = run(["--timeout", "1", "--fail-on", "none"], fn("alc_ledger"),
+                events=["future", "clean", "clean"], env={"ALC_INIT_MS": "1500"})
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertEqual(r.statuses(), ["timeout", "timeout", "timeout"])
+        inv = r.json["invocations"]
+        self.assertNotIn("suppressed_init", inv[0])
+        for i in inv[1:]:
+            self.assertTrue(i["suppressed_init"], i)
+            self.assertEqual(i["error_type"], "Sandbox.Timedout")
+            self.assertEqual(i["phase"], "init")
+            self.assertAlmostEqual(i["duration_ms"], 1000, delta=60)
+        self.assertEqual(len(re.findall(r"^\S+Z \S+ Task timed out after 1\.00 seconds$", r.out, re.M)), 3,
+                         r.out)
+        self.assertEqual(len(re.findall(r"^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: invoke\tStatus: timeout$",
+                                        r.out, re.M)), 2, r.out)
+        self.assertEqual([x["status"] for x in r.reports()], ["timeout"] * 3)
+
+    def test_reinit_time_is_the_invocations(self):
+        r = run(["--timeout", "2", "--fail-on", "none"], fn("alc_ledger"),
+                events=["future", "clean"], env={"ALC_INIT_MS": "400"})
+        self.assertEqual(r.statuses(), ["timeout", "success"])
+        second = r.json["invocations"][1]
+        self.assertTrue(second["cold"] and second["suppressed_init"])
+        self.assertGreaterEqual(second["duration_ms"], 400)
+        self.assertGreaterEqual(second["billed_ms"], 400)
+        reports = r.reports()
+        # Init Duration only for the first cold start: the re-init is in Duration.
+        self.assertIsNotNone(reports[0]["init"])
+        self.assertIsNone(reports[1]["init"])
+        self.assertGreaterEqual(float(reports[1]["duration"]), 400)
+
+    def test_after_a_crash(self):
+        r = run(["--timeout", "1", "--fail-on", "none"], fn("alc_ledger"),
+                events=["crash", "clean"], env={"ALC_INIT_MS": "1500"})
+        self.assertEqual(r.statuses(), ["crash", "timeout"])
+        self.assertTrue(r.json["invocations"][1]["suppressed_init"])
+
+
+class ResetShutdown(unittest.TestCase):
+    def test_timeout_reset_with_an_extension(self):
+        r = run(["--timeout", "1", "--extension", "ext", "--fail-on", "none"], fn("alc_ledger"),
+                events=["future", "clean"], env={"ALC_SIGTERM": "log"})
+        self.assertEqual(r.statuses(), ["timeout", "success"])
+        first_pid = r.json["invocations"][0]["pid"]
+        sd = r.json["shutdown"]
+        self.assertEqual([s["reason"] for s in sd], ["timeout", "spindown"], sd)
+        reset = sd[0]
+        self.assertEqual(reset["pid"], first_pid)
+        self.assertEqual((reset["signal"], reset["grace_ms"], reset["exited_in_grace"]),
+                         ("SIGTERM", 300, True))
+        # The hook ran: SIGTERM reached the timed-out runtime.
+        self.assertIn("alc: SIGTERM %d" % first_pid, r.out)
+        self.assertIn("[env 1] extension ext: SHUTDOWN (timeout)", r.out)
+        self.assertIn("[env 2] extension ext: SHUTDOWN (spindown)", r.out)
+
+    def test_failure_reset_with_an_extension(self):
+        r = run(["--extension", "ext", "--fail-on", "none"], fn("alc_ledger"),
+                events=["crash", "clean"])
+        self.assertEqual(r.statuses(), ["crash", "success"])
+        sd = r.json["shutdown"]
+        self.assertEqual([s["reason"] for s in sd], ["failure", "spindown"], sd)
+        self.assertIn("signal: aborted", sd[0]["runtime_exited"])
+        self.assertFalse(sd[0]["exited_in_grace"])
+        self.assertIn("[env 1] extension ext: SHUTDOWN (failure)", r.out)
+
+    def test_no_extension_reset_is_sigkill_only(self):
+        r = run(["--timeout", "1", "--fail-on", "none"], fn("alc_ledger"),
+                events=["future", "clean"], env={"ALC_SIGTERM": "log"})
+        self.assertEqual([s["reason"] for s in r.json["shutdown"]], ["spindown"])
+        self.assertNotIn("alc: SIGTERM", r.out)
+        self.assertIn("environment reset after timeout: SIGKILL", r.out)
+
+
+class ProcessGroup(unittest.TestCase):
+    def bootstrap(self, tmp):
+        path = os.path.join(tmp, "bootstrap")
+        with open(path, "w") as f:
+            # Wraps the runtime without exec: the shell is the spawned
+            # process, the runtime its child.
+            f.write("#!/bin/sh\n\"%s\"\necho \"bootstrap: runtime ended\"\n" % fn("alc_ledger"))
+        os.chmod(path, 0o755)
+        return path
+
+    def test_sigterm_reaches_the_wrapped_runtime(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run(["--invocations", "2", "--extension", "ext"], self.bootstrap(tmp),
+                    env={"ALC_SIGTERM": "log"})
+        self.assertEqual(r.rc, 0, r.err)
+        sd = r.json["shutdown"][0]
+        m = re.search(r"^alc: SIGTERM (\d+)$", r.out, re.M)
+        self.assertIsNotNone(m, "SIGTERM did not reach the runtime under the bootstrap")
+        self.assertEqual(sd["runtime_pid"], int(m.group(1)))
+        self.assertEqual(sd["bootstrap_pid"], sd["pid"])
+        self.assertNotEqual(sd["runtime_pid"], sd["pid"])
+        self.assertTrue(sd["exited_in_grace"])
+
+    def test_exited_in_grace_is_the_runtimes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run(["--invocations", "1", "--extension", "ext", "--fail-on", "shutdown"],
+                    self.bootstrap(tmp), env={"ALC_SIGTERM": "ignore"})
+        sd = r.json["shutdown"][0]
+        # The shell died at SIGTERM; the runtime (holding the Runtime API
+        # connection) ignored it and was SIGKILLed after the grace.
+        self.assertFalse(sd["exited_in_grace"], sd)
+        self.assertIn("did not exit within the grace: SIGKILL", r.out)
+        self.assertEqual(r.rc, 1)
+
+
+class ApiDetails(unittest.TestCase):
+    def probe(self, events, args=()):
+        return run(["--fail-on", "none"] + list(args), os.path.join(HERE, "api_probe.py"), events=events)
+
+    def test_extensions_and_telemetry_answers(self):
+        r = self.probe([{"do": "respond", "bytes": 2}])
+        self.assertIn("probe: register-shutdown 403 ShutdownEventNotSupportedForInternalExtension", r.out)
+        self.assertIn("probe: subscribe /2022-07-01/telemetry 202 Telemetry.NotSupported", r.out)
+        self.assertIn("probe: subscribe /2020-08-15/logs 202 Logs.NotSupported", r.out)
+        self.assertEqual(r.statuses(), ["success"])
+
+    def test_error_type_from_the_header(self):
+        r = self.probe([{"do": "error", "header": "Function.MyFailure", "type": "BodyType"},
+                        {"do": "error", "header": "oops", "type": "BodyType"},
+                        {"do": "error", "header": "Function.x", "type": "BodyType"},
+                        {"do": "error", "header": None, "type": "BodyOnly"}])
+        inv = r.json["invocations"]
+        self.assertEqual([i["error_type"] for i in inv],
+                         ["Function.MyFailure", "Runtime.Unknown", "Function.Unknown", "BodyOnly"])
+        self.assertEqual([i.get("payload_error_type") for i in inv], ["BodyType", "BodyType", "BodyType", "BodyOnly"])
+
+    def test_response_limit(self):
+        r = self.probe([{"do": "respond", "bytes": 6291556}, {"do": "respond", "bytes": 6291557}])
+        self.assertIn("probe: respond 6291556 202", r.out)
+        self.assertIn("probe: respond 6291557 413", r.out)
+        self.assertEqual(r.statuses(), ["success", "invalid-response"])
+        self.assertIn("6291556 bytes", r.json["invocations"][1]["error"])
+
+    def test_oversized_event_refused(self):
+        ok = '"' + "a" * (6291556 - 2) + '"'
+        big = '"' + "a" * (6291557 - 2) + '"'
+        r = self.probe([ok, big])
+        self.assertIn("probe: event-bytes 6291556", r.out)
+        self.assertNotIn("probe: event-bytes 6291557", r.out)
+        inv = r.json["invocations"]
+        self.assertEqual(inv[0]["status"], "success")
+        self.assertEqual((inv[1]["status"], inv[1]["error_type"]), ("error", "RequestEntityTooLargeException"))
+        self.assertTrue(inv[1]["rejected"])
+        self.assertIn("[run] invocation 1 refused: the event is 6291557 bytes", r.out)
+
+    def test_report_has_the_clouds_words(self):
+        r = run(["--fail-on", "none"], fn("alc_ledger"), events=["crash"])
+        self.assertEqual(r.statuses(), ["crash"])  # the emulator's word, in the JSON
+        rep = r.reports()[0]
+        self.assertEqual((rep["status"], rep["etype"]), ("error", "Runtime.ExitError"))
+        for line in r.lines:
+            if line.startswith("REPORT") or line.startswith("INIT_REPORT"):
+                m = re.search(r"Status: (\S+)", line)
+                if m:
+                    self.assertIn(m.group(1), ("timeout", "error"), line)
+
+    def test_init_timeout_type(self):
+        r = run(["--invocations", "1", "--init-timeout", "0.5", "--fail-on", "none"], fn("alc_ledger"),
+                env={"ALC_INIT_MS": "3000"})
+        self.assertEqual(r.json["invocations"][0]["error_type"], "Sandbox.Timedout")
+        self.assertRegex(r.out, r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: timeout")
+
+
+class CloudEnvironment(unittest.TestCase):
+    def env_of(self, r):
+        m = re.search(r"^alc-env (\{.*\})$", r.out, re.M)
+        self.assertIsNotNone(m, r.out)
+        return json.loads(m.group(1))
+
+    def test_task_root_cwd_and_variables(self):
+        root = os.path.realpath(FUNCTIONS)
+        with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as f:
+            f.write("# a comment\n\nALC_FROM_FILE=yes\nexport AWS_PROFILE=from-file\n")
+        self.addCleanup(os.unlink, f.name)
+        r = run(["--invocations", "1", "--no-shim", "--env-file", f.name],
+                os.path.join(os.path.basename(root), "alc_ledger"),
+                env={"ALC_PRINT_ENV": "1"}, cwd=os.path.dirname(root),
+                caller_env={"HOME": "/root", "AWS_ACCESS_KEY_ID": "AKIADEVELOPER",
+                            "AWS_SECRET_ACCESS_KEY": "secret", "AWS_PROFILE": "dev"})
+        self.assertEqual(r.rc, 0, r.err)
+        e = self.env_of(r)
+        self.assertEqual(e["LAMBDA_TASK_ROOT"], root)
+        self.assertEqual(e["LAMBDA_RUNTIME_DIR"], root)
+        self.assertEqual(e["cwd"], root)
+        self.assertIsNone(e["HOME"])
+        self.assertIsNone(e["AWS_ACCESS_KEY_ID"])
+        self.assertIsNone(e["AWS_SECRET_ACCESS_KEY"])
+        self.assertEqual(e["AWS_PROFILE"], "from-file")  # passed explicitly
+        self.assertEqual(e["ALC_FROM_FILE"], "yes")
+        self.assertEqual(e["fds"], [0, 1, 2])
+
+    def test_env_overrides_env_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".env", delete=False) as f:
+            f.write("ALC_FROM_FILE=file\n")
+        self.addCleanup(os.unlink, f.name)
+        r = run(["--invocations", "1", "--env-file", f.name, "--env", "ALC_FROM_FILE=flag"],
+                fn("alc_ledger"), env={"ALC_PRINT_ENV": "1"})
+        self.assertEqual(self.env_of(r)["ALC_FROM_FILE"], "flag")
+
+    def test_cold_start_billed_with_init(self):
+        r = run(["--invocations", "2"], fn("alc_ledger"), env={"ALC_INIT_MS": "300"})
+        cold, warm = r.json["invocations"]
+        self.assertGreaterEqual(cold["init_ms"], 300)
+        self.assertGreaterEqual(cold["billed_ms"], int(cold["init_ms"] + cold["duration_ms"]))
+        self.assertLess(warm["billed_ms"], 100)
+        reps = r.reports()
+        self.assertGreaterEqual(int(reps[0]["billed"]), 300)
+
+
+if __name__ == "__main__":
+    unittest.main()
