@@ -244,7 +244,12 @@ int runParsed(const RunOptions &Opts,
   for (auto &S : Run["shutdown"]) {
     Summary << (FirstE ? "" : "; ") << "env " << S["environment"] << " "
             << S["signal"].get<std::string>();
-    if (S.contains("interrupted_after_ms"))
+    std::string Reason = S.value("reason", std::string("spindown"));
+    if (Reason != "spindown")
+      Summary << " (reset, SHUTDOWN reason " << Reason << ")";
+    if (S.contains("runtime_exited"))
+      Summary << " after the runtime had exited";
+    else if (S.contains("interrupted_after_ms"))
       Summary << " + grace interrupted";
     else if (S["signal"] == "SIGTERM")
       Summary << " + " << S["grace_ms"] << " ms grace, "
