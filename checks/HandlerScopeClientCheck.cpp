@@ -69,6 +69,12 @@ public:
     // Copying or moving a client shares or transfers an existing one.
     if (!Ctor || Ctor->isCopyOrMoveConstructor())
       return true;
+    // A base sub-object (`connection() : connection_base(...)` in a vendored
+    // library) or a delegating constructor is part of the object being
+    // constructed, which is reported where it is created: one construction,
+    // one report.
+    if (CE->getConstructionKind() != CXXConstructionKind::Complete)
+      return true;
     if (auto Name = ClientName(CE->getType()))
       Report({CE, CE->getBeginLoc(), *Name, ""});
     return true;
