@@ -969,40 +969,42 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
 
   // Fault injection for missing-deadline findings the warm run did not
   // confirm: their loopback peer, as configured through --env, is replaced
-  // by a tarpit for a second run (a cold and a warm invocation).
+  // by a tarpit for another run (a cold and a warm invocation), one run per
+  // peer port (so one stuck call does not hide the next), at most 3.
   {
     verify::VerifyResult First = verify::join(Static, Runs);
-    std::set<std::string> Ports;
-    std::vector<std::string> Sites;
+    std::map<std::string, std::vector<std::string>> SitesByPort;
     for (const verify::VerifiedFinding &V : First.Findings)
-      if (V.F.Check == verify::MissingDeadline && V.V != verify::Verdict::Confirmed) {
-        std::set<std::string> P = loopbackPorts(V.F, Runs[0]);
-        bool Configured = false;
-        for (const std::string &Port : P)
+      if (V.F.Check == verify::MissingDeadline && V.V != verify::Verdict::Confirmed)
+        for (const std::string &Port : loopbackPorts(V.F, Runs[0])) {
+          bool Configured = false;
           for (size_t I = 0; I + 1 < O.RunArgs.size(); I += 2)
             if (O.RunArgs[I] == "--env") {
               std::string Value = O.RunArgs[I + 1];
               Configured |= replacePort(Value, Port, "0");
             }
-        if (Configured) {
-          Ports.insert(P.begin(), P.end());
-          Sites.push_back(V.F.Where.Path + ":" + std::to_string(V.F.Where.Line));
+          if (Configured)
+            SitesByPort[Port].push_back(V.F.Where.Path + ":" + std::to_string(V.F.Where.Line));
         }
+    size_t Done = 0;
+    for (auto &[Port, Sites] : SitesByPort) {
+      if (++Done > 3 || std::chrono::steady_clock::now() >= Deadline)
+        break;
+      Tarpit Pit;
+      if (!Pit.start()) {
+        llvm::errs() << "serverless-tidy: verify: warning: no loopback tarpit (socket, bind or listen failed)\n";
+        break;
       }
-    Tarpit Pit;
-    if (!Ports.empty() && std::chrono::steady_clock::now() < Deadline && Pit.start()) {
       VerifyOptions T = O;
-      std::string To = std::to_string(Pit.port()), Was;
+      std::string To = std::to_string(Pit.port());
       for (size_t I = 0; I + 1 < T.RunArgs.size(); I += 2)
         if (T.RunArgs[I] == "--env")
-          for (const std::string &Port : Ports)
-            if (replacePort(T.RunArgs[I + 1], Port, To) && Was.find(Port) == std::string::npos)
-              Was += (Was.empty() ? "" : ", ") + std::string("127.0.0.1:") + Port;
+          replacePort(T.RunArgs[I + 1], Port, To);
       std::vector<std::string> TExtra = {"--invocations", "2", "--extension", "serverless-tidy-verify"};
       verify::RuntimeFacts Fault;
       if (runScenario(T, "tarpit", TExtra, Deadline, Fault, Err) == 0) {
         Fault.TarpitSites = Sites;
-        Fault.TarpitPeer = "127.0.0.1:" + To + " (in place of " + Was + ")";
+        Fault.TarpitPeer = "127.0.0.1:" + To + " (in place of 127.0.0.1:" + Port + ")";
         for (const std::string &W : Fault.Warnings)
           llvm::errs() << "serverless-tidy: verify: warning (tarpit run): " << W << "\n";
         Runs.push_back(std::move(Fault));

@@ -19,13 +19,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # test/e2e: servers.py
-from servers import RedisServer  # noqa: E402
+from servers import PostgresServer, RedisServer  # noqa: E402
 
 TOOL = os.environ["SERVERLESS_TIDY"]
 FN = os.environ["VERIFY_FUNCTIONS"]
 SRC = os.environ.get("VERIFY_SOURCES", os.path.join(HERE, "functions"))
 LOOP = os.environ["LAMBDA_LOOP_DIR"]
-FILES = ["main.cpp", "cache.cpp", "audit.cpp", "rare.cpp"]
+FILES = ["main.cpp", "cache.cpp", "audit.cpp", "rare.cpp", "db.cpp"]
 CHECK_HS = "serverless-handler-scope-client"
 CHECK_UR = "serverless-unclosed-resource"
 CHECK_MD = "serverless-missing-deadline"
@@ -59,17 +59,19 @@ class Workspace:
         src = os.path.realpath(os.path.join(SRC, variant))
         db = [{"directory": src,
                "file": os.path.join(src, f),
-               "arguments": ["/usr/bin/clang++-19", "-std=c++17", "-I", LOOP, "-I", src,
+               "arguments": ["/usr/bin/clang++-19", "-std=c++17", "-I", LOOP, "-I", src, "-I", "/usr/include/postgresql",
                              "-c", os.path.join(src, f), "-o", os.path.join(self.build, f + ".o")]}
               for f in FILES]
         with open(os.path.join(self.build, "compile_commands.json"), "w") as f:
             json.dump(db, f, indent=1)
 
-    def verify(self, args, redis=None, expect=None):
+    def verify(self, args, peers=None, expect=None):
         out = os.path.join(self.tmp, "verify.json")
         cmd = [TOOL, "verify", "-p", self.build, "-j", "1", "--json", out, "--timeout", "3"]
-        if redis is not None:
-            cmd += ["--env", "REDIS_PORT=%d" % redis.port]
+        if peers is not None:
+            redis, pg = peers
+            cmd += ["--env", "REDIS_PORT=%d" % redis.port,
+                    "--env", "PG_CONNINFO=host=127.0.0.1 port=%d user=postgres dbname=postgres" % pg.port]
         cmd += args + [os.path.join(FN, self.variant)]
         print("$ " + " ".join(cmd))
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -102,8 +104,8 @@ def one(doc, check_name, path, line):
 def test_bad():
     ws = Workspace("bad")
     try:
-        with RedisServer() as redis:
-            proc, doc = ws.verify(["--invocations", "5"], redis, expect=1)
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--invocations", "5"], (redis, pg), expect=1)
         check(doc["schema"] == "serverless-tidy-verify/1", "schema", doc)
         check(sorted(doc.keys()) == ["findings", "runtime_only", "schema"], "top-level keys", doc)
         for f in doc["findings"]:
@@ -166,6 +168,14 @@ def test_bad():
         check(held[0]["peer"] == "127.0.0.1:%d" % redis.port and held[0]["acquired"] == "init",
               "the session connection was open at shutdown", doc)
 
+        # A PostgreSQL connection per invocation (closed each time: no leak,
+        # still a new connection to the server per call).
+        db, dline = line_of("bad", "db.cpp", "DB-SITE")
+        pgf = one(doc, CHECK_HS, db, dline)
+        check(pgf["verdict"] == "confirmed" and pgf["evidence"]["peer"] == "127.0.0.1:%d" % pg.port and
+              pgf["evidence"]["kind"] == "postgres-connection", "per-invocation PGconn confirmed", doc)
+        check(findings_at(doc, CHECK_UR, db, dline) == [], "PQfinish'd: no leak finding", doc)
+
         check(doc["runtime_only"] == [], "nothing unexplained", doc)
         # Terminal: a line per finding, then the table.
         check("cache.cpp:%d:" % cline in proc.stdout, "terminal names the cache site")
@@ -178,8 +188,8 @@ def test_bad():
 def test_fixed():
     ws = Workspace("fixed")
     try:
-        with RedisServer() as redis:
-            proc, doc = ws.verify(["--invocations", "5"], redis, expect=0)
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--invocations", "5"], (redis, pg), expect=0)
         check(doc["findings"] == [], "the fixed function has no finding", doc)
         check(doc["runtime_only"] == [], "and no runtime evidence of a defect", doc)
     finally:
@@ -195,8 +205,8 @@ def test_events():
         for i in range(4):
             f.write(json.dumps({"export": True, "n": i}) + "\n")
     try:
-        with RedisServer() as redis:
-            proc, doc = ws.verify(["--events", events], redis, expect=1)
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--events", events], (redis, pg), expect=1)
         rare, rline = line_of("bad", "rare.cpp", "RARE-SITE")
         f = one(doc, CHECK_UR, rare, rline)
         check(f["verdict"] == "confirmed" and f["evidence"]["left_open"] == 4, "export leak confirmed", doc)
@@ -209,8 +219,8 @@ def test_sarif():
     ws = Workspace("bad")
     sarif = os.path.join(ws.tmp, "verify.sarif")
     try:
-        with RedisServer() as redis:
-            proc, doc = ws.verify(["--invocations", "3", "--sarif", sarif, "--fail-on", "none"], redis, expect=0)
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--invocations", "3", "--sarif", sarif, "--fail-on", "none"], (redis, pg), expect=0)
         with open(sarif) as f:
             log = json.load(f)
         results = log["runs"][0]["results"]
@@ -240,11 +250,11 @@ def test_options():
         p = subprocess.run([TOOL, "verify", "-p", ws.build, os.path.join(FN, "no-such-fn")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
         check(p.returncode == 2 and "no-such-fn" in p.stderr, "missing binary: exit 2")
-        with RedisServer() as redis:
+        with RedisServer() as redis, PostgresServer() as pg:
             # --fail-on any fails on any finding; the same run twice gives the
             # same document (deterministic order and evidence).
-            _, d1 = ws.verify(["--invocations", "3", "--fail-on", "any"], redis, expect=1)
-            _, d2 = ws.verify(["--invocations", "3", "--fail-on", "none"], redis, expect=0)
+            _, d1 = ws.verify(["--invocations", "3", "--fail-on", "any"], (redis, pg), expect=1)
+            _, d2 = ws.verify(["--invocations", "3", "--fail-on", "none"], (redis, pg), expect=0)
 
             def strip(d):  # ids, ports, pids and blocked times are per run; order and verdicts are not
                 return ([(f["check"], f["file"], f["line"], f["column"], f["verdict"], sorted(f["evidence"]))
@@ -254,12 +264,39 @@ def test_options():
             # --max-seconds bounds the whole verification.
             t0 = time.monotonic()
             p3, d3 = ws.verify(["--invocations", "400", "--idle", "100", "--max-seconds", "8", "--fail-on", "none"],
-                               redis, expect=0)
+                               (redis, pg), expect=0)
             took = time.monotonic() - t0
             check(took < 30, "--max-seconds 8 bounded the run (took %.1f s)" % took)
             check(d3 is not None and "--max-seconds reached" in p3.stderr, "a cut run still reports, and says so")
             hs = [f for f in d3["findings"] if f["check"] == CHECK_HS]
             check(hs and hs[0]["verdict"] == "confirmed", "what was observed before the cut is joined", d3)
+    finally:
+        ws.close()
+
+
+def test_runtime_only():
+    # With serverless-unclosed-resource off, the audit log's growth is
+    # evidence no finding explains: reported as runtime only, at the frame
+    # where the descriptor is made (the header line). Two environments side
+    # by side: the per-invocation redis client is confirmed from both.
+    ws = Workspace("bad")
+    try:
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--checks=-*,serverless-handler-scope-client,serverless-missing-shutdown-hook",
+                                   "--invocations", "6", "--concurrency", "2"], (redis, pg), expect=1)
+        check(all(f["check"] != CHECK_UR for f in doc["findings"]), "the check is off", doc)
+        path, aline = line_of("bad", "app.h", "AUDIT-OPEN")
+        ro = [r for r in doc["runtime_only"] if r["kind"] == "fd-growth" and r["file"] == path and r["line"] == aline]
+        check(len(ro) == 1, "audit log growth reported as runtime only at app.h", doc)
+        check(ro[0]["evidence"]["runtime_kind"] == "stream" and ro[0]["evidence"]["left_open"] == 6,
+              "one stream per invocation", doc)
+        check("runtime-only [fd-growth]" in proc.stdout, "terminal line for it")
+        cache, cline = line_of("bad", "cache.cpp", "CACHE-SITE")
+        hs = one(doc, CHECK_HS, cache, cline)
+        check(hs["verdict"] == "confirmed" and hs["evidence"]["environments"] == 2 and
+              hs["evidence"]["connections"] == 6, "6 connections from 2 environments", doc)
+        # The redis descriptors leak too, but a finding claims that site.
+        check(not any(r["file"] == cache for r in doc["runtime_only"]), "claimed sites are not runtime only", doc)
     finally:
         ws.close()
 

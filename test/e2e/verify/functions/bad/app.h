@@ -12,6 +12,7 @@ namespace app {
 std::string cache_lookup(const std::string &key);
 void audit(const std::string &request_id);
 void rare_export(const std::string &payload);
+long count_orders();
 
 inline const char *redis_host() { return "127.0.0.1"; }
 inline int redis_port() {

@@ -8,10 +8,11 @@ static redisContext *g_session; // opened at init, never closed: no SIGTERM hook
 [[clang::annotate("serverless.handler")]] static lambda_loop::Result
 handle(const lambda_loop::Invocation &inv) {
   std::string v = app::cache_lookup("greeting");
+  long orders = app::count_orders();
   app::audit(inv.RequestId);
   if (inv.Payload.find("\"export\"") != std::string::npos)
     app::rare_export(inv.Payload);
-  return lambda_loop::Result::success("{\"value\":\"" + v + "\"}");
+  return lambda_loop::Result::success("{\"value\":\"" + v + "\",\"orders\":" + std::to_string(orders) + "}");
 }
 
 int main() {

@@ -11,6 +11,9 @@ void cache_close();
 std::string cache_lookup(const std::string &key);
 void audit(const std::string &request_id);
 void rare_export(const std::string &payload);
+long count_orders();
+void db_open();
+void db_close();
 
 inline const char *redis_host() { return "127.0.0.1"; }
 inline int redis_port() {
