@@ -34,6 +34,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,7 @@ struct InvocationInfo {
   int Environment = 0;
   bool Cold = false;
   int FdsOpenAfter = -1; // Live descriptors of the process when it ended.
+  double MaxRssMb = -1;  // The run document's max_rss_mb, when known.
 };
 
 /// One emulated run (a scenario) and what the ledger recorded.
@@ -153,6 +156,16 @@ std::string renderText(const VerifyResult &R);
 /// result of \p Sarif whose rule, file and line match a verified finding.
 /// \p Sarif is a log written by report::renderSarif over the same findings.
 void annotateSarif(nlohmann::json &Sarif, const VerifyResult &R);
+
+/// Source lines around a site, for the HTML report: (first line number,
+/// lines); empty when the file cannot be read.
+using SnippetFn = std::function<std::pair<unsigned, std::vector<std::string>>(const std::string &Path,
+                                                                              unsigned Line)>;
+/// One self-contained HTML page: the summary table, per finding the code
+/// around its site, the verdict and the evidence, and inline SVG charts of
+/// the main run per invocation (descriptors open after it, new connections,
+/// max RSS). No script, no external resource.
+std::string renderHtml(const VerifyResult &R, const std::vector<RuntimeFacts> &Runs, const SnippetFn &Snippet);
 
 /// `--fail-on`: `confirmed` (default), `any` (any finding or runtime-only
 /// entry), `none`. Returns the exit status contribution (0 or 1).

@@ -172,6 +172,37 @@ TEST(VerifyJoin, NoRecordAtALazySiteIsNotReproducedNotNotExercised) {
   EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
 }
 
+TEST(VerifyJoin, LazyClientJoinedThroughItsFunction) {
+  // curl_easy_init on line 10 makes no descriptor; curl_easy_perform on
+  // line 14 of the same function connects. Eager kinds get no such
+  // fallback, and another function's connects are not evidence.
+  core::Site Init = site("/src/http.cpp", 10, "app::fetch");
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I)
+    R.Events.push_back(event(RuntimeEvent::Connect, {site("/src/http.cpp", 14, "app::fetch(std::string const&)")}, I,
+                             "tcp", "127.0.0.1:8080"));
+  VerifyResult V = join({finding(HandlerScopeClient, Init, "http-client")}, {R});
+  ASSERT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[0].Evidence["match"], "function");
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty()) << "the fallback claims the connects";
+  V = join({finding(HandlerScopeClient, Init, "redis-connection")}, {R});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
+  V = join({finding(HandlerScopeClient, site("/src/http.cpp", 10, "app::other"), "http-client")}, {R});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.RuntimeOnlyEntries.size(), 1u);
+}
+
+TEST(VerifyJoin, ConnectionsOnlyInTheTarpitRunDoNotConfirmAClient) {
+  // Scenario runs after the first serve missing-deadline only.
+  core::Site Where = site("/src/cache.cpp", 12, "app::get");
+  RuntimeFacts Main = run(3);
+  RuntimeFacts Pit = run(2);
+  Pit.Scenario = "tarpit";
+  perInvocationRedis(Pit, Where);
+  VerifyResult V = join({finding(HandlerScopeClient, Where, "redis-connection")}, {Main, Pit});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
+}
+
 TEST(VerifyJoin, SameLineDifferentFunctionDoesNotMatch) {
   // Two one-line functions on line 4 of the same header; only g leaks.
   RuntimeFacts R = run(3);
@@ -316,4 +347,29 @@ TEST(VerifyReport, JsonSchemaKeys) {
   std::string T = renderText(join({finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection")}, {R}));
   EXPECT_NE(T.find("confirmed [serverless-handler-scope-client]"), std::string::npos);
   EXPECT_NE(T.find("not reproduced"), std::string::npos);
+}
+
+TEST(VerifyReport, HtmlChartsAndSnippets) {
+  RuntimeFacts R = run(4);
+  for (InvocationInfo &I : R.Invocations)
+    I.MaxRssMb = 10 + double(I.Index);
+  perInvocationRedis(R, site("/src/b.cpp", 2, "b"));
+  VerifyResult V = join({finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection")}, {R});
+  std::string H = renderHtml(V, {R}, [](const std::string &, unsigned Line) {
+    return std::make_pair(Line - 1, std::vector<std::string>{"int a;", "redisConnect(<x>);", "int c;"});
+  });
+  auto Count = [&](const std::string &Needle) {
+    size_t N = 0;
+    for (size_t P = H.find(Needle); P != std::string::npos; P = H.find(Needle, P + 1))
+      ++N;
+    return N;
+  };
+  EXPECT_EQ(Count("<svg class=\"chart\""), 3u);
+  EXPECT_EQ(Count("<polyline class=\"series\""), 3u);
+  EXPECT_EQ(Count("data-points=\"4\""), 3u);
+  EXPECT_EQ(Count("<circle class=\"point\""), 12u);
+  EXPECT_NE(H.find("redisConnect(&lt;x&gt;);"), std::string::npos) << "escaped snippet";
+  EXPECT_NE(H.find("data-verdict=\"confirmed\""), std::string::npos);
+  EXPECT_EQ(H.find("<script"), std::string::npos);
+  EXPECT_EQ(H.find("http://"), H.find("http://www.w3.org/2000/svg")) << "no external resource";
 }
