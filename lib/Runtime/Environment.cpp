@@ -265,6 +265,7 @@ void EnvironmentSlot::record(nlohmann::json Invocation) {
   int EnvId = Invocation["environment"].is_number()
                   ? Invocation["environment"].get<int>()
                   : 0;
+  bool Failed = Invocation["status"] != "success";
   Ctx.notify([&](RunObserver &O) { O.onInvocationEnd(EnvId, Index, Invocation); });
   {
     std::lock_guard<std::mutex> L(Ctx.JsonMutex);
@@ -278,7 +279,7 @@ void EnvironmentSlot::record(nlohmann::json Invocation) {
     if (Ctx.KeepRecords)
       Ctx.Invocations.push_back(std::move(Invocation));
   }
-  Ctx.Out.invocationDone();
+  Ctx.Out.invocationDone(Failed);
 }
 
 bool EnvironmentSlot::sampleMemory() {

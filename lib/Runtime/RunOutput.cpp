@@ -41,10 +41,13 @@ void RunOutput::drawProgressLocked() {
       Now - LastDraw < std::chrono::milliseconds(200))
     return;
   LastDraw = Now;
-  char Buf[128];
-  int N = std::snprintf(Buf, sizeof Buf, "\r\033[K[run] %lld/%lld invocations",
-                        static_cast<long long>(Done),
-                        static_cast<long long>(Total));
+  // On stderr, on a terminal only: done/total, failures so far, elapsed.
+  char Buf[160];
+  double Elapsed = std::chrono::duration<double>(Now - Start).count();
+  int N = std::snprintf(Buf, sizeof Buf,
+                        "\r\033[K[run] %lld/%lld invocations, %lld failed, %.1f s",
+                        static_cast<long long>(Done), static_cast<long long>(Total),
+                        static_cast<long long>(Failures), Elapsed);
   writeAll(2, Buf, static_cast<size_t>(N));
   ProgressShown = true;
 }
@@ -65,9 +68,13 @@ void RunOutput::raw(int Fd, const std::string &Text) {
   writeAll(Fd, Text.data(), Text.size());
 }
 
-void RunOutput::invocationDone() {
+void RunOutput::invocationDone() { invocationDone(false); }
+
+void RunOutput::invocationDone(bool Failed) {
   std::lock_guard<std::mutex> L(M);
   ++Done;
+  if (Failed)
+    ++Failures;
   drawProgressLocked();
 }
 

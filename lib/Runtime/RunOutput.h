@@ -31,6 +31,8 @@ public:
   void raw(int Fd, const std::string &Text);
   /// Counts a finished invocation and redraws the progress line.
   void invocationDone();
+  /// The same, counting a failure (a status other than success).
+  void invocationDone(bool Failed);
   /// Clears the progress line for good.
   void finish();
 
@@ -41,6 +43,7 @@ private:
   std::mutex M;
   int64_t Total;
   int64_t Done = 0;
+  int64_t Failures = 0;
   bool Tty;
   bool ProgressShown = false;
   std::chrono::steady_clock::time_point Start, LastDraw;

@@ -387,6 +387,11 @@ bool openLedger(int Flags, int ParentPid) {
   rawClose(Fd);
   if (M == MAP_FAILED)
     return false;
+  // No readahead on faults: a fault in the sparse file would otherwise read
+  // read_ahead_kb of holes into the page cache (8 MB on a disk with
+  // read_ahead_kb 8192), charged to the function's memory cgroup and shown
+  // as its Max Memory Used. Each record page is then one page.
+  sys(SYS_madvise, (long)M, (long)Bytes, MADV_RANDOM);
   auto *H = static_cast<ShimLedgerHeader *>(M);
   H->version = SHIM_PROTOCOL_VERSION;
   H->header_size = SHIM_LEDGER_HEADER_SIZE;

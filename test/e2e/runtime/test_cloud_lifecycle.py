@@ -11,9 +11,12 @@
 #   ApiDetails        item 4  limits, error types, extension and telemetry
 #                             answers, REPORT words, init timeout type
 #   CloudEnvironment  item 5  task root, cwd, variables, descriptors, billing
+#   Progress          item 15 a progress line on a terminal only
 # Configuration as test_run.py: SERVERLESS_RUN, SERVERLESS_FUNCTIONS.
 import json
 import os
+import pty
+import select
 import re
 import subprocess
 import tempfile
@@ -291,6 +294,58 @@ class CloudEnvironment(unittest.TestCase):
         self.assertLess(warm["billed_ms"], 100)
         reps = r.reports()
         self.assertGreaterEqual(int(reps[0]["billed"]), 300)
+
+
+class Progress(unittest.TestCase):
+    PROGRESS = re.compile(r"\[run\] (\d+)/12 invocations, (\d+) failed, (\d+\.\d) s")
+
+    def cmd(self, tmp):
+        ev = os.path.join(tmp, "events.jsonl")
+        with open(ev, "w") as f:
+            f.write('"clean"\n"clean"\n"clean"\n"crash"\n')
+        # About 3 s: the progress line starts after 2 s.
+        return list(RUN) + ["--quiet", "--invocations", "12", "--idle", "250", "--fail-on", "none",
+                            "--events", ev, fn("alc_ledger")]
+
+    def test_on_a_terminal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            master, slave = pty.openpty()
+            env = dict(os.environ, TMPDIR=tmp)
+            p = subprocess.Popen(self.cmd(tmp), stdout=subprocess.DEVNULL, stderr=slave,
+                                 stdin=subprocess.DEVNULL, env=env)
+            os.close(slave)
+            data = b""
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                r, _, _ = select.select([master], [], [], 0.5)
+                if r:
+                    try:
+                        chunk = os.read(master, 65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    data += chunk
+                elif p.poll() is not None:
+                    break
+            os.close(master)
+            self.assertEqual(p.wait(30), 0)
+        text = data.decode("utf-8", "replace")
+        seen = self.PROGRESS.findall(text)
+        self.assertTrue(seen, repr(text[-2000:]))
+        done = [int(d) for d, _, _ in seen]
+        self.assertEqual(done, sorted(done))
+        self.assertTrue(any(int(f) >= 1 for _, f, _ in seen), seen)   # the crashes so far
+        self.assertTrue(all(float(e) >= 2.0 for _, _, e in seen), seen)  # elapsed
+        self.assertTrue(text.rstrip(" ").endswith("\r\x1b[K") or "\r\x1b[K" in text[-200:])  # cleared
+
+    def test_not_without_a_terminal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.run(self.cmd(tmp), capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, TMPDIR=tmp))
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("invocations,", p.stderr)
+        self.assertNotIn("\x1b[K", p.stderr + p.stdout)
 
 
 if __name__ == "__main__":

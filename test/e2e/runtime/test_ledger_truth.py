@@ -9,6 +9,7 @@
 #   RuntimeClient    item 10 the client's own descriptors are not leaks
 #   Wording          item 11 SIGKILL vs SIGTERM, in flight at the timeout,
 #                            the whole call's blocked time, DNS, "0 growth"
+#   ShimMemory       item 12 Max Memory Used without the shim's pages
 #   Aggregate        item 13 one report for K environments
 #   FailOnEvidence   item 14 --fail-on evidence kinds, --json refused early
 # Configuration as test_run.py: SERVERLESS_RUN, SERVERLESS_FUNCTIONS.
@@ -253,6 +254,18 @@ class Wording(unittest.TestCase):
         self.assertEqual(r.rc, 0, r.err)
         self.assertEqual([i["dns_lookups"] for i in r.json["invocations"]], [0, 0, 0])
         self.assertNotIn("DNS lookup", r.out)
+
+
+class ShimMemory(unittest.TestCase):
+    def test_shim_adds_no_megabytes(self):
+        used = {}
+        for flags in ([], ["--no-shim"]):
+            r = run(["--invocations", "3"] + flags, ["clean"])
+            self.assertEqual(r.rc, 0, r.err)
+            used[bool(flags)] = r.json["environments"][0]["max_memory_used_mb"]
+        # The ledger's sparse file used to be read ahead on every fault
+        # (read_ahead_kb of holes into the page cache: +8 MB per process).
+        self.assertLessEqual(used[False] - used[True], 1, used)
 
 
 class Aggregate(unittest.TestCase):
