@@ -195,6 +195,10 @@ static bool matchesAny(const std::vector<model::NamePattern> &Patterns,
   });
 }
 
+/// Why the `static` fix-it for \p S may be unsafe, from the model (empty:
+/// nothing known against it).
+static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &S);
+
 void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
                                                    TUContext &TU) {
   HandlerScope &Scope = TU.handlerScope();
@@ -296,6 +300,12 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
         continue;
       if (Scope.isInitOnce(S.Where, FD))
         continue;
+      // The `static` fix-it, and why it may be unsafe (then it goes on a
+      // note: `-fix` does not apply it, editors still offer it).
+      std::optional<FixItHint> Fix;
+      if (H ? H->Function == FD : Scope.isHandler(FD))
+        Fix = staticFix(Ctx, TU, Def, S.Where, Taint.Tainted);
+      std::string Unsafe = Fix ? staticUnsafeReason(Model, S) : std::string();
       {
         // The builder must be gone before the notes are emitted.
         auto D = diag(S.Loc, S.Factory.empty()
@@ -308,15 +318,46 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
         D << S.ClientName << handlerNameFor(FD, TU);
         if (!S.Factory.empty())
           D << S.Factory;
-        if (H ? H->Function == FD : Scope.isHandler(FD))
-          if (std::optional<FixItHint> Fix =
-                  staticFix(Ctx, TU, Def, S.Where, Taint.Tainted))
-            D << *Fix;
+        if (Fix && Unsafe.empty())
+          D << *Fix;
       }
+      if (Fix && !Unsafe.empty())
+        diag(S.Loc, "making it 'static' creates it once per process, but %0; "
+                    "apply only after handling that",
+             DiagnosticIDs::Note)
+            << Unsafe << *Fix;
       requireScope(S.Loc, FD, ::serverless::summary::Diagnostic::Requires::HandlerScope);
       noteHandlerAndChain(FD, TU);
     }
   }
+}
+
+static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &S) {
+  std::vector<std::string> Why;
+  const model::ClientType *CT = Model.clientType(S.ClientName);
+  if (CT && !CT->StaticUnsafe.empty())
+    Why.push_back(CT->StaticUnsafe);
+  // A failed first connection (null, or an error state) would be kept for
+  // every later invocation, with no reconnect.
+  if (!S.Factory.empty())
+    if (const model::Resource *R = Model.acquisition(S.Factory).first;
+        R && R->Invalid != model::Resource::InvalidNone)
+      Why.push_back("a failed first '" + S.Factory +
+                    "' would be kept for every later invocation (check it and "
+                    "create it again on failure)");
+  // An init-scope client with a shutdown action must then be closed or
+  // flushed on SIGTERM (serverless-missing-shutdown-hook reports it next).
+  std::string Shutdown = CT ? CT->Shutdown : std::string();
+  if (Shutdown.empty() && !S.Factory.empty())
+    if (const model::Resource *R = Model.acquisition(S.Factory).first)
+      Shutdown = R->Shutdown;
+  if (Shutdown == "close" || Shutdown == "flush")
+    Why.push_back("it must then be " + std::string(Shutdown == "close" ? "closed" : "flushed") +
+                  " on SIGTERM (serverless-missing-shutdown-hook)");
+  std::string Out;
+  for (const std::string &W : Why)
+    Out += (Out.empty() ? "" : "; ") + W;
+  return Out;
 }
 
 std::optional<FixItHint> HandlerScopeClientCheck::staticFix(

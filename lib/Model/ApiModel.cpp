@@ -377,12 +377,14 @@ void ModelParser::eachEntry(const json &Root, const char *Section, Fn Parse) {
 
 void ModelParser::parseClient(const json &J, const std::string &Ptr,
                               ApiModel &Out) {
-  checkKeys(J, Ptr, {"type", "kind", "shutdown", "flush", "release"});
+  checkKeys(J, Ptr, {"type", "kind", "shutdown", "flush", "release", "static_unsafe"});
   DISABLE_BY("type", "clients")
   auto Type = pattern(J, Ptr, "type", true);
   auto Kind = str(J, Ptr, "kind", true);
   auto Shutdown = shutdownAction(J, Ptr);
   ClientType C;
+  if (auto U = str(J, Ptr, "static_unsafe", false))
+    C.StaticUnsafe = *U;
   bool CallsOk = optionalCalls(J, Ptr, "flush", C.Flush);
   CallsOk &= optionalCalls(J, Ptr, "release", C.Release);
   if (!Type || !Kind || !Shutdown || !CallsOk)

@@ -84,6 +84,9 @@ struct ClientType {
   NamePattern Type;
   std::string Kind;
   std::string Shutdown; // "", "close", "flush" or "exit".
+  /// Why a function-local `static` of this type is not a safe fix
+  /// (`static_unsafe`): empty when nothing in the model says so.
+  std::string StaticUnsafe;
   Origin From;
   /// Calls that flush / release an instance at shutdown (optional; `delete`
   /// and smart-pointer reset release pointer clients without an entry).
