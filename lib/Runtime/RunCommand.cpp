@@ -151,6 +151,22 @@ int runParsed(const RunOptions &Opts,
            fmt2(Opts.TimeoutMs / 1000.0) + " s, memory " +
            std::to_string(Opts.MemoryMb) + " MB, max fds " +
            std::to_string(Opts.MaxFds));
+  if (!Opts.TemplateFile.empty()) {
+    std::string Applied;
+    for (const auto &A : Opts.TemplateApplied)
+      Applied += (Applied.empty() ? "" : ", ") + A;
+    Out.line("[run] template " + printable(Opts.TemplateFile) + " (" + Opts.TemplateKind +
+             "), function " + printable(Opts.TemplateName) + ": " +
+             (Applied.empty() ? std::string("nothing set") : printable(Applied)));
+    for (const auto &N : Opts.TemplateNotes)
+      Out.line("[run] template: " + printable(N));
+    Run["config"]["template"] = {{"path", Opts.TemplateFile},
+                                 {"kind", Opts.TemplateKind},
+                                 {"function", Opts.TemplateName},
+                                 {"applied", Opts.TemplateApplied},
+                                 {"layers", Opts.TemplateLayers},
+                                 {"notes", Opts.TemplateNotes}};
+  }
   Out.line(std::string("[run] freeze method: ") +
            Cgroups::name(Groups.freezeMethod()) +
            ", memory method: " + Cgroups::name(Groups.memoryMethod()));

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Runtime/RunOptions.h"
+#include "Runtime/Template.h"
 #include "Runtime/Text.h"
 
 #include <nlohmann/json.hpp>
@@ -92,6 +93,10 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default serverless-tidy-function)
   --handler NAME         _HANDLER (default function.handler)
   --json FILE            write the run as JSON (schema serverless-tidy-run/1)
+  --template FILE        timeout, memory, environment, layers (extensions),
+                         handler and name from a SAM/CloudFormation template or
+                         a serverless.yml; command-line options win
+  --function NAME        the template's function (logical id / functions key)
   --fail-on LIST         what makes the exit code 1 (comma-separated): statuses
                          error,timeout,crash,oom,invalid-response,shutdown; evidence
                          from the resource ledger fd-growth,emfile-projected,
@@ -156,6 +161,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     } else if (Name == "--timeout") {
       if (!parseSeconds(V, Opts.TimeoutMs))
         return Bad("expected seconds in (0, 900]");
+      Opts.TimeoutGiven = true;
     } else if (Name == "--init-timeout") {
       if (!parseSeconds(V, Opts.InitTimeoutMs))
         return Bad("expected seconds in (0, 900]");
@@ -166,6 +172,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     } else if (Name == "--memory") {
       if (!parseInt(V, 1, 10240, Opts.MemoryMb))
         return Bad("expected MB in [1, 10240]");
+      Opts.MemoryGiven = true;
     } else if (Name == "--max-fds") {
       if (!parseInt(V, 8, 1048576, Opts.MaxFds))
         return Bad("expected an integer in [8, 1048576]");
@@ -216,8 +223,14 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       Opts.Env.insert(Opts.Env.begin(), FromFile.begin(), FromFile.end());
     } else if (Name == "--function-name") {
       Opts.FunctionName = V;
+      Opts.FunctionNameGiven = true;
     } else if (Name == "--handler") {
       Opts.Handler = V;
+      Opts.HandlerGiven = true;
+    } else if (Name == "--template") {
+      Opts.TemplateFile = V;
+    } else if (Name == "--function") {
+      Opts.TemplateFunction = V;
     } else if (Name == "--json") {
       Opts.JsonFile = V;
     } else if (Name == "--fail-on") {
@@ -332,6 +345,68 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
   }
   if (Opts.Events.empty())
     Opts.Events.push_back("{}");
+  if (!Opts.TemplateFunction.empty() && Opts.TemplateFile.empty()) {
+    Error = "--function names a function of --template FILE; no template given";
+    return false;
+  }
+  if (!Opts.TemplateFile.empty()) {
+    TemplateFunction T;
+    if (!readTemplate(Opts.TemplateFile, Opts.TemplateFunction, T, Error)) {
+      Error = printable(Error, 400);
+      return false;
+    }
+    Opts.TemplateKind = T.Kind;
+    Opts.TemplateName = T.Name;
+    Opts.TemplateNotes = T.Notes;
+    Opts.TemplateLayers = T.Layers;
+    auto Note = [&](const std::string &What, bool Given) {
+      Opts.TemplateApplied.push_back(What + (Given ? " (overridden on the command line)" : ""));
+    };
+    if (T.TimeoutMs) {
+      if (*T.TimeoutMs > 900000) {
+        Error = "template function '" + T.Name + "' has a timeout above 900 s";
+        return false;
+      }
+      Note("timeout " + std::to_string(*T.TimeoutMs / 1000) + " s", Opts.TimeoutGiven);
+      if (!Opts.TimeoutGiven)
+        Opts.TimeoutMs = *T.TimeoutMs;
+    }
+    if (T.MemoryMb) {
+      if (*T.MemoryMb > 10240) {
+        Error = "template function '" + T.Name + "' has a memory size above 10240 MB";
+        return false;
+      }
+      Note("memory " + std::to_string(*T.MemoryMb) + " MB", Opts.MemoryGiven);
+      if (!Opts.MemoryGiven)
+        Opts.MemoryMb = *T.MemoryMb;
+    }
+    if (!T.Handler.empty()) {
+      Note("handler " + T.Handler, Opts.HandlerGiven);
+      if (!Opts.HandlerGiven)
+        Opts.Handler = T.Handler;
+    }
+    if (!T.FunctionName.empty()) {
+      Note("function name " + T.FunctionName, Opts.FunctionNameGiven);
+      if (!Opts.FunctionNameGiven)
+        Opts.FunctionName = T.FunctionName;
+    }
+    if (!T.Env.empty()) {
+      // Before --env-file and --env, which win.
+      Opts.Env.insert(Opts.Env.begin(), T.Env.begin(), T.Env.end());
+      std::string Names;
+      for (const auto &KV : T.Env)
+        Names += (Names.empty() ? "" : ", ") + KV.substr(0, KV.find('='));
+      Note("environment " + Names, false);
+    }
+    for (const auto &E : T.Extensions) {
+      bool Seen = false;
+      for (const auto &X : Opts.Extensions)
+        Seen |= X == E;
+      if (!Seen)
+        Opts.Extensions.push_back(E);
+      Note("extension " + E + " (from its layer, simulated)", false);
+    }
+  }
   return true;
 }
 

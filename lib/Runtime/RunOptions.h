@@ -53,6 +53,15 @@ struct RunOptions {
 
   std::string JsonFile;
   bool Quiet = false;
+
+  // --template FILE [--function NAME]: configuration from the deployment
+  // (lib/Runtime/Template.h); options given on the command line win.
+  std::string TemplateFile, TemplateFunction;
+  bool TimeoutGiven = false, MemoryGiven = false, HandlerGiven = false,
+       FunctionNameGiven = false;
+  // What the template gave (for the run banner and the JSON config).
+  std::string TemplateKind, TemplateName;
+  std::vector<std::string> TemplateApplied, TemplateNotes, TemplateLayers;
   // Statuses that make the run exit 1; "shutdown" adds a runtime that did
   // not exit within the grace.
   std::set<std::string> FailOn = {"error", "timeout", "crash", "oom",

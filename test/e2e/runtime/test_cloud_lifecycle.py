@@ -11,6 +11,7 @@
 #   ApiDetails        item 4  limits, error types, extension and telemetry
 #                             answers, REPORT words, init timeout type
 #   CloudEnvironment  item 5  task root, cwd, variables, descriptors, billing
+#   DeploymentTemplate item 6 --template (SAM, serverless.yml) --function
 #   Progress          item 15 a progress line on a terminal only
 # Configuration as test_run.py: SERVERLESS_RUN, SERVERLESS_FUNCTIONS.
 import json
@@ -294,6 +295,124 @@ class CloudEnvironment(unittest.TestCase):
         self.assertLess(warm["billed_ms"], 100)
         reps = r.reports()
         self.assertGreaterEqual(int(reps[0]["billed"]), 300)
+
+
+SAM = '''AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+Globals:
+  Function:
+    Timeout: 5
+    MemorySize: 256
+    Environment:
+      Variables:
+        ALC_FROM_FILE: from-globals
+        STAGE: !Ref Stage
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: orders.handler
+      FunctionName: orders-prod
+      Timeout: 2
+      Environment:
+        Variables:
+          ALC_FROM_FILE: from-template
+          ALC_PRINT_ENV: "1"
+      Layers:
+        - arn:aws:lambda:us-east-1:580247275435:layer:LambdaInsightsExtension:38
+        - arn:aws:lambda:us-east-1:123456789012:layer:common-libs:3
+  Billing:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: billing.handler
+  Table:
+    Type: AWS::DynamoDB::Table
+'''
+
+SLS = '''service: shop
+provider:
+  name: aws
+  runtime: provided.al2023
+  timeout: 9
+  environment:
+    ALC_FROM_FILE: provider
+    SECRET: ${ssm:/shop/secret}
+functions:
+  api:
+    handler: bootstrap
+    memorySize: 512
+    environment:
+      ALC_PRINT_ENV: "1"
+    layers:
+      - arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:65
+  worker:
+    handler: bootstrap
+    timeout: 30
+'''
+
+
+class DeploymentTemplate(unittest.TestCase):
+    def write(self, name, text):
+        d = tempfile.mkdtemp(prefix="rt16-tmpl-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(d, ignore_errors=True))
+        path = os.path.join(d, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def alc_env(self, r):
+        m = re.search(r"^alc-env (\{.*\})$", r.out, re.M)
+        self.assertIsNotNone(m, r.out)
+        return json.loads(m.group(1))
+
+    def test_sam_function(self):
+        t = self.write("template.yaml", SAM)
+        r = run(["--template", t, "--function", "Orders", "--invocations", "1"], fn("alc_ledger"))
+        self.assertEqual(r.rc, 0, r.err)
+        c = r.json["config"]
+        self.assertEqual((c["timeout_ms"], c["memory_mb"]), (2000, 256))  # function over Globals
+        self.assertEqual(c["extensions"], ["LambdaInsightsExtension"])
+        self.assertEqual(c["template"]["function"], "Orders")
+        self.assertEqual(self.alc_env(r)["ALC_FROM_FILE"], "from-template")
+        # The extension from the layer changes the shutdown rule: SIGTERM, 300 ms.
+        self.assertEqual(r.json["shutdown"][0]["signal"], "SIGTERM")
+        self.assertIn("[run] template: variable STAGE is not a plain value (!Ref): not set", r.out)
+        self.assertIn("layer common-libs is not taken as an extension", r.out)
+        self.assertTrue(r.reports()[0] is not None)
+        self.assertIn("Memory Size: 256 MB", r.out)
+
+    def test_command_line_wins(self):
+        t = self.write("template.yaml", SAM)
+        r = run(["--template", t, "--function", "Orders", "--invocations", "1", "--timeout", "1",
+                 "--env", "ALC_FROM_FILE=flag"], fn("alc_ledger"))
+        self.assertEqual(r.json["config"]["timeout_ms"], 1000)
+        self.assertEqual(self.alc_env(r)["ALC_FROM_FILE"], "flag")
+        self.assertIn("timeout 2 s (overridden on the command line)", r.out)
+
+    def test_serverless_yml(self):
+        t = self.write("serverless.yml", SLS)
+        r = run(["--template", t, "--function", "api", "--invocations", "1"], fn("alc_ledger"))
+        self.assertEqual(r.rc, 0, r.err)
+        c = r.json["config"]
+        self.assertEqual((c["timeout_ms"], c["memory_mb"]), (9000, 512))  # provider's timeout
+        self.assertEqual(c["extensions"], ["Datadog-Extension"])
+        self.assertEqual(self.alc_env(r)["ALC_FROM_FILE"], "provider")
+        self.assertIn("variable SECRET is ${ssm:/shop/secret}, resolved at deploy time: not set", r.out)
+        self.assertIn("function name shop-dev-api", r.out)
+
+    def test_which_function(self):
+        t = self.write("template.yaml", SAM)
+        p = subprocess.run(list(RUN) + ["--template", t, fn("alc_ledger")], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("has 2 functions (Orders, Billing): name one with --function", p.stderr)
+        p = subprocess.run(list(RUN) + ["--template", t, "--function", "Nope", fn("alc_ledger")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("has no function 'Nope' (it has Orders, Billing)", p.stderr)
 
 
 class Progress(unittest.TestCase):
