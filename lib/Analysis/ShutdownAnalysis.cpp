@@ -288,13 +288,13 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
   for (const model::CallSpec *Spec : Flush ? R.Flush : R.Release)
     if (Spec->Function.matches(N) && Holds(varOf(handleExpr(CE, Spec->Handle))))
       return Found(CE, N);
-  // unique_ptr::reset() / shared_ptr::reset() on the holder.
+  // unique_ptr::reset() / shared_ptr::reset() on the holder: the models'
+  // ownership_transfer members (a user class's own `reset()` is not one).
   if (!Flush && R.ReleasedByDelete)
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (M->getIdentifier() && M->getName() == "reset" &&
-            Holds(varOf(MC->getImplicitObjectArgument())))
-          return Found(CE, N);
+      if (Model.ownershipTransfer(N) &&
+          Holds(varOf(MC->getImplicitObjectArgument())))
+        return Found(CE, N);
   return false;
 }
 
@@ -527,14 +527,19 @@ public:
     if (!Current)
       return true;
     Calls.push_back({CE, Current});
-    // g.reset(new Client) assigns the global.
+    // g.reset(new Client) assigns the global (a model ownership_transfer
+    // member, not any method named reset).
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
       if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (M->getIdentifier() && M->getName() == "reset" &&
-            MC->getNumArgs() == 1)
-          assignment(MC->getImplicitObjectArgument(), MC->getArg(0), MC);
+        if (const model::OwnershipTransfer *O =
+                Model->ownershipTransfer(Names->qualifiedName(M));
+            O && O->Arg < MC->getNumArgs())
+          assignment(MC->getImplicitObjectArgument(), MC->getArg(O->Arg), MC);
     return true;
   }
+
+  const model::ApiModel *Model = nullptr;
+  NameCache *Names = nullptr;
 
 private:
   const FunctionDecl *Current = nullptr;
@@ -629,6 +634,8 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
   HandlerScope &Scope = I.Scope;
 
   Collector C;
+  C.Model = &Model;
+  C.Names = &Names;
   C.TraverseDecl(Ctx.getTranslationUnitDecl());
 
   // Registrar calls and the functions they are in.
