@@ -182,6 +182,22 @@ void startPump(int ReadFd, int EnvId, int TargetFd, RunContext &Ctx) {
 
 } // namespace
 
+namespace {
+std::string serveError(const std::string &Type, const std::string &Message) {
+  return dumpJson({{"errorType", Type}, {"errorMessage", Message}});
+}
+/// Answers a --serve caller once (a job may be answered only once).
+void deliver(ServeJob &J, ServeResult R) {
+  if (!J.Done)
+    return;
+  try {
+    J.Done->set_value(std::move(R));
+  } catch (...) {
+  }
+  J.Done.reset();
+}
+} // namespace
+
 void RunContext::abort(const std::string &Reason, int ExitCode) {
   std::vector<RuntimeApiServer *> Copy;
   {
@@ -638,13 +654,18 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed,
   return false;
 }
 
-void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed) {
+void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob *Job) {
   const RunOptions &Opts = Ctx.Opts;
   std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
   InvocationEvent E;
   E.RequestId = newRequestId();
-  E.Payload = Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
-  E.TraceId = newTraceId();
+  E.Payload = Job ? Job->Payload : Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
+  E.TraceId = Job && !Job->TraceId.empty() ? Job->TraceId : newTraceId();
+  if (Job) {
+    E.ClientContext = Job->ClientContext;
+    E.CognitoIdentity = Job->CognitoIdentity;
+    E.TenantId = Job->TenantId;
+  }
   E.FunctionArn = Ctx.FunctionArn;
   // A suppressed init ran inside this invocation: its time is spent.
   int64_t SpentMs =
@@ -669,6 +690,8 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed) {
   Wake W = Server.waitOutcome(Deadline, Tick, Outcome);
   double Duration = msSince(Start);
   if (W == Wake::Interrupted) {
+    if (Job)
+      deliver(*Job, {503, serveError("ServiceException", "the run was interrupted"), "application/json", ""});
     // Not finished: reported as in flight, not as an invocation.
     {
       std::lock_guard<std::mutex> L(Ctx.JsonMutex);
@@ -803,6 +826,16 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed) {
   if (Status != "success") {
     Inv["error"] = ErrorMessage.empty() ? ErrorType : ErrorMessage;
     Inv["error_type"] = ErrorType;
+  }
+  if (Job) {
+    // RIE's answer: 200 with the function's payload; a function error or a
+    // platform failure with X-Amz-Function-Error: Unhandled.
+    if (Status == "success")
+      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, ""});
+    else if (Status == "error")
+      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, "Unhandled"});
+    else
+      deliver(*Job, {200, serveError(ErrorType, ErrorMessage), "application/json", "Unhandled"});
   }
 
   // The cloud's log lines for failures, then its REPORT line.
@@ -1085,89 +1118,117 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
     First = false;
     if (Ctx.aborting())
       break;
-    // An event above the limit is refused the way the cloud refuses the
-    // synchronous invoke (413 RequestEntityTooLargeException): the function
-    // never sees it, no environment is touched.
-    const std::string &Event =
-        Ctx.Opts.Events[static_cast<size_t>(Index) % Ctx.Opts.Events.size()];
-    if (Event.size() > MaxPayloadBytes) {
-      std::string Msg = "the event is " + std::to_string(Event.size()) +
-                        " bytes; a synchronous invoke carries at most " +
-                        std::to_string(MaxPayloadBytes) +
-                        " bytes: 413 RequestEntityTooLargeException, the function does not run";
-      Ctx.Out.line("[run] invocation " + std::to_string(Index) + " refused: " + Msg);
-      record({{"index", Index},
-              {"request_id", newRequestId()},
-              {"environment", 0}, // no environment saw it (ids start at 1)
-              {"slot", Slot},
-              {"cold", false},
-              {"status", "error"},
-              {"duration_ms", 0},
-              {"billed_ms", 0},
-              {"max_rss_mb", 0},
-              {"error", Msg},
-              {"error_type", "RequestEntityTooLargeException"},
-              {"event_bytes", Event.size()},
-              {"rejected", true}});
-      continue;
-    }
-    bool Cold = false;
-    bool Suppressed = false;
-    if (!P) {
-      Cold = true;
-      Suppressed = NextInitSuppressed;
-      nlohmann::json Failed;
-      if (!spawnAndInit(Index, Failed, Suppressed)) {
-        if (Failed.contains("interrupted"))
-          break;
-        // The invocation that triggered the failed init fails with it; the
-        // next one tries init again, as the cloud does.
-        // A suppressed init is the invocation's own time (and its bill);
-        // a first init that failed is reported with Duration 0.
-        double InitMs = Failed["init_ms"].get<double>();
-        double Dur = Suppressed ? std::min<double>(InitMs, double(Ctx.Opts.TimeoutMs)) : 0.0;
-        int64_t Billed = Suppressed ? std::max<int64_t>(1, int64_t(std::ceil(Dur))) : 0;
-        nlohmann::json Inv = {{"index", Index},
-                              {"request_id", Failed.value("request_id", newRequestId())},
-                              {"environment", Failed["environment"]},
-                              {"slot", Slot},
-                              {"cold", true},
-                              {"status", Failed["status"]},
-                              {"duration_ms", round2(Dur)},
-                              {"billed_ms", Billed},
-                              {"max_rss_mb", 0},
-                              {"error", Failed["error"]},
-                              {"error_type", Failed["error_type"]},
-                              {"init_ms", Failed["init_ms"]},
-                              {"phase", "init"}};
-        if (Suppressed)
-          Inv["suppressed_init"] = true;
-        if (Failed.contains("pid"))
-          Inv["pid"] = Failed["pid"];
-        std::string St = Failed["status"].get<std::string>();
-        if (!Ctx.Opts.Quiet)
-          Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
-                       "\tDuration: " + fmt2(Dur) + " ms\tBilled Duration: " +
-                       std::to_string(Billed) + " ms\tMemory Size: " +
-                       std::to_string(Ctx.Opts.MemoryMb) + " MB\tMax Memory Used: 0 MB" +
-                       (Suppressed ? std::string()
-                                   : "\tInit Duration: " + fmt2(InitMs) + " ms") +
-                       "\tStatus: " + (St == "timeout" ? "timeout" : "error") +
-                       (St == "timeout" ? std::string()
-                                        : "\tError Type: " +
-                                              printable(Failed["error_type"].get<std::string>())));
-        record(std::move(Inv));
-        continue;
-      }
-    } else {
-      thaw();
-    }
-    invoke(Index, Cold, Suppressed);
+    if (!runOne(Index, nullptr))
+      break;
   }
   if (Ctx.aborting())
     interrupted();
   else
     shutdown();
+}
+
+void EnvironmentSlot::serve(ServeQueue &Q) {
+  Server.keepBodies(true);
+  while (auto J = Q.pop()) {
+    if (Ctx.aborting()) {
+      deliver(*J, {503, serveError("ServiceException", "the run was interrupted"), "application/json", ""});
+      continue;
+    }
+    if (!runOne(J->Index, &*J))
+      deliver(*J, {503, serveError("ServiceException", "the run was interrupted"), "application/json", ""});
+  }
+  if (Ctx.aborting())
+    interrupted();
+  else
+    shutdown();
+}
+
+bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
+  // An event above the limit is refused the way the cloud refuses the
+  // synchronous invoke (413 RequestEntityTooLargeException): the function
+  // never sees it, no environment is touched.
+  const std::string &Event =
+      Job ? Job->Payload : Ctx.Opts.Events[static_cast<size_t>(Index) % Ctx.Opts.Events.size()];
+  if (Event.size() > MaxPayloadBytes) {
+    std::string Msg = "the event is " + std::to_string(Event.size()) +
+                      " bytes; a synchronous invoke carries at most " +
+                      std::to_string(MaxPayloadBytes) +
+                      " bytes: 413 RequestEntityTooLargeException, the function does not run";
+    Ctx.Out.line("[run] invocation " + std::to_string(Index) + " refused: " + Msg);
+    record({{"index", Index},
+            {"request_id", newRequestId()},
+            {"environment", 0}, // no environment saw it (ids start at 1)
+            {"slot", Slot},
+            {"cold", false},
+            {"status", "error"},
+            {"duration_ms", 0},
+            {"billed_ms", 0},
+            {"max_rss_mb", 0},
+            {"error", Msg},
+            {"error_type", "RequestEntityTooLargeException"},
+            {"event_bytes", Event.size()},
+            {"rejected", true}});
+    if (Job)
+      deliver(*Job, {413, serveError("RequestEntityTooLargeException", Msg), "application/json", ""});
+    return true;
+  }
+  bool Cold = false;
+  bool Suppressed = false;
+  if (!P) {
+    Cold = true;
+    Suppressed = NextInitSuppressed;
+    nlohmann::json Failed;
+    if (!spawnAndInit(Index, Failed, Suppressed)) {
+      if (Failed.contains("interrupted"))
+        return false;
+      // The invocation that triggered the failed init fails with it; the
+      // next one tries init again, as the cloud does.
+      // A suppressed init is the invocation's own time (and its bill);
+      // a first init that failed is reported with Duration 0.
+      double InitMs = Failed["init_ms"].get<double>();
+      double Dur = Suppressed ? std::min<double>(InitMs, double(Ctx.Opts.TimeoutMs)) : 0.0;
+      int64_t Billed = Suppressed ? std::max<int64_t>(1, int64_t(std::ceil(Dur))) : 0;
+      nlohmann::json Inv = {{"index", Index},
+                            {"request_id", Failed.value("request_id", newRequestId())},
+                            {"environment", Failed["environment"]},
+                            {"slot", Slot},
+                            {"cold", true},
+                            {"status", Failed["status"]},
+                            {"duration_ms", round2(Dur)},
+                            {"billed_ms", Billed},
+                            {"max_rss_mb", 0},
+                            {"error", Failed["error"]},
+                            {"error_type", Failed["error_type"]},
+                            {"init_ms", Failed["init_ms"]},
+                            {"phase", "init"}};
+      if (Suppressed)
+        Inv["suppressed_init"] = true;
+      if (Failed.contains("pid"))
+        Inv["pid"] = Failed["pid"];
+      std::string St = Failed["status"].get<std::string>();
+      if (!Ctx.Opts.Quiet)
+        Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
+                     "\tDuration: " + fmt2(Dur) + " ms\tBilled Duration: " +
+                     std::to_string(Billed) + " ms\tMemory Size: " +
+                     std::to_string(Ctx.Opts.MemoryMb) + " MB\tMax Memory Used: 0 MB" +
+                     (Suppressed ? std::string()
+                                 : "\tInit Duration: " + fmt2(InitMs) + " ms") +
+                     "\tStatus: " + (St == "timeout" ? "timeout" : "error") +
+                     (St == "timeout" ? std::string()
+                                      : "\tError Type: " +
+                                            printable(Failed["error_type"].get<std::string>())));
+      if (Job)
+        deliver(*Job, {200, serveError(Inv["error_type"].get<std::string>(),
+                                       Inv["error"].is_string() ? Inv["error"].get<std::string>() : ""),
+                       "application/json", "Unhandled"});
+      record(std::move(Inv));
+      return true;
+    }
+  } else {
+    thaw();
+  }
+  invoke(Index, Cold, Suppressed, Job);
+  return true;
 }
 
 } // namespace serverless::runtime

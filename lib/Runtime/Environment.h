@@ -21,6 +21,7 @@
 #include "Runtime/RunOptions.h"
 #include "Runtime/RunOutput.h"
 #include "Runtime/RuntimeApiServer.h"
+#include "Runtime/Serve.h"
 
 #include <nlohmann/json.hpp>
 
@@ -101,13 +102,20 @@ public:
   /// Runs the invocations with these (run-wide, 0-based) indices, then shuts
   /// the environment down.
   void run(const std::vector<int64_t> &Indices);
+  /// run --serve: takes jobs until the queue is closed and drained, answers
+  /// each, then shuts the environment down.
+  void serve(ServeQueue &Q);
 
 private:
   struct Process;
 
   bool spawnAndInit(int64_t Index, nlohmann::json &Failed,
                     bool Suppressed = false);
-  void invoke(int64_t Index, bool Cold, bool Suppressed = false);
+  void invoke(int64_t Index, bool Cold, bool Suppressed = false,
+              ServeJob *Job = nullptr);
+  /// One invocation (init first when there is no process); false when the
+  /// run is being interrupted.
+  bool runOne(int64_t Index, ServeJob *Job);
   void freeze();
   void thaw();
   /// SIGKILLs the process group (and cgroup), reaps, and records the end.

@@ -11,6 +11,7 @@
 #include "Runtime/RunObserver.h"
 #include "Runtime/RunOptions.h"
 #include "Runtime/RunOutput.h"
+#include "Runtime/Serve.h"
 #include "Runtime/Supervisor.h"
 #include "Runtime/Text.h"
 
@@ -103,11 +104,23 @@ int runParsed(const RunOptions &Opts,
   }
   registerRunCgroups(&Groups);
 
-  RunOutput Out(Opts.Invocations);
+  RunOutput Out(Opts.Serve && !Opts.InvocationsGiven ? 0 : Opts.Invocations);
   RunContext Ctx(Opts, Groups, Out);
+  // --serve: jobs come from HTTP requests; the first signal ends serving
+  // (the run then ends in order and reports), a second one is the last resort.
+  std::unique_ptr<ServeQueue> Queue;
+  if (Opts.Serve)
+    Queue = std::make_unique<ServeQueue>(64, Opts.InvocationsGiven ? Opts.Invocations : 0);
+  ServeQueue *QueuePtr = Queue.get();
   InterruptScope Scope;
   setInterruptHandler(
-      [&Ctx](int Sig) {
+      [&Ctx, QueuePtr, &Out](int Sig) {
+        if (QueuePtr && !QueuePtr->closed()) {
+          Out.line("[run] " + signalName(Sig) +
+                   ": no more invocations; the run ends in order (again: stop at once)");
+          QueuePtr->close();
+          return;
+        }
         Ctx.abort("interrupted by " + signalName(Sig), 128 + Sig);
       },
       Opts.JsonFile);
@@ -120,7 +133,8 @@ int runParsed(const RunOptions &Opts,
   Ctx.FunctionArn = "arn:aws:lambda:" + Opts.Region +
                     ":012345678912:function:" + validUtf8(Opts.FunctionName);
 
-  int64_t K = std::min<int64_t>(Opts.Concurrency, Opts.Invocations);
+  int64_t K = Opts.Serve ? Opts.Concurrency
+                        : std::min<int64_t>(Opts.Concurrency, Opts.Invocations);
   nlohmann::json Run;
   Run["schema"] = "serverless-tidy-run/1";
   Run["function"] = {{"path", Opts.FunctionPath}, {"args", Opts.FunctionArgs}};
@@ -146,7 +160,10 @@ int runParsed(const RunOptions &Opts,
   }
 
   Out.line("[run] " + printable(Opts.FunctionPath) + ": " +
-           std::to_string(Opts.Invocations) + " invocation(s), concurrency " +
+           (Opts.Serve && !Opts.InvocationsGiven
+                ? std::string("invocations from --serve")
+                : std::to_string(Opts.Invocations) + " invocation(s)") +
+           ", concurrency " +
            std::to_string(Opts.Concurrency) + ", timeout " +
            fmt2(Opts.TimeoutMs / 1000.0) + " s, memory " +
            std::to_string(Opts.MemoryMb) + " MB, max fds " +
@@ -181,10 +198,27 @@ int runParsed(const RunOptions &Opts,
   }
   // Round-robin: invocation i goes to environment slot i mod K, so K
   // environments are really used (Lambda scales out to K environments for
-  // K concurrent requests).
+  // K concurrent requests). --serve: whichever environment is free.
   std::vector<std::vector<int64_t>> Work(static_cast<size_t>(K));
-  for (int64_t I = 0; I < Opts.Invocations; ++I)
-    Work[static_cast<size_t>(I % K)].push_back(I);
+  if (!Opts.Serve)
+    for (int64_t I = 0; I < Opts.Invocations; ++I)
+      Work[static_cast<size_t>(I % K)].push_back(I);
+  std::unique_ptr<InvokeServer> Endpoint;
+  if (Opts.Serve) {
+    Endpoint = std::make_unique<InvokeServer>(*Queue, Out,
+                                              Opts.TimeoutMs + Opts.InitTimeoutMs + 10000);
+    if (!Endpoint->start(Opts.ServeAddr, Opts.ServePort, Error)) {
+      std::cerr << "serverless-tidy run: error: " << printable(Error) << "\n";
+      return 3;
+    }
+    std::string Host = Opts.ServeAddr.find(':') != std::string::npos ? "[" + Opts.ServeAddr + "]"
+                                                                      : Opts.ServeAddr;
+    Out.line("[run] serving POST http://" + Host + ":" + std::to_string(Endpoint->port()) +
+             "/2015-03-31/functions/function/invocations" +
+             (Opts.InvocationsGiven ? " for " + std::to_string(Opts.Invocations) + " invocation(s)"
+                                    : std::string(" until Ctrl-C")));
+    Run["config"]["serve"] = {{"address", Opts.ServeAddr}, {"port", Endpoint->port()}};
+  }
   std::vector<std::thread> Threads;
   for (int64_t S = 0; S < K && !Ctx.aborting(); ++S) {
     try {
@@ -192,7 +226,10 @@ int runParsed(const RunOptions &Opts,
         // Whatever goes wrong in an environment ends the run in order (its
         // process tree killed, the JSON written, exit 3); never terminate.
         try {
-          Slots[S]->run(Work[S]);
+          if (QueuePtr)
+            Slots[S]->serve(*QueuePtr);
+          else
+            Slots[S]->run(Work[S]);
         } catch (const std::exception &E) {
           Ctx.abort(std::string("internal error: ") + E.what(), 3);
         } catch (...) {
@@ -204,8 +241,27 @@ int runParsed(const RunOptions &Opts,
                             "thread: ") + E.what(), 3);
     }
   }
+  if (Ctx.aborting() && QueuePtr)
+    QueuePtr->close();
+  // An aborted run stops the environment threads; the queue must not hold
+  // them (they drain it, answering 503).
+  std::thread Closer;
+  if (QueuePtr)
+    Closer = std::thread([&Ctx, QueuePtr] {
+      while (!QueuePtr->closed() && !Ctx.aborting())
+        Ctx.sleepFor(50);
+      QueuePtr->close();
+    });
   for (auto &T : Threads)
     T.join();
+  if (Closer.joinable()) {
+    QueuePtr->close();
+    Closer.join();
+  }
+  if (Endpoint) {
+    Endpoint->stop();
+    Run["config"]["invocations"] = QueuePtr->accepted();
+  }
   // Anything still around (a child that left the process group without a
   // cgroup to find it, a daemon) is killed before the servers stop: it may
   // hold the runtime's inherited keep-alive connection.

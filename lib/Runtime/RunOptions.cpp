@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Runtime/RunOptions.h"
+#include "Runtime/Serve.h"
 #include "Runtime/Template.h"
 #include "Runtime/Text.h"
 
@@ -93,6 +94,9 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
   --function-name NAME   AWS_LAMBDA_FUNCTION_NAME (default serverless-tidy-function)
   --handler NAME         _HANDLER (default function.handler)
   --json FILE            write the run as JSON (schema serverless-tidy-run/1)
+  --serve [ADDR:]PORT    accept RIE's POST /2015-03-31/functions/function/invocations
+                         (loopback unless ADDR; PORT 0: any) instead of --event(s);
+                         ends after --invocations N, or at Ctrl-C (in order)
   --template FILE        timeout, memory, environment, layers (extensions),
                          handler and name from a SAM/CloudFormation template or
                          a serverless.yml; command-line options win
@@ -227,6 +231,11 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     } else if (Name == "--handler") {
       Opts.Handler = V;
       Opts.HandlerGiven = true;
+    } else if (Name == "--serve") {
+      std::string Why;
+      if (!parseServeAddress(V, Opts.ServeAddr, Opts.ServePort, Why))
+        return Bad(Why.c_str());
+      Opts.Serve = true;
     } else if (Name == "--template") {
       Opts.TemplateFile = V;
     } else if (Name == "--function") {
@@ -345,6 +354,10 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
   }
   if (Opts.Events.empty())
     Opts.Events.push_back("{}");
+  if (Opts.Serve && (!Opts.EventFile.empty() || !Opts.EventsFile.empty())) {
+    Error = "--serve takes its events from HTTP requests: no --event/--events";
+    return false;
+  }
   if (!Opts.TemplateFunction.empty() && Opts.TemplateFile.empty()) {
     Error = "--function names a function of --template FILE; no template given";
     return false;

@@ -54,6 +54,11 @@ struct RunOptions {
   std::string JsonFile;
   bool Quiet = false;
 
+  // --serve [ADDR:]PORT: RIE's invoke endpoint (lib/Runtime/Serve.h).
+  bool Serve = false;
+  std::string ServeAddr = "127.0.0.1";
+  int ServePort = 0;
+
   // --template FILE [--function NAME]: configuration from the deployment
   // (lib/Runtime/Template.h); options given on the command line win.
   std::string TemplateFile, TemplateFunction;

@@ -299,6 +299,12 @@ void RuntimeApiServer::installRoutes() {
                          std::to_string(E->DeadlineMs));
           Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E->FunctionArn);
           Res.set_header("Lambda-Runtime-Trace-Id", E->TraceId);
+          if (!E->ClientContext.empty())
+            Res.set_header("Lambda-Runtime-Client-Context", E->ClientContext);
+          if (!E->CognitoIdentity.empty())
+            Res.set_header("Lambda-Runtime-Cognito-Identity", E->CognitoIdentity);
+          if (!E->TenantId.empty())
+            Res.set_header("Lambda-Runtime-Aws-Tenant-Id", E->TenantId);
           if (E->Payload.empty()) {
             Res.set_content("", JsonType);
             return;
@@ -358,6 +364,10 @@ void RuntimeApiServer::installRoutes() {
     CurrentOpen = false;
     Outcome = InvocationOutcome();
     Outcome.Bytes = Req.body.size();
+    if (KeepBodies) {
+      Outcome.Body = Req.body;
+      Outcome.ContentType = Req.get_header_value("Content-Type");
+    }
     if (IsError) {
       Outcome.Kind = OutcomeKind::Error;
       auto J = nlohmann::json::parse(Req.body, nullptr, false);

@@ -58,6 +58,9 @@ struct InvocationEvent {
   std::string TraceId;
   std::string FunctionArn;
   int64_t DeadlineMs = 0;
+  // Sent as Lambda-Runtime-Client-Context / -Cognito-Identity /
+  // -Aws-Tenant-Id when not empty (run --serve passes them through).
+  std::string ClientContext, CognitoIdentity, TenantId;
 };
 
 enum class OutcomeKind {
@@ -74,6 +77,8 @@ struct InvocationOutcome {
   std::string ErrorType;
   std::string ErrorMessage;
   std::string PayloadErrorType; // the error body's errorType, as posted
+  std::string Body;             // the response or error body (run --serve)
+  std::string ContentType;      // as posted
   std::string HeaderErrorType;  // Lambda-Runtime-Function-Error-Type, as sent
 };
 
@@ -137,6 +142,10 @@ public:
 
   /// The run is being interrupted: every wait returns Interrupted.
   void interrupt();
+
+  /// Keep the posted response and error bodies in the outcome (run
+  /// --serve returns them to the caller); off, only their sizes are kept.
+  void keepBodies(bool Keep) { KeepBodies = Keep; }
 
   std::string initErrorType();
   std::string initErrorMessage();
@@ -206,6 +215,7 @@ private:
   uint64_t ExtensionCounter = 0;
   std::atomic<int64_t> Rejected{0}; // the first 200 are printed
   bool NoWait = false; // serveBytesForTesting(): never park a handler
+  std::atomic<bool> KeepBodies{false};
 };
 
 } // namespace serverless::runtime

@@ -10,6 +10,9 @@
 //   "curl"    curl_easy_perform to ALC_URL, a server that never answers
 //   "dns"     getaddrinfo of an address literal (not a lookup)
 //   "crash"   abort()
+//   "context" answers with what the invocation carried (client context,
+//             tenant id, trace id)
+//   "fail"    invocation_response::failure("asked to fail", "Function.Asked")
 // ALC_HOLD=1: init opens /etc/hostname and keeps it (open at shutdown).
 // ALC_INIT_MS=N: init takes N ms (sleeps before run_handler).
 // ALC_SIGTERM=log|ignore: a SIGTERM hook that prints "alc: SIGTERM <pid>"
@@ -73,6 +76,8 @@ void resolveLiteral() {
     freeaddrinfo(Res);
 }
 
+std::string jsonString(const char *S);
+
 invocation_response handler(invocation_request const &Req) {
   const std::string &P = Req.payload;
   if (P.find("leak") != std::string::npos)
@@ -85,6 +90,14 @@ invocation_response handler(invocation_request const &Req) {
     resolveLiteral();
   if (P.find("crash") != std::string::npos)
     std::abort();
+  if (P.find("context") != std::string::npos)
+    return invocation_response::success(
+        "{\"client_context\":" + jsonString(Req.client_context.c_str()) +
+            ",\"tenant_id\":" + jsonString(Req.tenant_id.c_str()) +
+            ",\"trace_id\":" + jsonString(Req.xray_trace_id.c_str()) + "}",
+        "application/json");
+  if (P.find("fail") != std::string::npos)
+    return invocation_response::failure("asked to fail", "Function.Asked");
   return invocation_response::success("{\"ok\":true}", "application/json");
 }
 

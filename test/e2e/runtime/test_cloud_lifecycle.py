@@ -12,11 +12,15 @@
 #                             answers, REPORT words, init timeout type
 #   CloudEnvironment  item 5  task root, cwd, variables, descriptors, billing
 #   DeploymentTemplate item 6 --template (SAM, serverless.yml) --function
+#   Serve             item 7  --serve: RIE's invoke endpoint
 #   Progress          item 15 a progress line on a terminal only
 # Configuration as test_run.py: SERVERLESS_RUN, SERVERLESS_FUNCTIONS.
+import base64
+import http.client
 import json
 import os
 import pty
+import signal
 import select
 import re
 import subprocess
@@ -413,6 +417,86 @@ class DeploymentTemplate(unittest.TestCase):
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2)
         self.assertIn("has no function 'Nope' (it has Orders, Billing)", p.stderr)
+
+
+class Serve(unittest.TestCase):
+    def start(self, args):
+        tmp = tempfile.mkdtemp(prefix="rt16-serve-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        out = open(os.path.join(tmp, "out"), "w+")
+        self.addCleanup(out.close)
+        js = os.path.join(tmp, "run.json")
+        p = subprocess.Popen(list(RUN) + ["--json", js, "--serve", "0"] + list(args) + [fn("alc_ledger")],
+                             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             env=dict(os.environ, TMPDIR=tmp))
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        end = time.monotonic() + 20
+        port = None
+        while time.monotonic() < end and port is None:
+            out.seek(0)
+            m = re.search(r"^\[run\] serving POST http://127\.0\.0\.1:(\d+)/2015-03-31/functions/function/"
+                          r"invocations", out.read(), re.M)
+            port = int(m.group(1)) if m else None
+            time.sleep(0.02)
+        self.assertIsNotNone(port, "no serving line")
+        return p, port, out, js
+
+    def invoke(self, port, body, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("POST", "/2015-03-31/functions/function/invocations", body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def test_invocations_through_the_endpoint(self):
+        p, port, out, js = self.start(["--invocations", "3"])
+        ctx = base64.b64encode(b'{"custom":{"team":"a"}}').decode()
+        st, h, body = self.invoke(port, b'"context"', {"X-Amz-Client-Context": ctx,
+                                                      "X-Amz-Tenant-Id": "tenant-7",
+                                                      "X-Amzn-Trace-Id": "Root=1-5f84c7a1-abc;Sampled=1"})
+        self.assertEqual(st, 200)
+        got = json.loads(body)
+        # Passed through to the runtime's next (aws-lambda-cpp's invocation_request).
+        self.assertEqual(got, {"client_context": '{"custom":{"team":"a"}}', "tenant_id": "tenant-7",
+                               "trace_id": "Root=1-5f84c7a1-abc;Sampled=1"})
+        st, h, body = self.invoke(port, b'"fail"')
+        self.assertEqual((st, h.get("x-amz-function-error")), (200, "Unhandled"))
+        self.assertEqual(json.loads(body)["errorType"], "Function.Asked")
+        st, h, body = self.invoke(port, b'"clean"')
+        self.assertEqual((st, json.loads(body)), (200, {"ok": True}))
+        self.assertEqual(p.wait(30), 1)  # a function error: --fail-on error
+        with open(js) as f:
+            doc = json.load(f)
+        self.assertNotIn("incomplete", doc)
+        self.assertEqual([i["status"] for i in doc["invocations"]], ["success", "error", "success"])
+        self.assertEqual(doc["config"]["invocations"], 3)
+        self.assertEqual(doc["config"]["serve"]["address"], "127.0.0.1")
+
+    def test_ctrl_c_ends_in_order(self):
+        p, port, out, js = self.start(["--extension", "ext"])
+        for _ in range(2):
+            self.assertEqual(self.invoke(port, b'"clean"')[0], 200)
+        p.send_signal(signal.SIGINT)
+        self.assertEqual(p.wait(30), 0)
+        out.seek(0)
+        text = out.read()
+        self.assertIn("[run] SIGINT: no more invocations; the run ends in order", text)
+        self.assertIn("[run] result: ok (exit 0)", text)
+        with open(js) as f:
+            doc = json.load(f)
+        self.assertNotIn("incomplete", doc)
+        self.assertEqual(len(doc["invocations"]), 2)
+        # The environment was shut down by the cloud's rules, not killed.
+        self.assertEqual(doc["shutdown"][0]["reason"], "spindown")
+        self.assertEqual(doc["shutdown"][0]["signal"], "SIGTERM")
+
+    def test_oversized_request(self):
+        p, port, out, js = self.start(["--invocations", "1"])
+        st, _, _ = self.invoke(port, b'"' + b"a" * 6291556 + b'"')
+        self.assertEqual(st, 413)
+        self.assertEqual(self.invoke(port, b'"clean"')[0], 200)
+        self.assertEqual(p.wait(30), 0)
 
 
 class Progress(unittest.TestCase):
