@@ -55,6 +55,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -92,7 +93,8 @@ const char *const VerifyUsage =
     "         --idle MS, --concurrency K, --env K=V, --shutdown-grace MS,\n"
     "         --init-timeout S, --function-name, --handler, --freeze=, --memory-method=\n"
     "verify:  --fail-on confirmed|any|none (default confirmed), --max-seconds S\n"
-    "         (default 600), --json FILE, --sarif FILE, --run-log FILE, --quiet\n"
+    "         (default 600), --json FILE, --sarif FILE, --html FILE, --run-log FILE,\n"
+    "         --quiet\n"
     "\n"
     "Exit: 0 nothing to fail on, 1 findings to fail on (--fail-on), 2 bad\n"
     "input, 3 the function could not be run or a report not written. docs/verify.md\n";
@@ -107,7 +109,7 @@ struct VerifyOptions {
   std::vector<std::string> BinaryArgs;
   std::string FailOn = "confirmed";
   double MaxSeconds = 600;
-  std::string JsonFile, SarifFile, RunLog, SourceRoot;
+  std::string JsonFile, SarifFile, HtmlFile, RunLog, SourceRoot;
   bool Quiet = false;
   int64_t Invocations = -1;
   std::string EventsFile;
@@ -211,6 +213,10 @@ std::string parseVerifyOptions(llvm::ArrayRef<const char *> Args, VerifyOptions 
       }
       if (takeValue(Args, I, "sarif", V)) {
         O.SarifFile = V;
+        continue;
+      }
+      if (takeValue(Args, I, "html", V)) {
+        O.HtmlFile = V;
         continue;
       }
       if (takeValue(Args, I, "run-log", V)) {
@@ -453,6 +459,10 @@ public:
     bool Sigterm = false, Sigkill = false;
   };
 
+  /// The emulator has installed its signal handling (onRunStart comes
+  /// after it): a SIGINT now ends the run in order.
+  void onRunStart(const runtime::RunOptions &, nlohmann::json &) override { Started = true; }
+
   void onEnvironmentSpawn(int EnvId, std::vector<std::string> &Vars) override {
     const std::string Key = std::string(SHIM_ENV_LEDGER) + "=";
     for (const std::string &V : Vars)
@@ -483,6 +493,7 @@ public:
 
   verify::RuntimeFacts Facts;
   bool Finished = false;
+  std::atomic<bool> Started{false};
 
 private:
   Proc *current(int EnvId) {
@@ -502,6 +513,8 @@ private:
         I.Status = J.value("status", "");
         I.Environment = J.value("environment", 0);
         I.Cold = J.value("cold", false);
+        if (J.contains("max_rss_mb") && J["max_rss_mb"].is_number())
+          I.MaxRssMb = J["max_rss_mb"].get<double>();
         Facts.Invocations.push_back(I);
       }
     for (verify::InvocationInfo &I : Facts.Invocations)
@@ -731,7 +744,12 @@ int runScenario(const VerifyOptions &O, const std::string &Scenario, const std::
       sigaddset(&Set, S);
     pthread_sigmask(SIG_BLOCK, &Set, nullptr);
     std::unique_lock<std::mutex> L(M);
-    if (!CV.wait_until(L, Deadline, [&] { return Done; })) {
+    if (CV.wait_until(L, Deadline, [&] { return Done; }))
+      return;
+    // Not before the emulator can take it (else SIGINT's default action).
+    while (!Obs->Started && !CV.wait_for(L, std::chrono::milliseconds(20), [&] { return Done; }))
+      ;
+    if (!Done) {
       Cut = true;
       kill(getpid(), SIGINT); // the emulator ends the run in order
     }
@@ -891,7 +909,7 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
     return 2;
   }
   // Reports are refused before the work starts.
-  for (const std::string &F : {O.JsonFile, O.SarifFile})
+  for (const std::string &F : {O.JsonFile, O.SarifFile, O.HtmlFile})
     if (!F.empty()) {
       std::error_code EC;
       llvm::raw_fd_ostream OS(F, EC);
@@ -945,10 +963,13 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
         S.Kind.clear();
     Static.push_back(std::move(S));
   }
-  if (!O.Quiet)
+  if (!O.Quiet) {
+    char B[32];
+    snprintf(B, sizeof B, "%.1f", std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count());
     llvm::errs() << "serverless-tidy: verify: " << WP.TranslationUnits << " translation unit"
                  << (WP.TranslationUnits == 1 ? "" : "s") << ", " << Static.size() << " finding"
-                 << (Static.size() == 1 ? "" : "s") << "; running '" << O.Binary << "'\n";
+                 << (Static.size() == 1 ? "" : "s") << " in " << B << " s; running '" << O.Binary << "'\n";
+  }
 
   // 2. Runtime: warm invocations, SIGTERM + grace at shutdown (a simulated
   // external extension), the events as given.
@@ -958,6 +979,20 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
     N = O.EventsFile.empty() || O.EventsFile == "-" ? 5 : std::max(3, countLines(O.EventsFile));
   std::vector<std::string> Extra = {"--invocations", std::to_string(N), "--extension", "serverless-tidy-verify"};
   verify::RuntimeFacts Main;
+  if (std::chrono::steady_clock::now() >= Deadline) {
+    llvm::errs() << "serverless-tidy: verify: warning: --max-seconds reached during the static analysis; "
+                    "the function was not run\n";
+    verify::VerifyResult R = verify::join(Static, {});
+    llvm::outs() << verify::renderText(R);
+    if (!O.JsonFile.empty()) {
+      std::string E;
+      if (!report::writeOutput(O.JsonFile, verify::toJson(R).dump(2) + "\n", E)) {
+        llvm::errs() << error(E) << "\n";
+        return 3;
+      }
+    }
+    return verify::failStatus(R, O.FailOn);
+  }
   int RunStatus = runScenario(O, "warm", Extra, Deadline, Main, Err);
   if (RunStatus != 0) {
     llvm::errs() << error(Err) << "\n";
@@ -1050,6 +1085,23 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
         llvm::errs() << error(E) << "\n";
         Status = 3;
       }
+    }
+  }
+  if (!O.HtmlFile.empty()) {
+    verify::SnippetFn Snippet = [&Src](const std::string &Path, unsigned Line) {
+      std::pair<unsigned, std::vector<std::string>> Out{Line > 3 ? Line - 3 : 1, {}};
+      for (unsigned N = Out.first; N <= Line + 3; ++N) {
+        std::optional<std::string> L = Src.line(Path, N);
+        if (!L)
+          break;
+        Out.second.push_back(*L);
+      }
+      return Out;
+    };
+    std::string E;
+    if (!report::writeOutput(O.HtmlFile, verify::renderHtml(R, Runs, Snippet), E)) {
+      llvm::errs() << error(E) << "\n";
+      Status = 3;
     }
   }
   if (!O.Quiet) {

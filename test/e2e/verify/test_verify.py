@@ -301,6 +301,66 @@ def test_runtime_only():
         ws.close()
 
 
+def test_html():
+    # One self-contained page: per finding its code and verdict, and the
+    # three per-invocation charts drawn (an SVG polyline with a point per
+    # invocation). Parsed here; not rendered in a browser.
+    from html.parser import HTMLParser
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.charts, self.findings, self.external, self.scripts = {}, [], [], 0
+            self.chart = None
+            self.pre = None
+            self.code = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "svg" and a.get("class") == "chart":
+                self.chart = a["id"]
+                self.charts[self.chart] = {"points": int(a["data-points"]), "polyline": 0}
+            if tag == "polyline" and self.chart:
+                self.charts[self.chart]["polyline"] = len(a["points"].split())
+            if tag == "div" and a.get("class") == "finding":
+                self.findings.append(a.get("data-verdict"))
+            if tag == "pre" and a.get("class") == "code":
+                self.pre = []
+            if tag == "script":
+                self.scripts += 1
+            for k in ("src", "href"):
+                if k in a:
+                    self.external.append(a[k])
+
+        def handle_endtag(self, tag):
+            if tag == "svg":
+                self.chart = None
+            if tag == "pre" and self.pre is not None:
+                self.code.append("".join(self.pre))
+                self.pre = None
+
+        def handle_data(self, data):
+            if self.pre is not None:
+                self.pre.append(data)
+
+    ws = Workspace("bad")
+    page = os.path.join(ws.tmp, "verify.html")
+    try:
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--invocations", "4", "--html", page, "--fail-on", "none"], (redis, pg), expect=0)
+        p = Page()
+        with open(page) as f:
+            p.feed(f.read())
+        check(sorted(p.charts) == ["chart-connections", "chart-fds", "chart-rss"], "three charts: %s" % p.charts)
+        for name, c in p.charts.items():
+            check(c["points"] == 4 and c["polyline"] == 4, "%s: a point per invocation: %s" % (name, c))
+        check(p.findings == [f["verdict"] for f in doc["findings"]], "a block per finding, same order and verdicts")
+        check(any("CACHE-SITE" in c for c in p.code), "the cache site's code is shown")
+        check(p.scripts == 0 and p.external == [], "self-contained: %s" % p.external)
+    finally:
+        ws.close()
+
+
 if __name__ == "__main__":
     globals()["test_" + sys.argv[1]]()
     print("PASS", sys.argv[1])
