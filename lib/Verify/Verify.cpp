@@ -218,6 +218,15 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       Out.Summary = ranText(All) + ", " + What;
       return;
     }
+    if (!Runs[0].LedgerRead || !Runs[0].LineInfo) {
+      Out.V = Verdict::NotReproduced;
+      Ev["reason"] = !Runs[0].LedgerRead
+                         ? "the shim recorded nothing (a static binary, or the shim did not load): no runtime evidence"
+                         : "the ledger's stacks have no line information (build the function with -g): sites cannot "
+                           "be matched";
+      Out.Summary = !Runs[0].LedgerRead ? "no ledger" : "no line information (-g)";
+      return;
+    }
     if (K && K->Eager) {
       Out.V = Verdict::NotExercised;
       Ev["reason"] = "no descriptor or connection was recorded at this site in any invocation, "

@@ -112,6 +112,11 @@ struct RuntimeFacts {
   std::vector<std::string> TarpitSites;
   std::string TarpitPeer;
   bool Incomplete = false;
+  /// The shim's ledger was read (false: a static binary, the shim did not
+  /// load) and its stacks had line information (false: no -g). Without
+  /// either, no record at a site proves nothing.
+  bool LedgerRead = true;
+  bool LineInfo = true;
   std::vector<std::string> Warnings;
 };
 

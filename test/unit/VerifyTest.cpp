@@ -166,6 +166,18 @@ TEST(VerifyJoin, NoRecordAtAnEagerSiteIsNotExercised) {
   EXPECT_EQ(V.RuntimeOnlyEntries[0].Where.Path, "/src/cache.cpp");
 }
 
+TEST(VerifyJoin, NoLedgerOrNoLineInfoIsNeverNotExercised) {
+  RuntimeFacts R = run(3);
+  R.LedgerRead = false;
+  VerifyResult V = join({finding(UnclosedResource, site("/src/rare.cpp", 9, "app::rare"), "FILE")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  R.LedgerRead = true;
+  R.LineInfo = false;
+  V = join({finding(UnclosedResource, site("/src/rare.cpp", 9, "app::rare"), "FILE")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced);
+  EXPECT_NE(V.Findings[0].Evidence["reason"].get<std::string>().find("-g"), std::string::npos);
+}
+
 TEST(VerifyJoin, NoRecordAtALazySiteIsNotReproducedNotNotExercised) {
   RuntimeFacts R = run(3);
   VerifyResult V = join({finding(MissingShutdownHook, site("/src/main.cpp", 20, "main"), "kafka-producer")}, {R});

@@ -366,6 +366,19 @@ public:
     return Out;
   }
 
+  /// Has the record a frame in the user's objects (whatever its line info)?
+  bool hasUserObject(const shim::ProcessLedger &P, const ShimRecord &R) {
+    for (int I = 0; I < R.nframes && I < SHIM_MAX_FRAMES; ++I) {
+      if (!R.frames[I])
+        continue;
+      bool Exact = I == 0 && (R.flags & SHIM_FLAG_SIGNAL_FRAME);
+      std::string Obj = locate(P, Exact ? R.frames[I] : R.frames[I] - 1).first;
+      if (!Obj.empty() && !isSystemObject(Obj))
+        return true;
+    }
+    return false;
+  }
+
 private:
   static llvm::symbolize::LLVMSymbolizer::Options makeOptions() {
     llvm::symbolize::LLVMSymbolizer::Options O;
@@ -533,11 +546,25 @@ private:
       Facts.Concurrency = Run["config"].value("concurrency", 1);
     }
     FrameSymbolizer Sym;
+    size_t Read = 0;
     for (const Proc &P : Procs)
-      readProcess(P, Sym, ByIndex);
+      Read += readProcess(P, Sym, ByIndex);
+    Facts.LedgerRead = Read > 0;
+    if (!Facts.LedgerRead)
+      Facts.Warnings.push_back("the shim recorded nothing (a static binary, or the shim did not load)");
+    // Descriptors were made in the function's own code (the user's
+    // objects), yet no stack has a source line: no debug information.
+    bool Frames = false;
+    for (const verify::RuntimeEvent &E : Facts.Events)
+      Frames |= !E.Frames.empty();
+    if (Facts.LedgerRead && !Frames && UserObjectRecords) {
+      Facts.LineInfo = false;
+      Facts.Warnings.push_back("no line information in the ledger's stacks: build the function with -g");
+    }
   }
+  size_t UserObjectRecords = 0;
 
-  void readProcess(const Proc &P, FrameSymbolizer &Sym, std::map<uint64_t, verify::InvocationInfo *> &ByIndex) {
+  bool readProcess(const Proc &P, FrameSymbolizer &Sym, std::map<uint64_t, verify::InvocationInfo *> &ByIndex) {
     shim::AnalysisOptions O;
     O.Symbolize = false;
     O.MainPid = P.Pid;
@@ -547,7 +574,7 @@ private:
     if (!A || !A->Main) {
       Facts.Warnings.push_back("ledger of environment " + std::to_string(P.Env) + ": " +
                                (Err.empty() ? "no ledger" : Err));
-      return;
+      return false;
     }
     const shim::ProcessLedger &L = *A->Main;
     std::vector<verify::RuntimeEvent> Events;
@@ -599,6 +626,7 @@ private:
         Live[R.fd] = Untracked;
         break;
       case SHIM_REC_ACQUIRE: {
+        UserObjectRecords += Sym.hasUserObject(L, R);
         E.T = verify::RuntimeEvent::Acquire;
         E.Kind = shim::kindName(R.kind);
         E.Call = shim::callName(R.call);
@@ -672,6 +700,7 @@ private:
     for (size_t I = 0; I < Events.size(); ++I)
       if (!RuntimeApi.count(I))
         Facts.Events.push_back(std::move(Events[I]));
+    return true;
   }
 
   std::vector<Proc> Procs;

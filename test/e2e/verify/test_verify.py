@@ -65,14 +65,14 @@ class Workspace:
         with open(os.path.join(self.build, "compile_commands.json"), "w") as f:
             json.dump(db, f, indent=1)
 
-    def verify(self, args, peers=None, expect=None):
+    def verify(self, args, peers=None, expect=None, binary=None):
         out = os.path.join(self.tmp, "verify.json")
         cmd = [TOOL, "verify", "-p", self.build, "-j", "1", "--json", out, "--timeout", "3"]
         if peers is not None:
             redis, pg = peers
             cmd += ["--env", "REDIS_PORT=%d" % redis.port,
                     "--env", "PG_CONNINFO=host=127.0.0.1 port=%d user=postgres dbname=postgres" % pg.port]
-        cmd += args + [os.path.join(FN, self.variant)]
+        cmd += args + [os.path.join(FN, binary or self.variant)]
         print("$ " + " ".join(cmd))
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=280)
@@ -211,6 +211,24 @@ def test_events():
         f = one(doc, CHECK_UR, rare, rline)
         check(f["verdict"] == "confirmed" and f["evidence"]["left_open"] == 4, "export leak confirmed", doc)
         check(len(f["evidence"]["invocations"]) == 4, "4 invocations from 4 events", doc)
+    finally:
+        ws.close()
+
+
+def test_nodebug():
+    # The same function built without -g: the ledger's stacks have no source
+    # lines, so nothing can be placed -- every verdict is not-reproduced with
+    # that reason, none is "not exercised", and stderr says to build with -g.
+    ws = Workspace("bad")
+    try:
+        with RedisServer() as redis, PostgresServer() as pg:
+            proc, doc = ws.verify(["--invocations", "3"], (redis, pg), expect=0, binary="bad-nodebug")
+        check(doc["findings"], "the static half still finds the defects", doc)
+        for f in doc["findings"]:
+            check(f["verdict"] == "not-reproduced", "no verdict without line information", doc)
+        rare, rline = line_of("bad", "rare.cpp", "RARE-SITE")
+        check("-g" in one(doc, CHECK_UR, rare, rline)["evidence"]["reason"], "the reason names -g", doc)
+        check("build the function with -g" in proc.stderr, "a warning says so")
     finally:
         ws.close()
 
