@@ -568,6 +568,22 @@ static nlohmann::json fdJson(const LiveFd &F) {
 
 static bool userFd(const LiveFd &F) { return !F.RuntimeApi && F.RuntimeClient.empty(); }
 
+/// Opened in an invocation that timed out: held by the call in flight.
+static bool inFlight(const Analysis &A, const LiveFd &F) {
+  return F.Phase == SHIM_PHASE_INVOKE && F.Invocation >= 1 && F.Invocation <= A.Invocations.size() &&
+         A.Invocations[F.Invocation - 1].TimedOut;
+}
+
+/// What was open at the first shutdown signal, less what a timed-out call
+/// held (reported as in flight instead).
+static std::vector<LiveFd> openAtShutdown(const Analysis &A) {
+  std::vector<LiveFd> V;
+  for (const auto &F : A.OpenAtSigterm)
+    if (!inFlight(A, F))
+      V.push_back(F);
+  return V;
+}
+
 static nlohmann::json blockedJson(const BlockedCall &B) {
   nlohmann::json J = {{"call", B.Call},         {"site", B.Site}, {"blocked_ms", B.BlockedMs},
                       {"call_ms", B.CallMs},     {"tid", B.Tid},   {"stack", B.Stack}};
@@ -610,8 +626,11 @@ nlohmann::json Analysis::shutdownJson() const {
   nlohmann::json J = nlohmann::json::object();
   J["open_fds"] = nlohmann::json::array();
   for (auto &F : OpenAtSigterm)
-    if (userFd(F))
+    if (userFd(F)) {
       J["open_fds"].push_back(fdJson(F));
+      if (inFlight(*this, F))
+        J["open_fds"].back()["in_flight_at_timeout"] = true;
+    }
   // Which signal "open_fds" was taken at: SIGKILL when no SIGTERM was sent.
   J["open_fds_at"] = SigtermSent ? "SIGTERM" : "SIGKILL";
   if (SawSigkill) {
@@ -725,7 +744,7 @@ std::vector<Evidence> Analysis::evidence() const {
     for (auto &B : S.BlockedPastDeadline)
       E.push_back({"blocked-at-deadline", "invocation " + std::to_string(IndexLabels.count(S.Index) ? IndexLabels.at(S.Index) : int64_t(S.Index)) + " blocked at the deadline at " + B.Site});
   if (SawSigterm)
-    for (auto &G : groupFds(OpenAtSigterm))
+    for (auto &G : groupFds(openAtShutdown(*this)))
       E.push_back({"open-at-shutdown", std::string("open at ") + (SigtermSent ? "SIGTERM" : "SIGKILL") + ": " + G});
   return E;
 }
@@ -795,7 +814,7 @@ std::vector<std::string> Analysis::summaryLines() const {
     // One line per (kind, peer, site): a leak per invocation is one line
     // with a count, not one line per descriptor.
     std::string When = SigtermSent ? "at SIGTERM" : "at SIGKILL (no SIGTERM was sent)";
-    auto Groups = groupFds(OpenAtSigterm);
+    auto Groups = groupFds(openAtShutdown(*this));
     for (const std::string &G : Groups)
       L.push_back("open " + When + ": " + G);
     if (Groups.empty())

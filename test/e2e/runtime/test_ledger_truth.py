@@ -243,6 +243,22 @@ class Wording(unittest.TestCase):
         self.assertRegex(r.out, r"invocation 3 still blocked at the deadline in curl_easy_perform \(poll\) "
                                 r"for 2,[0-9]{3} ms at alc_ledger.cpp:%d" % line_of("CURL-SITE"))
 
+    def test_in_flight_not_open_at_shutdown_on_a_reset(self):
+        # With an extension the timeout reset is a shutdown (SIGTERM): what
+        # the killed call held is in flight, not "open at SIGTERM" evidence.
+        with SilentServer() as srv:
+            r = run(["--invocations", "1", "--timeout", "1.5", "--extension", "ext",
+                     "--fail-on", "open-at-shutdown"], ["curl"],
+                    env={"ALC_URL": "http://127.0.0.1:%d/" % srv.port})
+        self.assertEqual(r.rc, 0, r.out)
+        sd = r.json["shutdown"][0]
+        self.assertEqual((sd["reason"], sd["open_fds_at"]), ("timeout", "SIGTERM"))
+        tcp = [f for f in sd["open_fds"] if f["kind"] == "tcp"]
+        self.assertTrue(tcp and all(f.get("in_flight_at_timeout") for f in tcp), sd["open_fds"])
+        self.assertNotIn("open-at-shutdown", [e["kind"] for e in r.json["evidence"]])
+        self.assertNotRegex(r.out, r"open at SIGTERM: .*tcp")
+        self.assertRegex(r.out, r"in flight at the timeout of invocation 0 \(not a leak\): fd \d+ tcp")
+
     def test_no_growth_claim_from_one_invocation(self):
         r = run(["--invocations", "1"], ["clean"])
         self.assertEqual(r.rc, 0, r.err)
