@@ -86,6 +86,14 @@ std::string plural(size_t N, const char *One, const char *Many) {
   return std::to_string(N) + " " + (N == 1 ? One : Many);
 }
 
+/// The user frames of an event, innermost first, as text.
+nlohmann::json stackJson(const RuntimeEvent &E) {
+  nlohmann::json J = nlohmann::json::array();
+  for (const core::Site &S : E.Frames)
+    J.push_back(siteText(S));
+  return J;
+}
+
 /// An event of one run, with where the finding met it.
 struct Hit {
   size_t Run;
@@ -288,6 +296,11 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
           Envs.insert(X.E->Environment);
       if (Invs.size() >= 2 && Warm >= 1) {
         Out.V = Verdict::Confirmed;
+        for (const Hit &X : Conns)
+          if (X.E->Peer == *Best) {
+            Ev["stack"] = stackJson(*X.E);
+            break;
+          }
         Ev["peer"] = *Best;
         Ev["match"] = Match;
         Ev["invocations"] = IJ;
@@ -331,13 +344,16 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
     size_t StillOpen = 0;
     std::set<uint64_t> RanIn;
     std::string Peer, RKind;
+    const RuntimeEvent *First = nullptr;
     for (const Hit &X : Acq) {
       RanIn.insert(X.E->Invocation);
       if (X.E->Phase == core::Phase::Invoke && X.E->Invocation && X.E->OpenAfterInvocation) {
         ++Leaked[X.E->Invocation];
         StillOpen += X.E->OpenAtEnd || X.E->OpenAtSigterm;
-        if (Peer.empty())
+        if (!First) {
+          First = X.E;
           Peer = X.E->Peer, RKind = X.E->Kind;
+        }
       }
     }
     if (Leaked.size() >= 2 && StillOpen >= 2) {
@@ -354,6 +370,7 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       Ev["runtime_kind"] = RKind;
       if (!Peer.empty())
         Ev["peer"] = Peer;
+      Ev["stack"] = stackJson(*First);
       Ev["invocations"] = IJ;
       Ev["left_open"] = Total;
       Ev["still_open_at_end"] = StillOpen;
@@ -418,11 +435,14 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
     nlohmann::json Held = nlohmann::json::array();
     size_t Closed = 0;
     for (const Hit &X : Acq) {
-      if (X.E->OpenAtSigterm && X.E->OpenAtEnd)
+      if (X.E->OpenAtSigterm && X.E->OpenAtEnd) {
+        if (Held.empty())
+          Ev["stack"] = stackJson(*X.E);
         Held.push_back({{"fd", X.E->Fd}, {"kind", X.E->Kind}, {"peer", X.E->Peer},
                         {"acquired", core::phaseName(X.E->Phase)}, {"pid", X.E->Pid}});
-      else if (X.E->OpenAtSigterm)
+      } else if (X.E->OpenAtSigterm) {
         ++Closed;
+      }
     }
     Ev["rule"] = R.ShutdownRule;
     if (R.GraceMs >= 0)
@@ -455,6 +475,7 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       Ev["invocation"] = invocationJson(X.Run, X.E->Invocation);
       Ev["call"] = X.E->Call;
       Ev["blocked_ms"] = X.E->BlockedMs;
+      Ev["stack"] = stackJson(*X.E);
       Ev["scenario"] = Runs[X.Run].Scenario;
       if (!Runs[X.Run].TarpitPeer.empty())
         Ev["tarpit"] = Runs[X.Run].TarpitPeer;

@@ -142,6 +142,7 @@ TEST(VerifyJoin, UnclosedResourceConfirmedByGrowthWithProjection) {
   EXPECT_DOUBLE_EQ(E["fds_per_invocation"].get<double>(), 1.0);
   // 14 open after invocation 10, limit 1024: 1010 more invocations.
   EXPECT_EQ(E["emfile_projected_at"], 1020);
+  EXPECT_EQ(E["stack"][0], "/src/audit.cpp:7 (app::audit)");
 }
 
 TEST(VerifyJoin, UnclosedResourceReleasedEveryTimeIsNotReproduced) {
