@@ -238,10 +238,10 @@ class Wording(unittest.TestCase):
         self.assertEqual(len(b), 1, last["blocked_past_deadline"])
         self.assertEqual(b[0]["entry"], "curl_easy_perform")
         self.assertGreaterEqual(b[0]["blocked_ms"], 2000)
-        self.assertLessEqual(b[0]["blocked_ms"], 2600)
+        self.assertLessEqual(b[0]["blocked_ms"], 3500)  # the deadline (2.5 s) and the capture's delay
         self.assertLess(b[0]["call_ms"], 1100)
         self.assertRegex(r.out, r"invocation 3 still blocked at the deadline in curl_easy_perform \(poll\) "
-                                r"for 2,[0-9]{3} ms at alc_ledger.cpp:%d" % line_of("CURL-SITE"))
+                                r"for [23],[0-9]{3} ms at alc_ledger.cpp:%d" % line_of("CURL-SITE"))
 
     def test_in_flight_not_open_at_shutdown_on_a_reset(self):
         # With an extension the timeout reset is a shutdown (SIGTERM): what
