@@ -25,7 +25,24 @@ void writeAll(int Fd, const char *S, size_t N) {
 
 RunOutput::RunOutput(int64_t Total)
     : Total(Total), Tty(::isatty(2)), Start(std::chrono::steady_clock::now()),
-      LastDraw(Start) {}
+      LastDraw(Start) {
+  if (!Tty)
+    return;
+  try {
+    Ticker = std::thread([this] {
+      std::unique_lock<std::mutex> L(M);
+      while (!Finished) {
+        TickCV.wait_for(L, std::chrono::seconds(1));
+        if (!Finished)
+          drawProgressLocked();
+      }
+    });
+  } catch (...) {
+    // No ticker: the line is redrawn as invocations finish.
+  }
+}
+
+RunOutput::~RunOutput() { finish(); }
 
 void RunOutput::clearProgressLocked() {
   if (ProgressShown) {
@@ -44,9 +61,12 @@ void RunOutput::drawProgressLocked() {
   // On stderr, on a terminal only: done/total, failures so far, elapsed.
   char Buf[160];
   double Elapsed = std::chrono::duration<double>(Now - Start).count();
+  char Of[32] = "";
+  if (Total > 0) // --serve without --invocations: no total
+    std::snprintf(Of, sizeof Of, "/%lld", static_cast<long long>(Total));
   int N = std::snprintf(Buf, sizeof Buf,
-                        "\r\033[K[run] %lld/%lld invocations, %lld failed, %.1f s",
-                        static_cast<long long>(Done), static_cast<long long>(Total),
+                        "\r\033[K[run] %lld%s invocations, %lld failed, %.1f s",
+                        static_cast<long long>(Done), Of,
                         static_cast<long long>(Failures), Elapsed);
   writeAll(2, Buf, static_cast<size_t>(N));
   ProgressShown = true;
@@ -79,8 +99,14 @@ void RunOutput::invocationDone(bool Failed) {
 }
 
 void RunOutput::finish() {
-  std::lock_guard<std::mutex> L(M);
-  clearProgressLocked();
+  {
+    std::lock_guard<std::mutex> L(M);
+    clearProgressLocked();
+    Finished = true;
+    TickCV.notify_all();
+  }
+  if (Ticker.joinable() && Ticker.get_id() != std::this_thread::get_id())
+    Ticker.join();
 }
 
 } // namespace serverless::runtime

@@ -16,15 +16,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace serverless::runtime {
 
 class RunOutput {
 public:
   explicit RunOutput(int64_t Total);
+  ~RunOutput();
   /// Prints one line (no trailing newline needed) on stdout.
   void line(const std::string &Line);
   /// Writes raw function output (already prefixed) on \p Fd.
@@ -33,7 +36,7 @@ public:
   void invocationDone();
   /// The same, counting a failure (a status other than success).
   void invocationDone(bool Failed);
-  /// Clears the progress line for good.
+  /// Clears the progress line for good (and stops its ticker).
   void finish();
 
 private:
@@ -47,6 +50,11 @@ private:
   bool Tty;
   bool ProgressShown = false;
   std::chrono::steady_clock::time_point Start, LastDraw;
+  // On a terminal: redraws every second, so a long invocation still shows
+  // the elapsed time.
+  std::thread Ticker;
+  std::condition_variable TickCV;
+  bool Finished = false;
 };
 
 } // namespace serverless::runtime

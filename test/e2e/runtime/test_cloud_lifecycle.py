@@ -542,6 +542,38 @@ class Progress(unittest.TestCase):
         self.assertTrue(all(float(e) >= 2.0 for _, _, e in seen), seen)  # elapsed
         self.assertTrue(text.rstrip(" ").endswith("\r\x1b[K") or "\r\x1b[K" in text[-200:])  # cleared
 
+    def test_long_invocation_shows_elapsed(self):
+        # One invocation blocked for 3.5 s: the line is redrawn while it runs.
+        with tempfile.TemporaryDirectory() as tmp:
+            ev = os.path.join(tmp, "events.jsonl")
+            with open(ev, "w") as f:
+                f.write('"future"\n')
+            master, slave = pty.openpty()
+            p = subprocess.Popen(list(RUN) + ["--quiet", "--invocations", "1", "--timeout", "3.5",
+                                              "--fail-on", "none", "--events", ev, fn("alc_ledger")],
+                                 stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL,
+                                 env=dict(os.environ, TMPDIR=tmp))
+            os.close(slave)
+            data = b""
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                r, _, _ = select.select([master], [], [], 0.5)
+                if r:
+                    try:
+                        chunk = os.read(master, 65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    data += chunk
+                elif p.poll() is not None:
+                    break
+            os.close(master)
+            self.assertEqual(p.wait(30), 0)
+        seen = re.findall(r"\[run\] 0/1 invocations, 0 failed, (\d+\.\d) s", data.decode("utf-8", "replace"))
+        self.assertGreaterEqual(len(seen), 1, data[-500:])
+        self.assertTrue(all(float(e) >= 2.0 for e in seen), seen)
+
     def test_not_without_a_terminal(self):
         with tempfile.TemporaryDirectory() as tmp:
             p = subprocess.run(self.cmd(tmp), capture_output=True, text=True, timeout=60,
