@@ -6,6 +6,7 @@
 
 #include "Analysis/ResourceAnalysis.h"
 #include "Analysis/Names.h"
+#include "Analysis/StmtWalk.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -39,6 +40,17 @@ static const Expr *strip(const Expr *E) {
       break;
   }
   return E;
+}
+
+/// Is \p CE the value of \p E: \p E itself after casts, or a branch of a
+/// conditional (`flag ? fopen(...) : stdin`)?
+static bool isValueOf(const Expr *E, const Expr *CE) {
+  E = strip(E);
+  if (E == CE)
+    return true;
+  if (const auto *CO = dyn_cast_or_null<ConditionalOperator>(E))
+    return isValueOf(CO->getTrueExpr(), CE) || isValueOf(CO->getFalseExpr(), CE);
+  return false;
 }
 
 /// `V`, `&V`, `V[i]`, `*V`: the expression designates the handle in V.
@@ -108,6 +120,7 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
     I.Description = R->Description;
     I.Invalid = R->Invalid;
     I.Handle = Spec->Handle;
+    I.ContinuesArg = Spec->ContinuesArg;
     for (const model::CallSpec &Rel : R->Release) {
       I.Releases.emplace_back(Rel.Function, Rel.Handle);
       if (llvm::find(I.ReleaseNames, Rel.Function.text()) == I.ReleaseNames.end())
@@ -334,6 +347,21 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
       break;
     Cond = strip(Logic->getRHS());
   }
+  // A stored result or test: `err = getaddrinfo(...); if (err)`,
+  // `failed = (fd == -1); if (failed)` — the local's one value.
+  auto StoredTest = [&](const Expr *E) -> const Expr * {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(strip(E)))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V != T.Var)
+        return singleDefinition(V);
+    return nullptr;
+  };
+  if (const Expr *Def = StoredTest(Cond))
+    return invalidWhenTrue(Def, T);
+  if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot)
+    if (const Expr *Def = StoredTest(UO->getSubExpr())) {
+      std::optional<bool> R = invalidWhenTrue(Def, T);
+      return R ? std::optional<bool>(!*R) : std::nullopt;
+    }
   if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
     const Expr *Sub = strip(UO->getSubExpr());
     if (IsSubject(Sub) && (NullForm || OutArg))
@@ -397,6 +425,87 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
   }
 }
 
+const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
+  auto It = SingleDefs.find(V);
+  if (It != SingleDefs.end())
+    return It->second;
+  const Expr *Def = nullptr;
+  const auto *FD = dyn_cast<FunctionDecl>(V->getDeclContext());
+  if (V->hasLocalStorage() && !isa<ParmVarDecl>(V) && V->getInit() &&
+      !V->getType()->isReferenceType() && FD && FD->getBody()) {
+    bool Written = false;
+    walkStmts(FD->getBody(), [&](const Stmt *S) {
+      if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+        if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
+            !isa<UnaryOperator>(strip(BO->getLHS())))
+          Written = true;
+      } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
+        if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
+            refersTo(UO->getSubExpr(), V))
+          Written = true;
+      }
+      return !Written;
+    });
+    if (!Written)
+      Def = V->getInit();
+  }
+  SingleDefs[V] = Def;
+  return Def;
+}
+
+const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDecl *FD,
+                                                                CFG &C) {
+  auto It = Guards.find(FD);
+  if (It != Guards.end())
+    return It->second;
+  std::vector<const VarDecl *> Out;
+  llvm::DenseMap<const VarDecl *, unsigned> Uses;
+  for (const CFGBlock *B : C) {
+    if (!B || B->succ_size() != 2)
+      continue;
+    const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
+    if (!Cond)
+      continue;
+    Cond = strip(Cond);
+    if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot)
+      Cond = strip(UO->getSubExpr());
+    const auto *DRE = dyn_cast<DeclRefExpr>(Cond);
+    const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    if (!V || !V->hasLocalStorage() || V->getType()->isReferenceType() ||
+        !(V->getType()->isBooleanType() || V->getType()->isIntegerType()))
+      continue;
+    if (!isa<ParmVarDecl>(V) && !singleDefinition(V))
+      continue;
+    if (isa<ParmVarDecl>(V)) {
+      // A parameter written in the body is not a stable guard.
+      bool Written = false;
+      walkStmts(FD->getBody(), [&](const Stmt *S) {
+        if (const auto *BO = dyn_cast<BinaryOperator>(S))
+          Written |= BO->isAssignmentOp() && refersTo(BO->getLHS(), V);
+        else if (const auto *UO = dyn_cast<UnaryOperator>(S))
+          Written |= (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
+                     refersTo(UO->getSubExpr(), V);
+        return !Written;
+      });
+      if (Written)
+        continue;
+    }
+    if (++Uses[V] == 2 && Out.size() < 3)
+      Out.push_back(V);
+  }
+  return Guards[FD] = std::move(Out);
+}
+
+bool ResourceAnalysis::continues(const CallExpr *CE, const VarDecl *V) {
+  if (!CE || !V)
+    return false;
+  std::optional<AcquisitionInfo> I = acquisitionOf(CE);
+  if (!I || !I->ContinuesArg || *I->ContinuesArg >= CE->getNumArgs())
+    return false;
+  const Expr *A = strip(CE->getArg(*I->ContinuesArg));
+  return refersTo(A, V) && !isa<UnaryOperator>(A);
+}
+
 bool ResourceAnalysis::insideTry(const Stmt *S, const FunctionDecl *FD) {
   ParentMap &PM = TU.handlerScope().parents(FD);
   const Stmt *Child = S;
@@ -425,17 +534,46 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     Best->ThrowingCall = std::move(Throwing);
   };
 
-  std::deque<std::pair<const CFGBlock *, State>> Work;
-  llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
-  auto Push = [&](const CFGBlock *B, State S) {
-    if (B && Seen.insert({B->getBlockID(), static_cast<unsigned>(S)}).second)
-      Work.emplace_back(B, S);
+  // Path facts: the values of up to three guard variables (`if (fromfile)`
+  // before the acquisition and again before the release), so a path does
+  // not combine a branch with its contradiction.
+  const std::vector<const VarDecl *> &GuardVars = guardVars(FD, *C);
+  struct PathFacts {
+    uint8_t Known = 0, Value = 0;
   };
-  Push(&C->getEntry(), T.StartHeld ? State::Held : State::NotYet);
+  std::deque<std::tuple<const CFGBlock *, State, PathFacts>> Work;
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
+  auto Push = [&](const CFGBlock *B, State S, PathFacts P) {
+    unsigned Key = static_cast<unsigned>(S) | (unsigned(P.Known) << 2) |
+                   (unsigned(P.Value) << 5);
+    if (B && Seen.insert({B->getBlockID(), Key}).second)
+      Work.emplace_back(B, S, P);
+  };
+  Push(&C->getEntry(), T.StartHeld ? State::Held : State::NotYet, PathFacts());
   const CFGBlock *Exit = &C->getExit();
+  // The guard a two-way branch tests, and whether its true edge means the
+  // guard is true (`if (g)`) or false (`if (!g)`).
+  auto GuardOf = [&](const CFGBlock *B) -> std::pair<int, bool> {
+    if (GuardVars.empty() || B->succ_size() != 2)
+      return {-1, true};
+    const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
+    if (!Cond)
+      return {-1, true};
+    Cond = strip(Cond);
+    bool Positive = true;
+    if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
+      Cond = strip(UO->getSubExpr());
+      Positive = false;
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Cond))
+      for (unsigned I = 0; I < GuardVars.size(); ++I)
+        if (DRE->getDecl() == GuardVars[I])
+          return {int(I), Positive};
+    return {-1, true};
+  };
 
   while (!Work.empty()) {
-    auto [B, S] = Work.front();
+    auto [B, S, Facts] = Work.front();
     Work.pop_front();
     const Stmt *LastReturn = nullptr;
     bool Ends = false;
@@ -443,7 +581,9 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
       if (auto CS = E.getAs<CFGStmt>()) {
         const Stmt *St = CS->getStmt();
         if (T.Acq && St == T.Acq) {
-          if (S == State::Held)
+          // Appending to the list it holds (`list = curl_slist_append(list,
+          // s)` in a loop) continues the resource.
+          if (S == State::Held && !continues(T.Acq, T.Var))
             Record(LeakFinding::Reacquired, St->getBeginLoc());
           S = State::Held;
           continue;
@@ -479,9 +619,11 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
         if (const auto *BO = dyn_cast<BinaryOperator>(St);
             BO && BO->getOpcode() == BO_Assign && refersTo(BO->getLHS(), T.Var) &&
             !isa<UnaryOperator>(strip(BO->getLHS()))) {
-          // The acquisition's own assignment keeps it Held; any other store
-          // into the handle variable loses the resource.
-          if (!(T.Acq && strip(BO->getRHS()) == T.Acq)) {
+          // The acquisition's own assignment keeps it Held, so does a call
+          // that continues it (`list = curl_slist_append(list, s)`); any
+          // other store into the handle variable loses the resource.
+          const auto *RHSCall = dyn_cast<CallExpr>(strip(BO->getRHS()));
+          if (!(T.Acq && isValueOf(BO->getRHS(), T.Acq)) && !continues(RHSCall, T.Var)) {
             Record(LeakFinding::Overwritten, BO->getBeginLoc());
             S = State::Done;
           }
@@ -513,12 +655,25 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     if (S == State::Held && B->succ_size() == 2)
       InvalidTrue = invalidWhenTrue(
           dyn_cast_or_null<Expr>(B->getTerminatorCondition()), T);
+    auto [Guard, Positive] = GuardOf(B);
     unsigned Index = 0;
     for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
       const CFGBlock *Next = Succ.getReachableBlock();
       State NS = S;
       if (InvalidTrue && ((Index == 0 && *InvalidTrue) || (Index == 1 && !*InvalidTrue)))
         NS = State::Done;
+      PathFacts NF = Facts;
+      if (Guard >= 0) {
+        // Edge 0 is the true branch: the guard's value on it.
+        bool GuardValue = (Index == 0) == Positive;
+        uint8_t Bit = uint8_t(1u << Guard);
+        if ((Facts.Known & Bit) && bool(Facts.Value & Bit) != GuardValue) {
+          ++Index;
+          continue; // Contradicts what this path already took.
+        }
+        NF.Known |= Bit;
+        NF.Value = GuardValue ? (NF.Value | Bit) : (NF.Value & ~Bit);
+      }
       ++Index;
       if (!Next)
         continue;
@@ -529,7 +684,7 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
           Record(LeakFinding::EndOfFunction, FD->getBody()->getEndLoc());
         continue;
       }
-      Push(Next, NS);
+      Push(Next, NS, NF);
     }
   }
   if (Best) {
@@ -584,8 +739,12 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
       // Where does the returned handle go?
       const Stmt *Child = CE;
       const Stmt *P = PM.getParent(CE);
+      // Through casts, and through a conditional whose branch it is
+      // (`fp = fromfile ? fopen(path, "r") : stdin`).
       while (P && (isa<ImplicitCastExpr>(P) || isa<ParenExpr>(P) ||
                    isa<ExprWithCleanups>(P) ||
+                   (isa<ConditionalOperator>(P) &&
+                    cast<ConditionalOperator>(P)->getCond() != Child) ||
                    (isa<CastExpr>(P) && !cast<CastExpr>(P)->getType()->isVoidType()))) {
         Child = P;
         P = PM.getParent(P);
@@ -599,11 +758,11 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
       else if (const auto *DS = dyn_cast<DeclStmt>(P)) {
         for (const Decl *D : DS->decls())
           if (const auto *VD = dyn_cast<VarDecl>(D))
-            if (VD->getInit() && strip(VD->getInit()) == CE && VD->hasLocalStorage() &&
+            if (VD->getInit() && isValueOf(VD->getInit(), CE) && VD->hasLocalStorage() &&
                 !VD->getType()->isReferenceType())
               Holder = VD;
       } else if (const auto *BO = dyn_cast<BinaryOperator>(P);
-                 BO && BO->getOpcode() == BO_Assign && strip(BO->getRHS()) == CE) {
+                 BO && BO->getOpcode() == BO_Assign && isValueOf(BO->getRHS(), CE)) {
         if (const auto *DRE = dyn_cast<DeclRefExpr>(strip(BO->getLHS())))
           if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
               VD && VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
@@ -622,6 +781,26 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
       }
       if (!Holder)
         continue; // Returned, stored elsewhere, or handed to a call: escapes.
+      // `list = curl_slist_append(list, s)` after an earlier acquisition
+      // into `list`: the same resource, tracked from that one.
+      if (continues(CE, Holder)) {
+        const SourceManager &SM = Def->getASTContext().getSourceManager();
+        bool Earlier = llvm::any_of(F.Calls, [&](const CallExpr *O) {
+          if (O == CE || !SM.isBeforeInTranslationUnit(O->getBeginLoc(), CE->getBeginLoc()))
+            return false;
+          const Stmt *OP = PM.getParent(O);
+          while (OP && (isa<ImplicitCastExpr>(OP) || isa<ParenExpr>(OP)))
+            OP = PM.getParent(OP);
+          const auto *OB = dyn_cast_or_null<BinaryOperator>(OP);
+          const auto *OD = dyn_cast_or_null<DeclStmt>(OP);
+          bool IntoHolder =
+              (OB && OB->getOpcode() == BO_Assign && refersTo(OB->getLHS(), Holder)) ||
+              (OD && OD->isSingleDecl() && OD->getSingleDecl() == Holder);
+          return IntoHolder && acquisitionOf(O).has_value();
+        });
+        if (Earlier)
+          continue;
+      }
       T.Var = Holder;
     } else {
       continue; // Handles in arguments or `this`: nothing new to track.

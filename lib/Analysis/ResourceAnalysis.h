@@ -58,6 +58,8 @@ struct AcquisitionInfo {
   std::vector<std::pair<model::NamePattern, model::HandleRef>> Releases;
   model::Resource::InvalidForm Invalid = model::Resource::InvalidNone;
   model::HandleRef Handle;
+  /// The argument whose resource the result continues (model continues_arg).
+  std::optional<unsigned> ContinuesArg;
   /// Set when the acquisition goes through a helper defined in the TU.
   const clang::FunctionDecl *ViaHelper = nullptr;
 };
@@ -118,6 +120,17 @@ private:
                            const AcquisitionInfo &Info);
   std::optional<AcquisitionInfo> helperAcquisition(const clang::FunctionDecl *FD);
   bool insideTry(const clang::Stmt *S, const clang::FunctionDecl *FD);
+  /// The one value a local holds: its initialiser when nothing else writes
+  /// it (no assignment, increment or address taken); null otherwise.
+  const clang::Expr *singleDefinition(const clang::VarDecl *V);
+  /// Locals and parameters never written after their initialisation that
+  /// are branched on (`if (flag)`, `if (!flag)`) at least twice in \p FD:
+  /// the conditions a path can correlate (at most 3).
+  const std::vector<const clang::VarDecl *> &guardVars(const clang::FunctionDecl *FD,
+                                                       clang::CFG &C);
+  /// Does the acquisition \p CE continue the resource held in \p V
+  /// (`list = curl_slist_append(list, s)`)?
+  bool continues(const clang::CallExpr *CE, const clang::VarDecl *V);
 
   TUContext &TU;
   std::vector<std::pair<model::NamePattern, model::NamePattern>> Pairs;
@@ -130,6 +143,8 @@ private:
   /// was passed to (null: not recording).
   std::vector<const clang::FunctionDecl *> *UnseenSink = nullptr;
   unsigned Depth = 0;
+  llvm::DenseMap<const clang::VarDecl *, const clang::Expr *> SingleDefs;
+  llvm::DenseMap<const clang::FunctionDecl *, std::vector<const clang::VarDecl *>> Guards;
 };
 
 } // namespace serverless

@@ -970,6 +970,26 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       Findings.push_back(F);
       continue;
     }
+    // Made unbuffered (setvbuf(f, NULL, _IONBF, 0), the model's
+    // unbuffered_by): nothing is left to flush at shutdown.
+    if (R.Shutdown == "flush")
+      if (const model::Resource *Res = Model.resourceByKind(R.Kind);
+          Res && !Res->UnbufferedBy.empty() &&
+          llvm::any_of(C.Calls, [&](const auto &Call) {
+            const CallExpr *CE = Call.first;
+            const FunctionDecl *Callee = CE->getDirectCallee();
+            if (!Callee)
+              return false;
+            const std::string &N = Names.qualifiedName(Callee);
+            return llvm::any_of(Res->UnbufferedBy, [&](const model::ConditionalCall &U) {
+              return U.Function.matches(N) &&
+                     I.holds(R, varOf(handleExpr(CE, U.Handle))) &&
+                     llvm::all_of(U.If, [&](const model::ArgCondition &Cond) {
+                       return conditionHolds(CE, Cond, Ctx);
+                     });
+            });
+          }))
+        continue;
     const bool Flush = R.needsFlush();
     bool Handled = false;
     if (!R.Local)

@@ -463,10 +463,16 @@ std::optional<CallSpec> ModelParser::parseCallSpec(const json &J,
   if (!checkObject(J, Ptr, IsAcquire ? "an acquire entry" : "a release entry"))
     return std::nullopt;
   if (IsAcquire)
-    checkKeys(J, Ptr, {"function", "handle", "kind_if_arg"});
+    checkKeys(J, Ptr, {"function", "handle", "kind_if_arg", "continues_arg"});
   else
     checkKeys(J, Ptr, {"function", "handle"});
   CallSpec S;
+  if (IsAcquire && J.contains("continues_arg")) {
+    auto C = index(J, Ptr, "continues_arg", true);
+    if (!C)
+      return std::nullopt;
+    S.ContinuesArg = *C;
+  }
   auto Fn = pattern(J, Ptr, "function", true);
   auto H = handle(J, Ptr, "handle", true, /*AllowReturn=*/IsAcquire);
   if (auto It = J.find("kind_if_arg"); IsAcquire && It != J.end()) {
@@ -502,7 +508,7 @@ std::optional<CallSpec> ModelParser::parseCallSpec(const json &J,
 void ModelParser::parseResource(const json &J, const std::string &Ptr,
                                 ApiModel &Out) {
   checkKeys(J, Ptr, {"kind", "description", "acquire", "release", "invalid",
-                     "shutdown", "flush"});
+                     "shutdown", "flush", "unbuffered_by"});
   DISABLE_BY("kind", "resources")
   Resource R;
   bool Ok = true;
@@ -557,6 +563,35 @@ void ModelParser::parseResource(const json &J, const std::string &Ptr,
   else
     Ok = false;
   Ok &= optionalCalls(J, Ptr, "flush", R.Flush);
+  if (auto It = J.find("unbuffered_by"); It != J.end()) {
+    const std::string UPtr = Ptr + "/unbuffered_by";
+    if (!It->is_array() || It->empty()) {
+      errorAtValue(UPtr, "'unbuffered_by' must be a non-empty array");
+      Ok = false;
+    } else {
+      for (size_t I = 0; I < It->size(); ++I) {
+        const std::string EPtr = UPtr + "/" + std::to_string(I);
+        const json &E = (*It)[I];
+        if (!checkObject(E, EPtr, "an 'unbuffered_by' entry")) {
+          Ok = false;
+          continue;
+        }
+        checkKeys(E, EPtr, {"function", "handle", "if"});
+        ConditionalCall C;
+        auto Fn = pattern(E, EPtr, "function", true);
+        auto H = handle(E, EPtr, "handle", true, /*AllowReturn=*/false);
+        bool CondOk = argConditions(E, EPtr, "if", C.If);
+        if (!Fn || !H || !CondOk) {
+          Ok = false;
+          continue;
+        }
+        C.Function = *Fn;
+        C.Handle = *H;
+        C.From = originOf(E, EPtr);
+        R.UnbufferedBy.push_back(std::move(C));
+      }
+    }
+  }
   if (!Ok)
     return;
   R.From = originOf(J, Ptr);

@@ -77,6 +77,10 @@ struct CallSpec {
   NamePattern Function;
   HandleRef Handle;
   std::vector<KindIfArg> KindIf;
+  /// Acquire entries: the result continues the resource passed as this
+  /// argument when that is not null (`list = curl_slist_append(list, s)`
+  /// returns the same list head): not a second resource.
+  std::optional<unsigned> ContinuesArg;
   Origin From;
 };
 
@@ -93,6 +97,26 @@ struct ClientType {
   std::vector<CallSpec> Flush, Release;
 };
 
+/// A condition on one argument of a call, as the source spells it.
+struct ArgCondition {
+  unsigned Arg = 0;
+  /// A bit flag or-ed into the argument (`MSG_DONTWAIT`, `O_NONBLOCK`).
+  std::string Flag;
+  /// Otherwise: the argument is this enumerator, macro or string literal.
+  std::string Equals;
+  /// `arg N has FLAG` / `arg N is VALUE`, also the merge key's part.
+  std::string str() const;
+};
+
+/// A call on a handle that matters only when its argument conditions hold
+/// (`setvbuf(f, NULL, _IONBF, 0)`).
+struct ConditionalCall {
+  NamePattern Function;
+  HandleRef Handle;
+  std::vector<ArgCondition> If; // All must hold.
+  Origin From;
+};
+
 struct Resource {
   enum InvalidForm { InvalidNone, Null, Negative, NullOrErrField, StatusCall };
   std::string Kind;
@@ -105,6 +129,9 @@ struct Resource {
   /// Calls that flush the handle (the graceful action of "flush" resources;
   /// optional: without them a release counts).
   std::vector<CallSpec> Flush;
+  /// Calls after which the handle has nothing buffered to flush
+  /// (`unbuffered_by`: setvbuf with _IONBF or _IOLBF).
+  std::vector<ConditionalCall> UnbufferedBy;
 };
 
 /// How a blocking call's wait is bounded.
@@ -144,16 +171,6 @@ struct TimeoutSpec {
   std::string Alternative;
 };
 
-/// A condition on one argument of a call, as the source spells it.
-struct ArgCondition {
-  unsigned Arg = 0;
-  /// A bit flag or-ed into the argument (`MSG_DONTWAIT`, `O_NONBLOCK`).
-  std::string Flag;
-  /// Otherwise: the argument is this enumerator, macro or string literal.
-  std::string Equals;
-  /// `arg N has FLAG` / `arg N is VALUE`, also the merge key's part.
-  std::string str() const;
-};
 
 /// A call that makes a handle non-blocking (`socket(..., SOCK_NONBLOCK)`,
 /// `fcntl(fd, F_SETFL, ... | O_NONBLOCK)`) or makes some of the blocking
