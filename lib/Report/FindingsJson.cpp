@@ -13,7 +13,7 @@
 //     "findings": [ { "check", "level", "warning_as_error", "message",
 //                     "location": {"file", "path", "line", "column", "offset"},
 //                     "function"?, "handler"?, "fingerprint", "help"?,
-//                     "notes": [{"kind", "message", "location"}],
+//                     "notes": [{"kind", "message", "location", "fixes"?}],
 //                     "fixes": [{"file", "path", "offset", "length", "replacement"}] } ] }
 //
 //===----------------------------------------------------------------------===//
@@ -86,9 +86,20 @@ std::string renderJson(const std::vector<Finding> &Findings, const RunInfo &Run)
     size_t Chain = chainStart(D.Notes);
     for (size_t I = 0; I < D.Notes.size(); ++I) {
       NoteKind K = I >= Chain ? classifyNote(D.Notes[I].Message) : NoteKind::Plain;
-      Notes.push_back({{"kind", kindName(K)},
-                       {"message", D.Notes[I].Message},
-                       {"location", location(D.Notes[I].Loc, Run.SourceRoot)}});
+      json N = {{"kind", kindName(K)},
+                {"message", D.Notes[I].Message},
+                {"location", location(D.Notes[I].Loc, Run.SourceRoot)}};
+      // A fix-it offered on the note: not applied by -fix (the note says why).
+      if (!D.Notes[I].Fixes.empty()) {
+        json &NF = N["fixes"] = json::array();
+        for (const summary::Replacement &R : D.Notes[I].Fixes)
+          NF.push_back({{"file", R.Path},
+                        {"path", relativeTo(R.Path, Run.SourceRoot).value_or(R.Path)},
+                        {"offset", R.Offset},
+                        {"length", R.Length},
+                        {"replacement", R.Text}});
+      }
+      Notes.push_back(std::move(N));
     }
     json &Fixes = O["fixes"] = json::array();
     for (const summary::Replacement &R : D.Fixes)

@@ -75,12 +75,13 @@ public:
     return O;
   }
 
-  json fixes(const summary::Diagnostic &D) {
-    // One fix (the diagnostic's fix-its applied together), one artifactChange
-    // per file.
+  /// One fix (\p Reps applied together), one artifactChange per file;
+  /// \p Description overrides the generated one (a note's fix says why it
+  /// is not applied automatically).
+  json fix(const std::vector<summary::Replacement> &Reps, const std::string &Description = "") {
     std::vector<std::string> Order;
     std::map<std::string, json> ByFile;
-    for (const summary::Replacement &R : D.Fixes) {
+    for (const summary::Replacement &R : Reps) {
       if (!ByFile.count(R.Path)) {
         Order.push_back(R.Path);
         ByFile[R.Path] = json::array();
@@ -96,19 +97,31 @@ public:
     json Changes = json::array();
     for (const std::string &P : Order)
       Changes.push_back({{"artifactLocation", artifact(P)}, {"replacements", std::move(ByFile[P])}});
-    std::string What;
-    if (D.Fixes.size() == 1) {
-      const summary::Replacement &R = D.Fixes.front();
+    std::string What = Description;
+    if (What.empty() && Reps.size() == 1) {
+      const summary::Replacement &R = Reps.front();
       What = R.Length == 0 ? "Insert '" + R.Text + "'."
              : R.Text.empty() ? "Delete " + std::to_string(R.Length) + " characters."
                               : "Replace with '" + R.Text + "'.";
-    } else {
-      What = "Apply " + std::to_string(D.Fixes.size()) + " replacements.";
+    } else if (What.empty()) {
+      What = "Apply " + std::to_string(Reps.size()) + " replacements.";
     }
     json Fix = json::object();
     Fix["description"] = {{"text", What}};
     Fix["artifactChanges"] = std::move(Changes);
-    return json::array({std::move(Fix)});
+    return Fix;
+  }
+
+  /// The diagnostic's own fix first, then each note's (described by the
+  /// note).
+  json fixes(const summary::Diagnostic &D) {
+    json All = json::array();
+    if (!D.Fixes.empty())
+      All.push_back(fix(D.Fixes));
+    for (const summary::Note &N : D.Notes)
+      if (!N.Fixes.empty())
+        All.push_back(fix(N.Fixes, N.Message));
+    return All;
   }
 
   /// The handler chain: handler definition, each call, the finding.
@@ -213,8 +226,8 @@ std::string renderSarif(const std::vector<Finding> &Findings, const RunInfo &Run
     json Flow = W.codeFlow(F);
     if (!Flow.is_null())
       R["codeFlows"] = std::move(Flow);
-    if (!D.Fixes.empty())
-      R["fixes"] = W.fixes(D);
+    if (json Fixes = W.fixes(D); !Fixes.empty())
+      R["fixes"] = std::move(Fixes);
     R["partialFingerprints"] = {{FingerprintKey, F.Fingerprint}};
     if (D.WarningAsError)
       R["properties"] = {{"warningAsError", true}};

@@ -93,8 +93,13 @@ void to_json(json &J, const TUFacts &F) {
       O["shutdown_of"] = {{"global", D.ShutdownOf->first}, {"flush", D.ShutdownOf->second}};
     if (!D.Notes.empty()) {
       json &Ns = O["notes"] = json::array();
-      for (const Note &N : D.Notes)
-        Ns.push_back({{"message", N.Message}, {"loc", locJson(N.Loc)}});
+      for (const Note &N : D.Notes) {
+        json NO{{"message", N.Message}, {"loc", locJson(N.Loc)}};
+        for (const Replacement &R : N.Fixes)
+          NO["fixes"].push_back(
+              {{"path", R.Path}, {"offset", R.Offset}, {"length", R.Length}, {"text", R.Text}});
+        Ns.push_back(std::move(NO));
+      }
     }
     if (!D.Fixes.empty()) {
       json &Fx = O["fixes"] = json::array();
@@ -165,8 +170,14 @@ void from_json(const json &J, TUFacts &F) {
     if (O.contains("configured_by"))
       D.ConfiguredBy = O.at("configured_by").get<std::vector<std::pair<std::string, unsigned>>>();
     if (O.contains("notes"))
-      for (const json &N : O.at("notes"))
-        D.Notes.push_back({N.at("message").get<std::string>(), locFrom(N.at("loc"))});
+      for (const json &N : O.at("notes")) {
+        Note NT{N.at("message").get<std::string>(), locFrom(N.at("loc")), {}};
+        if (N.contains("fixes"))
+          for (const json &R : N.at("fixes"))
+            NT.Fixes.push_back({R.at("path").get<std::string>(), R.at("offset").get<unsigned>(),
+                                R.at("length").get<unsigned>(), R.at("text").get<std::string>()});
+        D.Notes.push_back(std::move(NT));
+      }
     if (O.contains("fixes"))
       for (const json &R : O.at("fixes"))
         D.Fixes.push_back({R.at("path").get<std::string>(), R.at("offset").get<unsigned>(),

@@ -82,6 +82,8 @@ struct Replacement {
 struct Note {
   std::string Message;
   Location Loc;
+  /// A fix-it offered on the note (not applied by -fix; an editor offers it).
+  std::vector<Replacement> Fixes;
 };
 
 struct Diagnostic {

@@ -469,8 +469,14 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
     D.Message = E.Message.Message;
     D.Loc = Loc(E.Message, E.BuildDirectory);
     D.WarningAsError = E.IsWarningAsError;
-    for (const auto &N : E.Notes)
-      D.Notes.push_back({N.Message, Loc(N, E.BuildDirectory)});
+    for (const auto &N : E.Notes) {
+      summary::Note NT{N.Message, Loc(N, E.BuildDirectory), {}};
+      for (const auto &FileFix : N.Fix)
+        for (const clang::tooling::Replacement &R : FileFix.second)
+          NT.Fixes.push_back({absolute(R.getFilePath(), E.BuildDirectory), R.getOffset(),
+                              R.getLength(), R.getReplacementText().str()});
+      D.Notes.push_back(std::move(NT));
+    }
     for (const auto &FileFix : E.Message.Fix)
       for (const clang::tooling::Replacement &R : FileFix.second)
         D.Fixes.push_back({absolute(R.getFilePath(), E.BuildDirectory), R.getOffset(), R.getLength(),

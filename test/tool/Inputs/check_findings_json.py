@@ -106,11 +106,16 @@ def main():
             problems.append("%s.help: %r" % (w, h))
         for j, n in enumerate(need(f, "notes", list, w) or []):
             nw = "%s.notes[%d]" % (w, j)
-            only(n, ("kind", "message", "location"), nw)
+            only(n, ("kind", "message", "location", "fixes"), nw)
             if need(n, "kind", str, nw) not in ("note", "handler", "call", "calls-elided"):
                 problems.append("%s.kind: %r" % (nw, n.get("kind")))
             need(n, "message", str, nw)
             location(n.get("location"), nw + ".location")
+            for k, x in enumerate(need(n, "fixes", list, nw, optional=True) or []):
+                xw = "%s.fixes[%d]" % (nw, k)
+                only(x, ("file", "path", "offset", "length", "replacement"), xw)
+                for key, typ in (("file", str), ("path", str), ("offset", int), ("length", int), ("replacement", str)):
+                    need(x, key, typ, xw)
         for j, x in enumerate(need(f, "fixes", list, w) or []):
             xw = "%s.fixes[%d]" % (w, j)
             only(x, ("file", "path", "offset", "length", "replacement"), xw)
