@@ -139,6 +139,10 @@ def test_bad():
               "a timed-out invocation of the tarpit run", doc)
         check("in place of 127.0.0.1:%d" % redis.port in md["evidence"]["tarpit"], "the tarpit stood in for redis", doc)
         check(md["evidence"]["blocked_ms"] >= 1000, "blocked for most of the 3 s timeout", doc)
+        stack = md["evidence"]["stack"]
+        check(any(fr.startswith("%s:%d " % (cache, kline)) for fr in stack) and
+              any("main.cpp" in fr and "(handle)" in fr for fr in stack),
+              "the blocked stack runs from the handler to the call", doc)
         # redisConnect: a loopback connect to the tarpit completes, so the
         # fault does not reproduce it, and verify says so.
         for f in findings_at(doc, CHECK_MD, cache, cline):
