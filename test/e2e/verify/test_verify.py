@@ -25,11 +25,47 @@ TOOL = os.environ["SERVERLESS_TIDY"]
 FN = os.environ["VERIFY_FUNCTIONS"]
 SRC = os.environ.get("VERIFY_SOURCES", os.path.join(HERE, "functions"))
 LOOP = os.environ["LAMBDA_LOOP_DIR"]
-FILES = ["main.cpp", "cache.cpp", "audit.cpp", "rare.cpp", "db.cpp"]
+FILES = ["main.cpp", "cache.cpp", "audit.cpp", "rare.cpp", "db.cpp", "notify.cpp"]
 CHECK_HS = "serverless-handler-scope-client"
 CHECK_UR = "serverless-unclosed-resource"
 CHECK_MD = "serverless-missing-deadline"
 CHECK_SH = "serverless-missing-shutdown-hook"
+
+
+class HttpServer:
+    """A loopback HTTP endpoint for the function's notifications (stands in
+    for a web API); counts the requests it answered."""
+
+    def __enter__(self):
+        import http.server
+        import threading
+        outer = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints: a reused client reconnects never
+
+            def do_GET(self):
+                outer.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
 
 
 def line_of(variant, source, marker):
@@ -69,9 +105,10 @@ class Workspace:
         out = os.path.join(self.tmp, "verify.json")
         cmd = [TOOL, "verify", "-p", self.build, "-j", "1", "--json", out, "--timeout", "3"]
         if peers is not None:
-            redis, pg = peers
+            redis, pg, web = peers
             cmd += ["--env", "REDIS_PORT=%d" % redis.port,
-                    "--env", "PG_CONNINFO=host=127.0.0.1 port=%d user=postgres dbname=postgres" % pg.port]
+                    "--env", "PG_CONNINFO=host=127.0.0.1 port=%d user=postgres dbname=postgres" % pg.port,
+                    "--env", "NOTIFY_URL=http://127.0.0.1:%d/notify" % web.port]
         cmd += args + [os.path.join(FN, binary or self.variant)]
         print("$ " + " ".join(cmd))
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -104,8 +141,8 @@ def one(doc, check_name, path, line):
 def test_bad():
     ws = Workspace("bad")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--invocations", "5"], (redis, pg), expect=1)
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--invocations", "5"], (redis, pg, web), expect=1)
         check(doc["schema"] == "serverless-tidy-verify/1", "schema", doc)
         check(sorted(doc.keys()) == ["findings", "runtime_only", "schema"], "top-level keys", doc)
         for f in doc["findings"]:
@@ -180,6 +217,20 @@ def test_bad():
               pgf["evidence"]["kind"] == "postgres-connection", "per-invocation PGconn confirmed", doc)
         check(findings_at(doc, CHECK_UR, db, dline) == [], "PQfinish'd: no leak finding", doc)
 
+        # An HTTP client per call: curl_easy_init makes no descriptor; the
+        # connects inside curl_easy_perform, in the same function, confirm it.
+        notify, nline = line_of("bad", "notify.cpp", "NOTIFY-INIT")
+        cu = one(doc, CHECK_HS, notify, nline)
+        check(cu["verdict"] == "confirmed" and cu["evidence"]["match"] == "function" and
+              cu["evidence"]["peer"] == "127.0.0.1:%d" % web.port and cu["evidence"]["connections"] == 5,
+              "per-invocation CURL handle confirmed through its function", doc)
+        check(web.requests >= 5, "the endpoint saw the requests")
+        # curl_easy_perform without a timeout, its endpoint replaced by a tarpit.
+        _, pline = line_of("bad", "notify.cpp", "NOTIFY-PERFORM")
+        pf = one(doc, CHECK_MD, notify, pline)
+        check(pf["verdict"] == "confirmed" and "in place of 127.0.0.1:%d" % web.port in pf["evidence"]["tarpit"],
+              "curl_easy_perform blocked at the deadline on the tarpit", doc)
+
         check(doc["runtime_only"] == [], "nothing unexplained", doc)
         # Terminal: a line per finding, then the table.
         check("cache.cpp:%d:" % cline in proc.stdout, "terminal names the cache site")
@@ -192,8 +243,8 @@ def test_bad():
 def test_fixed():
     ws = Workspace("fixed")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--invocations", "5"], (redis, pg), expect=0)
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--invocations", "5"], (redis, pg, web), expect=0)
         check(doc["findings"] == [], "the fixed function has no finding", doc)
         check(doc["runtime_only"] == [], "and no runtime evidence of a defect", doc)
     finally:
@@ -209,8 +260,8 @@ def test_events():
         for i in range(4):
             f.write(json.dumps({"export": True, "n": i}) + "\n")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--events", events], (redis, pg), expect=1)
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--events", events], (redis, pg, web), expect=1)
         rare, rline = line_of("bad", "rare.cpp", "RARE-SITE")
         f = one(doc, CHECK_UR, rare, rline)
         check(f["verdict"] == "confirmed" and f["evidence"]["left_open"] == 4, "export leak confirmed", doc)
@@ -225,8 +276,8 @@ def test_nodebug():
     # that reason, none is "not exercised", and stderr says to build with -g.
     ws = Workspace("bad")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--invocations", "3"], (redis, pg), expect=0, binary="bad-nodebug")
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--invocations", "3"], (redis, pg, web), expect=0, binary="bad-nodebug")
         check(doc["findings"], "the static half still finds the defects", doc)
         for f in doc["findings"]:
             check(f["verdict"] == "not-reproduced", "no verdict without line information", doc)
@@ -241,8 +292,8 @@ def test_sarif():
     ws = Workspace("bad")
     sarif = os.path.join(ws.tmp, "verify.sarif")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--invocations", "3", "--sarif", sarif, "--fail-on", "none"], (redis, pg), expect=0)
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--invocations", "3", "--sarif", sarif, "--fail-on", "none"], (redis, pg, web), expect=0)
         with open(sarif) as f:
             log = json.load(f)
         results = log["runs"][0]["results"]
@@ -272,11 +323,11 @@ def test_options():
         p = subprocess.run([TOOL, "verify", "-p", ws.build, os.path.join(FN, "no-such-fn")],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
         check(p.returncode == 2 and "no-such-fn" in p.stderr, "missing binary: exit 2")
-        with RedisServer() as redis, PostgresServer() as pg:
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
             # --fail-on any fails on any finding; the same run twice gives the
             # same document (deterministic order and evidence).
-            _, d1 = ws.verify(["--invocations", "3", "--fail-on", "any"], (redis, pg), expect=1)
-            _, d2 = ws.verify(["--invocations", "3", "--fail-on", "none"], (redis, pg), expect=0)
+            _, d1 = ws.verify(["--invocations", "3", "--fail-on", "any"], (redis, pg, web), expect=1)
+            _, d2 = ws.verify(["--invocations", "3", "--fail-on", "none"], (redis, pg, web), expect=0)
 
             def strip(d):  # ids, ports, pids and blocked times are per run; order and verdicts are not
                 return ([(f["check"], f["file"], f["line"], f["column"], f["verdict"], sorted(f["evidence"]))
@@ -286,7 +337,7 @@ def test_options():
             # --max-seconds bounds the whole verification.
             t0 = time.monotonic()
             p3, d3 = ws.verify(["--invocations", "400", "--idle", "100", "--max-seconds", "8", "--fail-on", "none"],
-                               (redis, pg), expect=0)
+                               (redis, pg, web), expect=0)
             took = time.monotonic() - t0
             check(took < 30, "--max-seconds 8 bounded the run (took %.1f s)" % took)
             check(d3 is not None and "--max-seconds reached" in p3.stderr, "a cut run still reports, and says so")
@@ -303,9 +354,9 @@ def test_runtime_only():
     # by side: the per-invocation redis client is confirmed from both.
     ws = Workspace("bad")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
             proc, doc = ws.verify(["--checks=-*,serverless-handler-scope-client,serverless-missing-shutdown-hook",
-                                   "--invocations", "6", "--concurrency", "2"], (redis, pg), expect=1)
+                                   "--invocations", "6", "--concurrency", "2"], (redis, pg, web), expect=1)
         check(all(f["check"] != CHECK_UR for f in doc["findings"]), "the check is off", doc)
         path, aline = line_of("bad", "app.h", "AUDIT-OPEN")
         ro = [r for r in doc["runtime_only"] if r["kind"] == "fd-growth" and r["file"] == path and r["line"] == aline]
@@ -368,8 +419,8 @@ def test_html():
     ws = Workspace("bad")
     page = os.path.join(ws.tmp, "verify.html")
     try:
-        with RedisServer() as redis, PostgresServer() as pg:
-            proc, doc = ws.verify(["--invocations", "4", "--html", page, "--fail-on", "none"], (redis, pg), expect=0)
+        with RedisServer() as redis, PostgresServer() as pg, HttpServer() as web:
+            proc, doc = ws.verify(["--invocations", "4", "--html", page, "--fail-on", "none"], (redis, pg, web), expect=0)
         p = Page()
         with open(page) as f:
             p.feed(f.read())

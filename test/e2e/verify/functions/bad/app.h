@@ -13,6 +13,7 @@ std::string cache_lookup(const std::string &key);
 void audit(const std::string &request_id);
 void rare_export(const std::string &payload);
 long count_orders();
+void notify(const std::string &request_id);
 
 inline const char *redis_host() { return "127.0.0.1"; }
 inline int redis_port() {

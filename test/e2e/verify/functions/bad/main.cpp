@@ -10,6 +10,7 @@ handle(const lambda_loop::Invocation &inv) {
   std::string v = app::cache_lookup("greeting");
   long orders = app::count_orders();
   app::audit(inv.RequestId);
+  app::notify(inv.RequestId);
   if (inv.Payload.find("\"export\"") != std::string::npos)
     app::rare_export(inv.Payload);
   return lambda_loop::Result::success("{\"value\":\"" + v + "\",\"orders\":" + std::to_string(orders) + "}");

@@ -12,6 +12,8 @@ std::string cache_lookup(const std::string &key);
 void audit(const std::string &request_id);
 void rare_export(const std::string &payload);
 long count_orders();
+void notify(const std::string &request_id);
+void notify_open();
 void db_open();
 void db_close();
 

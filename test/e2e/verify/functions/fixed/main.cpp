@@ -8,6 +8,7 @@ handle(const lambda_loop::Invocation &inv) {
   std::string v = app::cache_lookup("greeting");
   long orders = app::count_orders();
   app::audit(inv.RequestId);
+  app::notify(inv.RequestId);
   if (inv.Payload.find("\"export\"") != std::string::npos)
     app::rare_export(inv.Payload);
   return lambda_loop::Result::success("{\"value\":\"" + v + "\",\"orders\":" + std::to_string(orders) + "}");
@@ -22,6 +23,7 @@ static void on_sigterm(int) {
 int main() {
   app::cache_open();
   app::db_open();
+  app::notify_open();
   std::signal(SIGTERM, on_sigterm);
   return lambda_loop::run(handle);
 }
