@@ -716,7 +716,10 @@ void annotateSarif(nlohmann::json &Sarif, const VerifyResult &R) {
       if (Used[I] || V.F.Check != Rule || V.F.Where.Line != Line)
         continue;
       std::string P = V.F.Path.empty() ? V.F.Where.Path : V.F.Path;
-      if (!Uri.empty() && !endsWith(Uri, core::baseName(P)))
+      // The writer's URI is the relative path (or a file: URI of the
+      // absolute one), percent-encoded where needed: the path, else its
+      // last component at a '/' boundary.
+      if (!Uri.empty() && !endsWith(Uri, P) && Uri != core::baseName(P) && !endsWith(Uri, "/" + core::baseName(P)))
         continue;
       Used[I] = true;
       nlohmann::json &Props = Res["properties"];

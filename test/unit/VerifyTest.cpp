@@ -386,3 +386,29 @@ TEST(VerifyReport, HtmlChartsAndSnippets) {
   EXPECT_EQ(H.find("<script"), std::string::npos);
   EXPECT_EQ(H.find("http://"), H.find("http://www.w3.org/2000/svg")) << "no external resource";
 }
+
+TEST(VerifyReport, SarifResultsGetVerdictAndEvidence) {
+  RuntimeFacts R = run(3);
+  perInvocationRedis(R, site("/src/b.cpp", 2, "b"));
+  StaticFinding F = finding(HandlerScopeClient, site("/src/b.cpp", 2, "b"), "redis-connection");
+  F.Path = "src/b.cpp";
+  StaticFinding G = finding(UnclosedResource, site("/src/c.cpp", 4, "c"), "FILE");
+  G.Path = "src/c.cpp";
+  VerifyResult V = join({F, G}, {R});
+  auto Result = [](const std::string &Rule, const std::string &Uri, unsigned Line) {
+    return nlohmann::json::parse(R"({"ruleId": ")" + Rule + R"(", "message": {"text": "m"}, "locations": [
+        {"physicalLocation": {"artifactLocation": {"uri": ")" + Uri + R"("}, "region": {"startLine": )" +
+                                 std::to_string(Line) + "}}}]}");
+  };
+  nlohmann::json Log = nlohmann::json::parse(R"({"runs": [{"results": []}]})");
+  Log["runs"][0]["results"].push_back(Result(HandlerScopeClient, "src/b.cpp", 2));
+  Log["runs"][0]["results"].push_back(Result(UnclosedResource, "src/c.cpp", 4));
+  Log["runs"][0]["results"].push_back(Result(UnclosedResource, "src/abc.cpp", 4));
+  annotateSarif(Log, V);
+  const auto &Rs = Log["runs"][0]["results"];
+  EXPECT_EQ(Rs[0]["properties"]["verdict"], "confirmed");
+  EXPECT_EQ(Rs[0]["properties"]["evidence"]["peer"], "127.0.0.1:6379");
+  EXPECT_NE(Rs[0]["message"]["text"].get<std::string>().find("[verify: confirmed"), std::string::npos);
+  EXPECT_EQ(Rs[1]["properties"]["verdict"], "not-exercised");
+  EXPECT_FALSE(Rs[2].contains("properties")) << "another file's result is not annotated";
+}

@@ -800,6 +800,11 @@ int runScenario(const VerifyOptions &O, const std::string &Scenario, const std::
   Facts.Scenario = Scenario;
   if (Cut)
     Facts.Warnings.push_back("--max-seconds reached: the run was cut short");
+  if (Status >= 128 && !Cut) {
+    // Interrupted from outside (Ctrl-C): the emulator has cleaned up; stop.
+    Err = "interrupted";
+    return Status;
+  }
   if (Status == 2 || (!Obs->Finished && !Cut)) {
     Err = "the emulator could not run '" + O.Binary + "' (exit " + std::to_string(Status) + ")";
     return Status == 2 ? 2 : 3;
@@ -1072,6 +1077,9 @@ int verifyCommand(llvm::ArrayRef<const char *> Args) {
         for (const std::string &W : Fault.Warnings)
           llvm::errs() << "serverless-tidy: verify: warning (tarpit run): " << W << "\n";
         Runs.push_back(std::move(Fault));
+      } else if (Err == "interrupted") {
+        llvm::errs() << error("interrupted") << "\n";
+        return 130;
       } else {
         llvm::errs() << "serverless-tidy: verify: warning: the tarpit run failed: " << Err << "\n";
       }
