@@ -224,6 +224,11 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
     const std::string &QN = Names.qualifiedName(RD);
     if (matchesAny(IgnoreTypes, QN) || (!Alias.empty() && matchesAny(IgnoreTypes, Alias)))
       return std::nullopt;
+    // The alias names a value the models say is not a client
+    // (`pqxx::nullconnection`, an alias of the connection template that
+    // never connects).
+    if (!Alias.empty() && Model.isNotClient(Alias))
+      return std::nullopt;
     auto IsClient = [&](const std::string &N) {
       return Model.clientType(N) || matchesAny(ClientTypes, N);
     };

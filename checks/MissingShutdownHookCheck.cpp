@@ -108,7 +108,14 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
            "action terminates the process",
            DiagnosticIDs::Note)
           << R.Name;
-    if (F.ReleasedAfter)
+    if (F.ReleasedAfter && F.RegistrarNeverReturns)
+      diag(F.ReleasedAfter->getBeginLoc(),
+           "'%0' is %select{closed|flushed}1 after this call returns, but it "
+           "does not return on SIGTERM: it is blocked in the Runtime API's "
+           "next until the process is killed",
+           DiagnosticIDs::Note)
+          << R.Name << Flush;
+    else if (F.ReleasedAfter)
       diag(F.ReleasedAfter->getBeginLoc(),
            "'%0' is %select{closed|flushed}1 after this call returns, but "
            "without a SIGTERM handler it never returns on shutdown",
@@ -129,8 +136,9 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
     const ::serverless::UnsafeCall &U = H.Unsafe.front();
     diag(U.Call->getBeginLoc(),
          "SIGTERM handler '%0' calls '%1', which is not async-signal-safe; "
-         "safe: set a 'volatile sig_atomic_t' flag or write() to a self-pipe "
-         "in the handler, and flush/close in the main loop",
+         "safe: block SIGTERM in every thread and flush/close from a thread "
+         "waiting in sigwait() or reading a signalfd (run_handler does not "
+         "return on SIGTERM, so the main loop never sees a flag)",
          DiagnosticIDs::Remark)
         << H.Name << U.Callee;
   }

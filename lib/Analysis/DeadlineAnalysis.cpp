@@ -1158,6 +1158,12 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
   // After the call's own facts: `PQexec(c, "SET statement_timeout = ...")`
   // bounds itself.
   if (Report) {
+    // A construction through an alias the models call a non-client
+    // (`pqxx::nullconnection`) does not connect.
+    if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
+      if (const auto *TT = CC->getType()->getAs<TypedefType>();
+          TT && M.isNotClient(Names.qualifiedName(TT->getDecl())))
+        return;
     if (const CalleeInfo *I = calleeInfo(S); I && I->Block)
       evaluate(cast<Expr>(S), *I, St, FD);
     if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
@@ -1270,6 +1276,10 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
     if (!A)
       return;
     if (auto Text = stringValue(A)) {
+      // An empty connection string takes everything from the environment
+      // (PGHOST, PGCONNECT_TIMEOUT, ...): unknown, not missing.
+      if (llvm::StringRef(*Text).trim().empty())
+        return;
       if (auto Val = conninfoValue(*Text, T.Key)) {
         Value V;
         if (auto Ms = parseDuration(*Val, T.Unit)) {

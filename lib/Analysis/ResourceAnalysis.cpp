@@ -453,6 +453,39 @@ const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
   return Def;
 }
 
+bool ResourceAnalysis::alwaysExits(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  if (!FD || !FD->hasBody(Def))
+    return false;
+  if (Def->isNoReturn())
+    return true;
+  auto [It, New] = AlwaysExits.try_emplace(Def, false); // Recursion: false.
+  if (!New)
+    return It->second;
+  CFG *C = cfgFor(Def);
+  if (!C)
+    return false;
+  const CFGBlock &Exit = C->getExit();
+  bool All = Exit.pred_size() > 0;
+  for (const CFGBlock::AdjacentBlock &P : Exit.preds()) {
+    const CFGBlock *B = P.getReachableBlock();
+    if (!B)
+      continue;
+    bool Ends = B->hasNoReturnElement();
+    // Its last call may be another function of the TU that always exits.
+    for (auto I = B->rbegin(); !Ends && I != B->rend(); ++I)
+      if (auto CS = I->getAs<CFGStmt>())
+        if (const auto *CE = dyn_cast<CallExpr>(CS->getStmt())) {
+          Ends = CE->getDirectCallee() && CE->getDirectCallee() != Def &&
+                 alwaysExits(CE->getDirectCallee());
+          break;
+        }
+    All &= Ends;
+  }
+  AlwaysExits[Def] = All;
+  return All;
+}
+
 const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDecl *FD,
                                                                 CFG &C) {
   auto It = Guards.find(FD);
@@ -593,6 +626,10 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
         if (S != State::Held)
           continue;
         if (const auto *Call = dyn_cast<CallExpr>(St)) {
+          if (alwaysExits(Call->getDirectCallee())) {
+            Ends = true; // usage() { ...; exit(1); }: nothing leaks.
+            break;
+          }
           if (releasesHandle(Call, T) || escapes(St, T, FD)) {
             S = State::Done;
             continue;

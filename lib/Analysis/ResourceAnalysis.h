@@ -123,6 +123,10 @@ private:
   /// The one value a local holds: its initialiser when nothing else writes
   /// it (no assignment, increment or address taken); null otherwise.
   const clang::Expr *singleDefinition(const clang::VarDecl *V);
+  /// Does every path through \p FD (defined in the TU) end in a noreturn
+  /// call (`usage() { ...; exit(1); }` without [[noreturn]])?
+  bool alwaysExits(const clang::FunctionDecl *FD);
+  llvm::DenseMap<const clang::FunctionDecl *, bool> AlwaysExits;
   /// Locals and parameters never written after their initialisation that
   /// are branched on (`if (flag)`, `if (!flag)`) at least twice in \p FD:
   /// the conditions a path can correlate (at most 3).

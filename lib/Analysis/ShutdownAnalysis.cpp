@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ShutdownAnalysis.h"
+#include "Analysis/StmtWalk.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -942,6 +943,45 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
 
   // Findings.
   const FunctionDecl *Main = Scope.mainFunction();
+  // The conditions of main's loops that test a static flag a SIGTERM handler
+  // writes, when the loop does not call a registrar.
+  std::vector<const Stmt *> FlagLoops;
+  if (const FunctionDecl *MainDef = Main ? definition(Main) : nullptr) {
+    llvm::SmallPtrSet<const VarDecl *, 4> Flags;
+    for (const SigtermHook &H : Hooks)
+      if (const FunctionDecl *HD = definition(H.Handler))
+        walkStmts(HD->getBody(), [&](const Stmt *S) {
+          if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->isAssignmentOp())
+            if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParenImpCasts()))
+              if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V->hasGlobalStorage())
+                Flags.insert(V->getCanonicalDecl());
+          return true;
+        });
+    if (!Flags.empty())
+      walkStmts(MainDef->getBody(), [&](const Stmt *S) {
+        const Expr *Cond = nullptr;
+        const Stmt *Body = nullptr;
+        if (const auto *W = dyn_cast<WhileStmt>(S))
+          Cond = W->getCond(), Body = W->getBody();
+        else if (const auto *D = dyn_cast<DoStmt>(S))
+          Cond = D->getCond(), Body = D->getBody();
+        else if (const auto *F = dyn_cast<ForStmt>(S))
+          Cond = F->getCond(), Body = F->getBody();
+        if (!Cond)
+          return true;
+        bool TestsFlag = anyStmt(Cond, [&](const Stmt *X) {
+          const auto *DRE = dyn_cast<DeclRefExpr>(X);
+          const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+          return V && Flags.count(V->getCanonicalDecl());
+        });
+        bool CallsRegistrar = anyStmt(Body, [&](const Stmt *X) {
+          return llvm::any_of(Registrars, [&](const auto &RF) { return RF.first == X; });
+        });
+        if (TestsFlag && !CallsRegistrar)
+          FlagLoops.push_back(Cond);
+        return true;
+      });
+  }
   for (const InitResource &R : Resources) {
     ShutdownFinding F;
     F.Resource = &R;
@@ -992,9 +1032,23 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
         continue;
     const bool Flush = R.needsFlush();
     bool Handled = false;
-    if (!R.Local)
+    // A local of main is reachable from a hook through a global it is
+    // copied into (`shared = producer;`).
+    const bool Reachable =
+        !R.Local || llvm::any_of(R.Aliases, [](const VarDecl *A) { return A->hasGlobalStorage(); });
+    if (Reachable)
       for (const SigtermHook &H : Hooks)
         if (I.reaches(H.Handler, R, Flush, nullptr)) {
+          Handled = true;
+          break;
+        }
+    // A SIGTERM handler that clears a flag ending main's own loop (`while
+    // (run) { poll(...); }`), and the release on every path out of it: the
+    // program's loop returns on SIGTERM. Not a loop around the registrar:
+    // run_handler blocks in the Runtime API's next and never sees the flag.
+    if (!Handled && Main && !FlagLoops.empty())
+      for (const Stmt *Cond : FlagLoops)
+        if (I.onEveryPath(Main, Cond, R, Flush, /*ErrorExitsExempt=*/true)) {
           Handled = true;
           break;
         }
@@ -1009,7 +1063,13 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
         break;
       }
     }
-    if (F.ReleasedAfter && !Hooks.empty())
+    if (F.ReleasedAfter) {
+      const FunctionDecl *Callee = F.ReleasedAfter->getDirectCallee();
+      const model::HandlerRegistrar *HR =
+          Callee ? Model.handlerRegistrar(Names.qualifiedName(Callee)) : nullptr;
+      F.RegistrarNeverReturns = HR && !HR->ReturnsOnSigterm;
+    }
+    if (F.ReleasedAfter && !Hooks.empty() && !F.RegistrarNeverReturns)
       continue;
     F.Why = Hooks.empty() ? ShutdownFinding::NoHook
                           : ShutdownFinding::HookMissesIt;

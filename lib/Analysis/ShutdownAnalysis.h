@@ -131,6 +131,9 @@ struct ShutdownFinding {
   ReleaseWitness AtExitWitness;
   /// Released after the registrar call returns, but nothing makes it return.
   const clang::CallExpr *ReleasedAfter = nullptr;
+  /// ReleasedAfter's registrar never returns on SIGTERM (the model's
+  /// returns_on_sigterm: false), so a SIGTERM handler does not help.
+  bool RegistrarNeverReturns = false;
 };
 
 /// A function that flushes or releases a global directly (a model flush or

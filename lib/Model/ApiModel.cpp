@@ -926,7 +926,26 @@ bool ModelParser::run(ApiModel &Out) {
     });
   };
   FunctionAndIndex("ownership_transfer", "arg", true, Out.Ownership);
-  FunctionAndIndex("handler_registrars", "handler_arg", true, Out.Registrars);
+  eachEntry(Root, "handler_registrars", [&](const json &J, const std::string &Ptr) {
+    checkKeys(J, Ptr, {"function", "handler_arg", "returns_on_sigterm"});
+    DISABLE_BY("function", "handler_registrars")
+    auto Fn = pattern(J, Ptr, "function", true);
+    auto Arg = index(J, Ptr, "handler_arg", true);
+    HandlerRegistrar R;
+    if (auto It = J.find("returns_on_sigterm"); It != J.end()) {
+      if (!It->is_boolean()) {
+        errorAtValue(Ptr + "/returns_on_sigterm", "'returns_on_sigterm' must be true or false");
+        return;
+      }
+      R.ReturnsOnSigterm = It->get<bool>();
+    }
+    if (!Fn || !Arg)
+      return;
+    R.Function = *Fn;
+    R.HandlerArg = *Arg;
+    R.From = originOf(J, Ptr);
+    Out.Registrars.push_back(std::move(R));
+  });
   // exit_hooks: handler_arg defaults to 0.
   FunctionAndIndex("exit_hooks", "handler_arg", false, Out.ExitHooks);
   FunctionAndIndex("once_calls", "callable_arg", true, Out.OnceCalls);

@@ -211,6 +211,10 @@ struct HandlerRegistrar {
   NamePattern Function;
   unsigned HandlerArg = 0;
   Origin From;
+  /// Does the registrar return when SIGTERM is handled (`returns_on_sigterm`)?
+  /// aws-lambda-cpp's run_handler does not: it is blocked in the Runtime
+  /// API's next call, so code after it never runs at shutdown.
+  bool ReturnsOnSigterm = true;
 };
 
 struct DeadlineSource {
