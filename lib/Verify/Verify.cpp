@@ -143,19 +143,30 @@ public:
     return Out;
   }
 
-  /// Function-level fallback for lazily connecting clients: connects whose
-  /// innermost user frame is in the finding's function and file.
+  /// Function-level fallback for lazily connecting clients: connects made
+  /// while the finding's function was on the stack (its file and function;
+  /// any line: the connect may happen in a helper it calls with the
+  /// handle), except those a finding's own line already explains.
   std::vector<Hit> functionHits(const StaticFinding &F) const {
     std::vector<Hit> Out;
     if (F.Where.Function.empty())
       return Out;
     for (size_t R = 0; R < Runs.size(); ++R)
-      for (const RuntimeEvent &E : Runs[R].Events)
-        if (!E.Frames.empty() && E.Frames[0].Path == F.Where.Path && !E.Frames[0].Function.empty() &&
-            normFunction(E.Frames[0].Function) == normFunction(F.Where.Function))
-          Out.push_back({R, &E, 0});
+      for (const RuntimeEvent &E : Runs[R].Events) {
+        if (LineMatched.count(&E))
+          continue;
+        for (size_t D = 0; D < E.Frames.size(); ++D)
+          if (E.Frames[D].Path == F.Where.Path && !E.Frames[D].Function.empty() &&
+              normFunction(E.Frames[D].Function) == normFunction(F.Where.Function)) {
+            Out.push_back({R, &E, int(D)});
+            break;
+          }
+      }
     return Out;
   }
+
+  /// Events a resource finding (not a deadline one) meets on its own line.
+  std::set<const RuntimeEvent *> LineMatched;
 };
 
 /// What was run, for "not reproduced" evidence.
@@ -516,6 +527,12 @@ bool sameSite(const core::Site &Finding, const core::Site &Frame) {
 VerifyResult join(const std::vector<StaticFinding> &Findings, const std::vector<RuntimeFacts> &Runs) {
   VerifyResult R;
   Joiner J(Runs);
+  // Connects another client's finding explains on its own line (a
+  // missing-deadline finding on the same line explains no client).
+  for (const StaticFinding &F : Findings)
+    if (F.Check != MissingDeadline)
+      for (const Hit &X : J.hits(F))
+        J.LineMatched.insert(X.E);
   std::set<const RuntimeEvent *> Claimed;
   for (const StaticFinding &F : Findings)
     R.Findings.push_back(J.verify(F, Claimed));

@@ -194,15 +194,45 @@ TEST(VerifyJoin, LazyClientJoinedThroughItsFunction) {
   for (unsigned I = 1; I <= 3; ++I)
     R.Events.push_back(event(RuntimeEvent::Connect, {site("/src/http.cpp", 14, "app::fetch(std::string const&)")}, I,
                              "tcp", "127.0.0.1:8080"));
-  VerifyResult V = join({finding(HandlerScopeClient, Init, "http-client")}, {R});
+  // A missing-deadline finding on the perform line does not hide them.
+  VerifyResult V = join({finding(HandlerScopeClient, Init, "http-client"),
+                         finding(MissingDeadline, site("/src/http.cpp", 14, "app::fetch"), "")},
+                        {R});
+  ASSERT_EQ(V.Findings[0].F.Check, HandlerScopeClient);
   ASSERT_EQ(V.Findings[0].V, Verdict::Confirmed);
   EXPECT_EQ(V.Findings[0].Evidence["match"], "function");
+  V = join({finding(HandlerScopeClient, Init, "http-client")}, {R});
   EXPECT_TRUE(V.RuntimeOnlyEntries.empty()) << "the fallback claims the connects";
   V = join({finding(HandlerScopeClient, Init, "redis-connection")}, {R});
   EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
   V = join({finding(HandlerScopeClient, site("/src/http.cpp", 10, "app::other"), "http-client")}, {R});
   EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
   EXPECT_EQ(V.RuntimeOnlyEntries.size(), 1u);
+}
+
+TEST(VerifyJoin, LazyClientConnectingInAHelperOfItsFunction) {
+  // curl_easy_init in app::fetch (line 10), curl_easy_perform in a helper
+  // it calls (net.cpp:5, called from http.cpp:12): the helper's connects
+  // count for the client, but not a redis connect that a finding of its
+  // own explains (same helper, another line).
+  core::Site Init = site("/src/http.cpp", 10, "app::fetch");
+  core::Site Call = site("/src/http.cpp", 12, "app::fetch(std::string const&)");
+  core::Site Redis = site("/src/net.cpp", 9, "app::send(void*)");
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I) {
+    R.Events.push_back(event(RuntimeEvent::Connect, {site("/src/net.cpp", 5, "app::send(void*)"), Call}, I, "tcp",
+                             "127.0.0.1:8080"));
+    R.Events.push_back(event(RuntimeEvent::Connect, {Redis, Call}, I, "tcp", "127.0.0.1:6379"));
+  }
+  VerifyResult V = join({finding(HandlerScopeClient, Init, "http-client"),
+                         finding(HandlerScopeClient, site("/src/net.cpp", 9, "app::send"), "redis-connection")},
+                        {R});
+  ASSERT_EQ(V.Findings.size(), 2u);
+  EXPECT_EQ(V.Findings[0].F.Where.Path, "/src/http.cpp");
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[0].Evidence["peer"], "127.0.0.1:8080") << "not the redis peer the other finding explains";
+  EXPECT_EQ(V.Findings[1].V, Verdict::Confirmed);
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty());
 }
 
 TEST(VerifyJoin, ConnectionsOnlyInTheTarpitRunDoNotConfirmAClient) {
