@@ -242,7 +242,8 @@ def main():
         if path.endswith(".py"):
             words = [x or y for x, y in py_cmd_re.findall(src)]
         elif path.endswith(".sh") or "/scripts/" in path or "/.ci/" in path:
-            words = sh_cmd_re.findall(src)
+            # Multi-line "..." strings hold data (tables of names), not commands.
+            words = sh_cmd_re.findall(blank_multiline_strings(src))
         else:
             words = []
         for w in sorted(set(words)):
@@ -265,6 +266,33 @@ def main():
     print("check-packages: %d system headers and programs, all from packages scripts/setup-debian.sh installs (%d listed)"
           % (checked, len(listed)))
     return 0
+
+
+def blank_multiline_strings(src):
+    """Shell text with the contents of double-quoted strings that span lines
+    removed (quotes, escapes, single quotes and comments followed)."""
+    out, i, n = [], 0, len(src)
+    while i < n:
+        c = src[i]
+        if c == "#" and (i == 0 or src[i - 1] in " \t\n;"):
+            j = src.find("\n", i)
+            j = n if j < 0 else j
+            out.append(src[i:j]); i = j
+        elif c == "'":
+            j = src.find("'", i + 1)
+            j = n - 1 if j < 0 else j
+            out.append(src[i:j + 1]); i = j + 1
+        elif c == "\\":
+            out.append(src[i:i + 2]); i += 2
+        elif c == '"':
+            j = i + 1
+            while j < n and src[j] != '"':
+                j += 2 if src[j] == "\\" else 1
+            body = src[i:j + 1]
+            out.append('""' if "\n" in body else body); i = j + 1
+        else:
+            out.append(c); i += 1
+    return "".join(out)
 
 
 if __name__ == "__main__":

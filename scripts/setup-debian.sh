@@ -20,8 +20,9 @@ PACKAGES=(
   # the real-code soak (scripts/soak.sh): apt-get source unpacks with dpkg-source, bear records
   # builds, GNU time measures each TU
   dpkg-dev bear time
-  # the precision corpus (scripts/precision-corpus.sh): compile flags of the installed libraries
-  pkg-config
+  # the precision corpus (scripts/precision-corpus.sh): compile flags of the installed libraries,
+  # git to clone the pinned repositories
+  pkg-config git
   # the tests validate SARIF with Microsoft's SARIF Multitool, installed from the npm registry
   nodejs npm
 )
