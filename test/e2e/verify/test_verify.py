@@ -87,17 +87,20 @@ def check(cond, what, doc=None):
 class Workspace:
     """A build directory with a compilation database of one variant."""
 
-    def __init__(self, variant):
+    def __init__(self, variant, files=FILES, includes=()):
         self.variant = variant
         self.tmp = tempfile.mkdtemp(prefix="st-verify-")
         self.build = os.path.join(self.tmp, "build")
         os.makedirs(self.build)
         src = os.path.realpath(os.path.join(SRC, variant))
+        incs = []
+        for d in [LOOP, src, "/usr/include/postgresql"] + list(includes):
+            incs += ["-I", d]
         db = [{"directory": src,
                "file": os.path.join(src, f),
-               "arguments": ["/usr/bin/clang++-19", "-std=c++17", "-I", LOOP, "-I", src, "-I", "/usr/include/postgresql",
-                             "-c", os.path.join(src, f), "-o", os.path.join(self.build, f + ".o")]}
-              for f in FILES]
+               "arguments": ["/usr/bin/clang++-19", "-std=c++17"] + incs +
+                            ["-c", os.path.join(src, f), "-o", os.path.join(self.build, f + ".o")]}
+              for f in files]
         with open(os.path.join(self.build, "compile_commands.json"), "w") as f:
             json.dump(db, f, indent=1)
 
@@ -284,6 +287,30 @@ def test_nodebug():
         rare, rline = line_of("bad", "rare.cpp", "RARE-SITE")
         check("-g" in one(doc, CHECK_UR, rare, rline)["evidence"]["reason"], "the reason names -g", doc)
         check("build the function with -g" in proc.stderr, "a warning says so")
+    finally:
+        ws.close()
+
+
+def test_alc():
+    # The real aws-lambda-cpp client: the handler registered with run_handler
+    # reaches store.cpp in another file; its leaks are confirmed, and the
+    # client's own descriptors (Runtime API connection, libcurl's wakeup
+    # pair) are neither evidence nor runtime-only entries.
+    ws = Workspace("alc", files=["main.cpp", "store.cpp"], includes=[os.environ["ALC_INCLUDE"]])
+    try:
+        with RedisServer() as redis:
+            cmd_peers = ["--env", "REDIS_PORT=%d" % redis.port]
+            proc, doc = ws.verify(["--invocations", "4"] + cmd_peers, None, expect=1, binary="alc")
+        store, rline = line_of("alc", "store.cpp", "ALC-REDIS")
+        hs = one(doc, CHECK_HS, store, rline)
+        check(hs["verdict"] == "confirmed" and hs["evidence"]["peer"] == "127.0.0.1:%d" % redis.port and
+              hs["evidence"]["connections"] == 4, "redis client per invocation confirmed", doc)
+        check(one(doc, CHECK_UR, store, rline)["verdict"] == "confirmed", "its leak confirmed", doc)
+        _, lline = line_of("alc", "store.cpp", "ALC-LOG")
+        lg = one(doc, CHECK_UR, store, lline)
+        check(lg["verdict"] == "confirmed" and lg["evidence"]["runtime_kind"] == "stream" and
+              lg["evidence"]["left_open"] == 4, "the log leak confirmed", doc)
+        check(doc["runtime_only"] == [], "nothing of the runtime client reported", doc)
     finally:
         ws.close()
 
