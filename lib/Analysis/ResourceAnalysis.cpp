@@ -453,6 +453,8 @@ const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
   return Def;
 }
 
+static bool constantWritesOnly(const VarDecl *V, const FunctionDecl *FD);
+
 bool ResourceAnalysis::alwaysExits(const FunctionDecl *FD) {
   const FunctionDecl *Def = nullptr;
   if (!FD || !FD->hasBody(Def))
@@ -507,7 +509,7 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
     if (!V || !V->hasLocalStorage() || V->getType()->isReferenceType() ||
         !(V->getType()->isBooleanType() || V->getType()->isIntegerType()))
       continue;
-    if (!isa<ParmVarDecl>(V) && !singleDefinition(V))
+    if (!isa<ParmVarDecl>(V) && !singleDefinition(V) && !constantWritesOnly(V, FD))
       continue;
     if (isa<ParmVarDecl>(V)) {
       // A parameter written in the body is not a stable guard.
@@ -527,6 +529,31 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
       Out.push_back(V);
   }
   return Guards[FD] = std::move(Out);
+}
+
+/// Is every write of the local \p V in \p FD a constant (`done = true;`,
+/// an initialiser of 0), so a path knows its value after each one?
+static bool constantWritesOnly(const VarDecl *V, const FunctionDecl *FD) {
+  ASTContext &Ctx = FD->getASTContext();
+  auto IsConst = [&](const Expr *E) {
+    return E && !E->isValueDependent() && E->isIntegerConstantExpr(Ctx);
+  };
+  if (V->getInit() && !IsConst(V->getInit()))
+    return false;
+  bool Ok = true;
+  walkStmts(FD->getBody(), [&](const Stmt *S) {
+    if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+      if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
+          (BO->getOpcode() != BO_Assign || !IsConst(BO->getRHS())))
+        Ok = false;
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
+      if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
+          refersTo(UO->getSubExpr(), V))
+        Ok = false;
+    }
+    return Ok;
+  });
+  return Ok;
 }
 
 bool ResourceAnalysis::continues(const CallExpr *CE, const VarDecl *V) {
@@ -613,6 +640,17 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     for (const CFGElement &E : *B) {
       if (auto CS = E.getAs<CFGStmt>()) {
         const Stmt *St = CS->getStmt();
+        // A guard given a constant (`done = true;`): the path knows it.
+        if (!GuardVars.empty())
+          if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
+            for (unsigned G = 0; G < GuardVars.size(); ++G)
+              if (refersTo(BO->getLHS(), GuardVars[G]))
+                if (std::optional<llvm::APSInt> CV =
+                        BO->getRHS()->getIntegerConstantExpr(FD->getASTContext())) {
+                  uint8_t Bit = uint8_t(1u << G);
+                  Facts.Known |= Bit;
+                  Facts.Value = CV->getBoolValue() ? (Facts.Value | Bit) : (Facts.Value & ~Bit);
+                }
         if (T.Acq && St == T.Acq) {
           // Appending to the list it holds (`list = curl_slist_append(list,
           // s)` in a loop) continues the resource.

@@ -50,6 +50,32 @@ static int guard_rewritten(const char *path, bool fromfile) {
   return 0;
 }
 
+static int flag_set_with_acquisition(const char *path) {
+  FILE *f = nullptr;
+  bool opened = false;
+  if (path[0] == '/') {
+    f = fopen(path, "r");
+    opened = true;
+  }
+  int c = -1;
+  if (opened && f)
+    c = fgetc(f);
+  if (opened)
+    fclose(f);
+  return c;
+}
+
+static int flag_set_elsewhere(const char *path, bool later) {
+  FILE *f = fopen(path, "r");
+  // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: 'FILE' resource acquired by 'fopen' is not released on every path
+  bool opened = false;
+  if (later)
+    opened = true; // Not tied to the acquisition.
+  if (opened)
+    fclose(f);
+  return 0;
+}
+
 static int stored_status(const char *host) {
   struct addrinfo *res = nullptr;
   int err = getaddrinfo(host, "80", nullptr, &res);
@@ -111,6 +137,8 @@ invocation_response handler(invocation_request const &req) {
   guarded_by_flag("/x", f);
   guard_inverted("/x", f);
   guard_rewritten("/x", f);
+  flag_set_with_acquisition("/x");
+  flag_set_elsewhere("/x", f);
   stored_status("h");
   stored_status_leak("h");
   stored_test("/y");
