@@ -509,8 +509,15 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
     if (!V || !V->hasLocalStorage() || V->getType()->isReferenceType() ||
         !(V->getType()->isBooleanType() || V->getType()->isIntegerType()))
       continue;
-    if (!isa<ParmVarDecl>(V) && !singleDefinition(V) && !constantWritesOnly(V, FD))
-      continue;
+    // A flag given only constants (`done = true;` after the acquisition)
+    // is worth tracking from its first test; one never written, from its
+    // second (the first is where its value is learnt).
+    bool ConstantFlag = false;
+    if (!isa<ParmVarDecl>(V) && !singleDefinition(V)) {
+      if (!constantWritesOnly(V, FD))
+        continue;
+      ConstantFlag = true;
+    }
     if (isa<ParmVarDecl>(V)) {
       // A parameter written in the body is not a stable guard.
       bool Written = false;
@@ -525,7 +532,7 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
       if (Written)
         continue;
     }
-    if (++Uses[V] == 2 && Out.size() < 3)
+    if (++Uses[V] == (ConstantFlag ? 1u : 2u) && Out.size() < 3)
       Out.push_back(V);
   }
   return Guards[FD] = std::move(Out);

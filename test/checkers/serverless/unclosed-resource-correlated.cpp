@@ -65,6 +65,24 @@ static int flag_set_with_acquisition(const char *path) {
   return c;
 }
 
+// The mongo-c-driver map-reduce example's shape: the flag is set after the
+// acquisition and tested once, at the cleanup label.
+static int flag_tested_once(const char *path, bool fail) {
+  bool opened = false;
+  FILE *f = nullptr;
+  if (fail)
+    goto cleanup;
+  f = fopen(path, "r");
+  opened = true;
+  if (!f)
+    return -1;
+  fgetc(f);
+cleanup:
+  if (opened)
+    fclose(f);
+  return 0;
+}
+
 static int flag_set_elsewhere(const char *path, bool later) {
   FILE *f = fopen(path, "r");
   // CHECK-MESSAGES: :[[@LINE-1]]:13: warning: 'FILE' resource acquired by 'fopen' is not released on every path
@@ -139,6 +157,7 @@ invocation_response handler(invocation_request const &req) {
   guard_rewritten("/x", f);
   flag_set_with_acquisition("/x");
   flag_set_elsewhere("/x", f);
+  flag_tested_once("/x", f);
   stored_status("h");
   stored_status_leak("h");
   stored_test("/y");
