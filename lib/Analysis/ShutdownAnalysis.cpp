@@ -850,8 +850,12 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       H.Install = CE;
       H.Installer = spelledCallee(CE, Ctx, N);
       if (!SI->HandlerArg) {
-        // signalfd: the signal set must contain SIGTERM (sigaddset(&set,
-        // SIGTERM) in the same function); the function reads the fd.
+        // signalfd, sigwait: the signal set must contain SIGTERM
+        // (sigaddset(&set, SIGTERM) in the same function); the function
+        // reads the fd or waits, and it must run: be in init scope (called
+        // from main, or a thread started there).
+        if (!Scope.inInitScope(FD))
+          continue;
         const VarDecl *Set = varOf(CE->getArg(SI->SignalArg));
         bool HasTerm = false;
         for (const CallExpr *Other : I.summary(FD).Calls) {
