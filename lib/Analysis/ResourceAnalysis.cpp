@@ -425,6 +425,35 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
   }
 }
 
+/// How the local or parameter \p V is written in \p FD's body (its
+/// initialiser aside): not at all, only by assignments of integer constants
+/// (`done = true;`), or otherwise (another value, `++`, `--`, its address
+/// taken). A store through it (`*p = x`) does not write \p V.
+enum class Writes { None, ConstantsOnly, Other };
+static Writes writesOf(const VarDecl *V, const FunctionDecl *FD) {
+  if (!FD || !FD->getBody())
+    return Writes::Other;
+  ASTContext &Ctx = FD->getASTContext();
+  Writes W = Writes::None;
+  walkStmts(FD->getBody(), [&](const Stmt *S) {
+    if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+      if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
+          !isa<UnaryOperator>(strip(BO->getLHS()))) {
+        const Expr *R = BO->getRHS();
+        bool Constant = BO->getOpcode() == BO_Assign && !R->isValueDependent() &&
+                        R->isIntegerConstantExpr(Ctx);
+        W = Constant ? Writes::ConstantsOnly : Writes::Other;
+      }
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
+      if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
+          refersTo(UO->getSubExpr(), V))
+        W = Writes::Other;
+    }
+    return W != Writes::Other;
+  });
+  return W;
+}
+
 const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
   auto It = SingleDefs.find(V);
   if (It != SingleDefs.end())
@@ -432,28 +461,11 @@ const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
   const Expr *Def = nullptr;
   const auto *FD = dyn_cast<FunctionDecl>(V->getDeclContext());
   if (V->hasLocalStorage() && !isa<ParmVarDecl>(V) && V->getInit() &&
-      !V->getType()->isReferenceType() && FD && FD->getBody()) {
-    bool Written = false;
-    walkStmts(FD->getBody(), [&](const Stmt *S) {
-      if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
-        if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
-            !isa<UnaryOperator>(strip(BO->getLHS())))
-          Written = true;
-      } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
-        if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
-            refersTo(UO->getSubExpr(), V))
-          Written = true;
-      }
-      return !Written;
-    });
-    if (!Written)
-      Def = V->getInit();
-  }
+      !V->getType()->isReferenceType() && writesOf(V, FD) == Writes::None)
+    Def = V->getInit();
   SingleDefs[V] = Def;
   return Def;
 }
-
-static bool constantWritesOnly(const VarDecl *V, const FunctionDecl *FD);
 
 bool ResourceAnalysis::alwaysExits(const FunctionDecl *FD) {
   const FunctionDecl *Def = nullptr;
@@ -513,54 +525,20 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
     // is worth tracking from its first test; one never written, from its
     // second (the first is where its value is learnt).
     bool ConstantFlag = false;
-    if (!isa<ParmVarDecl>(V) && !singleDefinition(V)) {
-      if (!constantWritesOnly(V, FD))
+    if (isa<ParmVarDecl>(V)) {
+      if (writesOf(V, FD) != Writes::None)
+        continue; // A parameter written in the body is not a stable guard.
+    } else if (!singleDefinition(V)) {
+      const Expr *Init = V->getInit();
+      if ((Init && (Init->isValueDependent() || !Init->isIntegerConstantExpr(FD->getASTContext()))) ||
+          writesOf(V, FD) != Writes::ConstantsOnly)
         continue;
       ConstantFlag = true;
-    }
-    if (isa<ParmVarDecl>(V)) {
-      // A parameter written in the body is not a stable guard.
-      bool Written = false;
-      walkStmts(FD->getBody(), [&](const Stmt *S) {
-        if (const auto *BO = dyn_cast<BinaryOperator>(S))
-          Written |= BO->isAssignmentOp() && refersTo(BO->getLHS(), V);
-        else if (const auto *UO = dyn_cast<UnaryOperator>(S))
-          Written |= (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
-                     refersTo(UO->getSubExpr(), V);
-        return !Written;
-      });
-      if (Written)
-        continue;
     }
     if (++Uses[V] == (ConstantFlag ? 1u : 2u) && Out.size() < 3)
       Out.push_back(V);
   }
   return Guards[FD] = std::move(Out);
-}
-
-/// Is every write of the local \p V in \p FD a constant (`done = true;`,
-/// an initialiser of 0), so a path knows its value after each one?
-static bool constantWritesOnly(const VarDecl *V, const FunctionDecl *FD) {
-  ASTContext &Ctx = FD->getASTContext();
-  auto IsConst = [&](const Expr *E) {
-    return E && !E->isValueDependent() && E->isIntegerConstantExpr(Ctx);
-  };
-  if (V->getInit() && !IsConst(V->getInit()))
-    return false;
-  bool Ok = true;
-  walkStmts(FD->getBody(), [&](const Stmt *S) {
-    if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
-      if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
-          (BO->getOpcode() != BO_Assign || !IsConst(BO->getRHS())))
-        Ok = false;
-    } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
-      if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
-          refersTo(UO->getSubExpr(), V))
-        Ok = false;
-    }
-    return Ok;
-  });
-  return Ok;
 }
 
 bool ResourceAnalysis::continues(const CallExpr *CE, const VarDecl *V) {

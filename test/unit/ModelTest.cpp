@@ -391,6 +391,32 @@ TEST(ApiModel, NonBlocking) {
   EXPECT_TRUE(M.nonBlocking("mylib_set_nonblocking")[0]->If.empty());
 }
 
+TEST(ApiModel, SessionThreeKeys) {
+  // continues_arg (acquire entries only), unbuffered_by, returns_on_sigterm,
+  // static_unsafe: wrong types are one error each, naming the key.
+  EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "k", "acquire": [{"function": "a", "handle": "return", "continues_arg": "x"}], "release": [{"function": "r", "handle": 0}]}])")),
+              HasSubstr("'continues_arg' must be an argument index"));
+  EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "k", "acquire": [{"function": "a", "handle": "return"}], "release": [{"function": "r", "handle": 0, "continues_arg": 0}]}])")),
+              HasSubstr("unknown key 'continues_arg'"));
+  EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "k", "acquire": [{"function": "a", "handle": "return"}], "release": [{"function": "r", "handle": 0}], "unbuffered_by": []}])")),
+              HasSubstr("'unbuffered_by' must be a non-empty array"));
+  EXPECT_THAT(errorOf(model(R"("resources": [{"kind": "k", "acquire": [{"function": "a", "handle": "return"}], "release": [{"function": "r", "handle": 0}], "unbuffered_by": [{"function": "s", "handle": "return"}]}])")),
+              HasSubstr("handle"));
+  EXPECT_THAT(errorOf(model(R"("handler_registrars": [{"function": "run", "handler_arg": 0, "returns_on_sigterm": "no"}])")),
+              HasSubstr("'returns_on_sigterm' must be true or false"));
+  EXPECT_THAT(errorOf(model(R"("clients": [{"type": "C", "kind": "k", "static_unsafe": 3}])")),
+              HasSubstr("'static_unsafe' must be a string"));
+
+  ApiModel D = ApiModel::withDefaults();
+  ASSERT_NE(D.handlerRegistrar("aws::lambda_runtime::run_handler"), nullptr);
+  EXPECT_FALSE(D.handlerRegistrar("aws::lambda_runtime::run_handler")->ReturnsOnSigterm);
+  ASSERT_NE(D.resourceByKind("FILE"), nullptr);
+  EXPECT_EQ(D.resourceByKind("FILE")->UnbufferedBy.size(), 3u);
+  ASSERT_NE(D.clientType("Aws::S3::S3Client"), nullptr);
+  EXPECT_FALSE(D.clientType("Aws::S3::S3Client")->StaticUnsafe.empty());
+  EXPECT_TRUE(D.acquisition("curl_slist_append").second->ContinuesArg.has_value());
+}
+
 TEST(ApiModel, AllErrorsAreReported) {
   std::string E = errorOf(model(R"("clients": [{"type": "A"}, {"kind": "x"}])"));
   EXPECT_THAT(E, HasSubstr("missing required key 'kind'"));
