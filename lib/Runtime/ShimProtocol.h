@@ -123,7 +123,11 @@ enum ShimRecordType {
   SHIM_REC_FORK = 9,      /* fork() in the parent: aux = child pid */
   SHIM_REC_DLOPEN = 10,   /* dlopen(): peer = path, aux = maps index written */
   SHIM_REC_PHASE = 11,    /* watcher saw a control-page state change */
-  SHIM_REC_FAILED = 12    /* an acquisition failed with EMFILE/ENFILE: call, errno, frames */
+  SHIM_REC_FAILED = 12,   /* an acquisition failed with EMFILE/ENFILE: call, errno, frames */
+  SHIM_REC_USE = 13       /* a thread read from a socket another thread (or none) read from
+                             last: fd, call, kind, frames; one record per change of reader,
+                             so concurrent invocations sharing a client show (run
+                             --max-concurrency) at the cost of a record per hand-over */
 };
 
 enum ShimKind {
@@ -167,7 +171,8 @@ typedef struct ShimRecord {
   int32_t err;           /* errno of a failed call, else 0 */
   uint64_t mono_ns;      /* CLOCK_MONOTONIC */
   uint64_t state;        /* control page state when the call returned */
-  uint32_t aux;          /* type-specific (blocked ms, child pid, maps index, ...) */
+  uint32_t aux;          /* type-specific (blocked ms, child pid, maps index, the local port of
+                            a CONNECT to the Runtime API, ...) */
   uint16_t kind;         /* ShimKind */
   uint16_t flags;        /* SHIM_FLAG_* */
   uint16_t nframes;

@@ -489,6 +489,7 @@ SHIM_EXPORT int epoll_pwait(int Ep, struct epoll_event *Ev, int Max, int Timeout
     shim_block_enter(Call);                                                                  \
     auto R_ = Expr;                                                                          \
     shim_block_exit();                                                                       \
+    shim_note_use(Fd, Call); /* which thread reads it: shared clients */                     \
     return R_;                                                                               \
   }                                                                                          \
   return Expr;

@@ -40,6 +40,9 @@ __thread int shim_t_interrupted __attribute__((tls_model("initial-exec")));
 static __thread int t_tid __attribute__((tls_model("initial-exec")));
 
 uint8_t shim_kind_table[SHIM_KIND_TABLE_SIZE];
+// fd -> the thread that last read from that socket (0: none since it was
+// made). Only sockets are ever written, so untouched pages stay unmapped.
+static int32_t FdReader[SHIM_KIND_TABLE_SIZE];
 int shim_init_state;
 int shim_enabled;
 
@@ -728,6 +731,8 @@ void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, 
     startWatcher();
   }
   shim_set_kind(Fd, Kind);
+  if (Fd >= 0 && Fd < SHIM_KIND_TABLE_SIZE)
+    __atomic_store_n(&FdReader[Fd], 0, __ATOMIC_RELAXED);
   if (G.Frames)
     checkNewObjects();
   ShimRecord *R = begin(SHIM_REC_ACQUIRE, Call);
@@ -748,9 +753,14 @@ void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, 
 void shim_record_release(int Call, int Fd, int FdLast) {
   if (FdLast < Fd) {
     shim_set_kind(Fd, 0);
+    if (Fd >= 0 && Fd < SHIM_KIND_TABLE_SIZE)
+      __atomic_store_n(&FdReader[Fd], 0, __ATOMIC_RELAXED);
   } else {
-    for (int I = Fd; I <= FdLast && I < SHIM_KIND_TABLE_SIZE; ++I)
+    for (int I = Fd; I <= FdLast && I < SHIM_KIND_TABLE_SIZE; ++I) {
+      if (shim_kind_table[I])
+        __atomic_store_n(&FdReader[I], 0, __ATOMIC_RELAXED);
       shim_kind_table[I] = 0;
+    }
   }
   ShimRecord *R = begin(SHIM_REC_RELEASE, Call);
   if (!R)
@@ -770,8 +780,15 @@ void shim_record_connect(int Fd, const sockaddr *Sa, socklen_t SaLen, int Err) {
   R->err = Err == EINPROGRESS ? 0 : Err;
   if (Err == EINPROGRESS)
     R->flags |= SHIM_FLAG_INPROGRESS;
-  if (isRuntimeApi(Sa, SaLen))
+  if (isRuntimeApi(Sa, SaLen)) {
     R->flags |= SHIM_FLAG_RUNTIME_API;
+    // The local port ties this socket to the emulator's side of the
+    // connection (which invocations it handed out on it).
+    sockaddr_in Local;
+    socklen_t LocalLen = sizeof Local;
+    if (sys(SYS_getsockname, Fd, (long)&Local, (long)&LocalLen) == 0 && Local.sin_family == AF_INET)
+      R->aux = ntohs(Local.sin_port);
+  }
   setPeerAddr(R, Sa, SaLen);
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
@@ -795,6 +812,26 @@ void shim_record_failed(int Call, int Err) {
   R->err = Err;
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+}
+
+void shim_note_use(int Fd, int Call) {
+  if (Fd < 0 || Fd >= SHIM_KIND_TABLE_SIZE)
+    return;
+  int Saved = errno;
+  int Self = tid();
+  if (__atomic_load_n(&FdReader[Fd], __ATOMIC_RELAXED) != Self && shim_enter()) {
+    __atomic_store_n(&FdReader[Fd], Self, __ATOMIC_RELAXED);
+    if (G.Frames)
+      checkNewObjects();
+    if (ShimRecord *R = begin(SHIM_REC_USE, Call)) {
+      R->fd = Fd;
+      R->kind = uint16_t(shim_get_kind(Fd));
+      R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+      commit(R);
+    }
+    shim_leave();
+  }
+  errno = Saved;
 }
 
 void shim_record_fork(pid_t Child) {

@@ -97,6 +97,10 @@ SHIM_HIDDEN void shim_record_release(int call, int fd, int fd_last);
 SHIM_HIDDEN void shim_record_connect(int fd, const struct sockaddr *sa, socklen_t salen, int err);
 SHIM_HIDDEN void shim_record_dns(const char *node, int result);
 SHIM_HIDDEN void shim_record_failed(int call, int err);
+/* After a read from socket \p fd: a SHIM_REC_USE record when the reading
+ * thread differs from the last one (or the socket's first read). Takes the
+ * recursion guard itself; preserves errno. */
+SHIM_HIDDEN void shim_note_use(int fd, int call);
 SHIM_HIDDEN void shim_record_fork(pid_t child);
 SHIM_HIDDEN void shim_after_fork_child(void);
 SHIM_HIDDEN int shim_kind_of_socket(int domain, int type);
