@@ -18,6 +18,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <fcntl.h>
 #include <fstream>
@@ -259,9 +260,22 @@ struct EnvironmentSlot::Process {
   int64_t LastMaxMb = 0;
 };
 
+/// --max-concurrency: what the lanes of one slot share (runLanes below).
+struct EnvironmentSlot::LaneState {
+  std::mutex M;
+  std::condition_variable CV;
+  bool Busy = false;       // a lane is spawning or resetting the process
+  int InFlight = 0;        // lanes using the current process
+  int Running = 0;         // invocations handed out, not answered or timed out
+  std::string Reset;       // the process ended: reset once InFlight is 0
+  int64_t MaxRunning = 0;  // of the current process
+  size_t Next = 0;         // next position in the lane's index list
+};
+
 EnvironmentSlot::EnvironmentSlot(int Slot, RunContext &Ctx)
     : Slot(Slot), Ctx(Ctx), Server(Slot, Ctx.Opts.FunctionName, Ctx.Out) {
   Ctx.addServer(&Server);
+  Server.setMaxConcurrency(static_cast<int>(Ctx.Opts.MaxConcurrency));
 }
 
 EnvironmentSlot::~EnvironmentSlot() {
@@ -301,6 +315,7 @@ void EnvironmentSlot::record(nlohmann::json Invocation) {
 bool EnvironmentSlot::sampleMemory() {
   if (!P || Ctx.Groups.memoryMethod() != MemoryMethod::Rss)
     return false;
+  std::lock_guard<std::mutex> L(SampleMutex);
   int64_t Rss, Hwm;
   readRss(P->Pid, Rss, Hwm);
   if (Hwm > P->PeakKb)
@@ -319,6 +334,7 @@ bool EnvironmentSlot::sampleMemory() {
 int64_t EnvironmentSlot::maxMemoryMb() {
   if (!P)
     return 0;
+  std::lock_guard<std::mutex> L(SampleMutex);
   int64_t Bytes = -1;
   if (Ctx.Groups.memoryMethod() == MemoryMethod::CgroupV1 ||
       Ctx.Groups.memoryMethod() == MemoryMethod::CgroupV2)
@@ -418,6 +434,21 @@ void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
                  " open at once; a runtime needs one (aws-lambda-cpp reuses a "
                  "single kept-alive connection): an HTTP client is created per "
                  "call and never closed");
+  if (Ctx.Opts.MaxConcurrency > 0 && Lanes) {
+    // How much concurrency the runtime really took: invocations running at
+    // once, and workers waiting in `next` at once.
+    int64_t MaxRunning = Lanes->MaxRunning;
+    int MaxIdle = Server.maxIdleWorkers();
+    Env["max_concurrency"] = Ctx.Opts.MaxConcurrency;
+    Env["max_in_flight"] = MaxRunning;
+    Env["max_waiting_workers"] = MaxIdle;
+    if (Ctx.Opts.MaxConcurrency > 1 && P->Invocations > 1 && MaxRunning <= 1)
+      Ctx.Out.line("[env " + std::to_string(P->EnvId) + "] --max-concurrency " +
+                   std::to_string(Ctx.Opts.MaxConcurrency) +
+                   ", but no two invocations ran at once: at most " + std::to_string(MaxIdle) +
+                   " runtime worker(s) waited in next at a time (a runtime for Managed "
+                   "Instances starts AWS_LAMBDA_MAX_CONCURRENCY workers)");
+  }
   nlohmann::json Exts = nlohmann::json::array();
   for (const auto &E : Server.extensions())
     Exts.push_back({{"name", E.Name},
@@ -514,6 +545,9 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed,
       "LAMBDA_RUNTIME_DIR=" + TaskRoot,
       "LANG=en_US.UTF-8",
       "TZ=:UTC"};
+  if (Opts.MaxConcurrency > 0)
+    // Lambda Managed Instances: how many workers the runtime should run.
+    Lambda.push_back("AWS_LAMBDA_MAX_CONCURRENCY=" + std::to_string(Opts.MaxConcurrency));
   Env.insert(Env.end(), Lambda.begin(), Lambda.end());
   for (const auto &KV : Opts.Env) {
     std::string Key = KV.substr(0, KV.find('=') + 1);
@@ -652,6 +686,75 @@ bool EnvironmentSlot::spawnAndInit(int64_t Index, nlohmann::json &Failed,
                 "timeout", "init-timeout");
   }
   return false;
+}
+
+/// The invocation's numbers in its record, the answer to a --serve caller,
+/// and the cloud's log lines (failures, END, REPORT).
+void EnvironmentSlot::report(nlohmann::json &Inv, const std::string &RequestId,
+                             const std::string &Status, const std::string &ErrorType,
+                             const std::string &ErrorMessage, double Duration, bool Cold,
+                             bool Suppressed, const InvocationOutcome &Outcome,
+                             ServeJob *Job) {
+  const RunOptions &Opts = Ctx.Opts;
+  int64_t MaxMb = maxMemoryMb();
+  Inv["status"] = Status;
+  Inv["duration_ms"] = round2(Duration);
+  // Billed as the cloud bills a provided runtime: the init of a cold start
+  // too (a suppressed init is inside Duration already).
+  int64_t Billed = static_cast<int64_t>(
+      std::ceil(Duration + (Cold && !Suppressed ? P->InitMs : 0.0)));
+  if (Billed < 1)
+    Billed = 1;
+  Inv["billed_ms"] = Billed;
+  Inv["max_rss_mb"] = MaxMb;
+  if (Status != "success") {
+    Inv["error"] = ErrorMessage.empty() ? ErrorType : ErrorMessage;
+    Inv["error_type"] = ErrorType;
+  }
+  if (Job) {
+    // RIE's answer: 200 with the function's payload; a function error or a
+    // platform failure with X-Amz-Function-Error: Unhandled.
+    if (Status == "success")
+      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, ""});
+    else if (Status == "error")
+      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, "Unhandled"});
+    else
+      deliver(*Job, {200, serveError(ErrorType, ErrorMessage), "application/json", "Unhandled"});
+  }
+
+  // The cloud's log lines for failures, then its REPORT line.
+  if (Status == "timeout")
+    Ctx.Out.line(isoNow() + " " + RequestId + " Task timed out after " +
+                 fmt2(Opts.TimeoutMs / 1000.0) + " seconds");
+  else if (Status == "crash" || Status == "oom")
+    Ctx.Out.line("RequestId: " + RequestId + " Error: " + ErrorMessage +
+                 "\n" + ErrorType); // the emulator's own words
+  else if (Status == "error")
+    Ctx.Out.line("RequestId: " + RequestId + " Error: function error " +
+                 printable(ErrorType) +
+                 (ErrorMessage.empty() ? "" : ": " + printable(ErrorMessage, 1000)));
+  else if (Status == "invalid-response")
+    Ctx.Out.line("RequestId: " + RequestId + " Error: " + ErrorMessage +
+                 " (" + printable(ErrorType) + ")");
+  if (!Opts.Quiet) {
+    Ctx.Out.line("END RequestId: " + RequestId);
+    std::string Report = "REPORT RequestId: " + RequestId +
+                         "\tDuration: " + fmt2(Duration) +
+                         " ms\tBilled Duration: " + std::to_string(Billed) +
+                         " ms\tMemory Size: " + std::to_string(Opts.MemoryMb) +
+                         " MB\tMax Memory Used: " + std::to_string(MaxMb) +
+                         " MB";
+    if (Cold && !Suppressed)
+      Report += "\tInit Duration: " + fmt2(P->InitMs) + " ms";
+    // Only the cloud's words: timeout, or error with its type (crash, oom
+    // and invalid-response are the emulator's, in its own lines and JSON).
+    if (Status != "success") {
+      Report += std::string("\tStatus: ") + (Status == "timeout" ? "timeout" : "error");
+      if (Status != "timeout")
+        Report += "\tError Type: " + printable(ErrorType);
+    }
+    Ctx.Out.line(Report);
+  }
 }
 
 void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob *Job) {
@@ -812,65 +915,8 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob
   if (Ctx.aborting() && EndedBy.empty())
     EndedBy = "interrupted";
 
-  int64_t MaxMb = maxMemoryMb();
-  Inv["status"] = Status;
-  Inv["duration_ms"] = round2(Duration);
-  // Billed as the cloud bills a provided runtime: the init of a cold start
-  // too (a suppressed init is inside Duration already).
-  int64_t Billed = static_cast<int64_t>(
-      std::ceil(Duration + (Cold && !Suppressed ? P->InitMs : 0.0)));
-  if (Billed < 1)
-    Billed = 1;
-  Inv["billed_ms"] = Billed;
-  Inv["max_rss_mb"] = MaxMb;
-  if (Status != "success") {
-    Inv["error"] = ErrorMessage.empty() ? ErrorType : ErrorMessage;
-    Inv["error_type"] = ErrorType;
-  }
-  if (Job) {
-    // RIE's answer: 200 with the function's payload; a function error or a
-    // platform failure with X-Amz-Function-Error: Unhandled.
-    if (Status == "success")
-      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, ""});
-    else if (Status == "error")
-      deliver(*Job, {200, Outcome.Body, Outcome.ContentType, "Unhandled"});
-    else
-      deliver(*Job, {200, serveError(ErrorType, ErrorMessage), "application/json", "Unhandled"});
-  }
-
-  // The cloud's log lines for failures, then its REPORT line.
-  if (Status == "timeout")
-    Ctx.Out.line(isoNow() + " " + E.RequestId + " Task timed out after " +
-                 fmt2(Opts.TimeoutMs / 1000.0) + " seconds");
-  else if (Status == "crash" || Status == "oom")
-    Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
-                 "\n" + ErrorType); // the emulator's own words
-  else if (Status == "error")
-    Ctx.Out.line("RequestId: " + E.RequestId + " Error: function error " +
-                 printable(ErrorType) +
-                 (ErrorMessage.empty() ? "" : ": " + printable(ErrorMessage, 1000)));
-  else if (Status == "invalid-response")
-    Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + ErrorMessage +
-                 " (" + printable(ErrorType) + ")");
-  if (!Opts.Quiet) {
-    Ctx.Out.line("END RequestId: " + E.RequestId);
-    std::string Report = "REPORT RequestId: " + E.RequestId +
-                         "\tDuration: " + fmt2(Duration) +
-                         " ms\tBilled Duration: " + std::to_string(Billed) +
-                         " ms\tMemory Size: " + std::to_string(Opts.MemoryMb) +
-                         " MB\tMax Memory Used: " + std::to_string(MaxMb) +
-                         " MB";
-    if (Cold && !Suppressed)
-      Report += "\tInit Duration: " + fmt2(P->InitMs) + " ms";
-    // Only the cloud's words: timeout, or error with its type (crash, oom
-    // and invalid-response are the emulator's, in its own lines and JSON).
-    if (Status != "success") {
-      Report += std::string("\tStatus: ") + (Status == "timeout" ? "timeout" : "error");
-      if (Status != "timeout")
-        Report += "\tError Type: " + printable(ErrorType);
-    }
-    Ctx.Out.line(Report);
-  }
+  report(Inv, E.RequestId, Status, ErrorType, ErrorMessage, Duration, Cold, Suppressed,
+         Outcome, Job);
 
   bool WithExtensions = !Opts.Extensions.empty() || !Server.extensions().empty();
   if (EndedBy == "interrupted") {
@@ -1111,6 +1157,8 @@ void EnvironmentSlot::interrupted() {
 }
 
 void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
+  if (Ctx.Opts.MaxConcurrency > 0)
+    return runLanes(&Indices, nullptr);
   bool First = true;
   for (int64_t Index : Indices) {
     if (!First && Ctx.Opts.IdleMs > 0)
@@ -1129,6 +1177,8 @@ void EnvironmentSlot::run(const std::vector<int64_t> &Indices) {
 
 void EnvironmentSlot::serve(ServeQueue &Q) {
   Server.keepBodies(true);
+  if (Ctx.Opts.MaxConcurrency > 0)
+    return runLanes(nullptr, &Q);
   while (auto J = Q.pop()) {
     if (Ctx.aborting()) {
       deliver(*J, {503, serveError("ServiceException", "the run was interrupted"), "application/json", ""});
@@ -1143,7 +1193,8 @@ void EnvironmentSlot::serve(ServeQueue &Q) {
     shutdown();
 }
 
-bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
+/// An event above the limit is refused as the cloud refuses the invoke.
+bool EnvironmentSlot::refuseOversize(int64_t Index, ServeJob *Job) {
   // An event above the limit is refused the way the cloud refuses the
   // synchronous invoke (413 RequestEntityTooLargeException): the function
   // never sees it, no environment is touched.
@@ -1172,6 +1223,59 @@ bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
       deliver(*Job, {413, serveError("RequestEntityTooLargeException", Msg), "application/json", ""});
     return true;
   }
+  return false;
+}
+
+/// The invocation whose init failed fails with it (\p Failed from
+/// spawnAndInit).
+void EnvironmentSlot::recordInitFailure(int64_t Index, nlohmann::json &Failed,
+                                        bool Suppressed, ServeJob *Job) {
+  // The invocation that triggered the failed init fails with it; the
+  // next one tries init again, as the cloud does.
+  // A suppressed init is the invocation's own time (and its bill);
+  // a first init that failed is reported with Duration 0.
+  double InitMs = Failed["init_ms"].get<double>();
+  double Dur = Suppressed ? std::min<double>(InitMs, double(Ctx.Opts.TimeoutMs)) : 0.0;
+  int64_t Billed = Suppressed ? std::max<int64_t>(1, int64_t(std::ceil(Dur))) : 0;
+  nlohmann::json Inv = {{"index", Index},
+                        {"request_id", Failed.value("request_id", newRequestId())},
+                        {"environment", Failed["environment"]},
+                        {"slot", Slot},
+                        {"cold", true},
+                        {"status", Failed["status"]},
+                        {"duration_ms", round2(Dur)},
+                        {"billed_ms", Billed},
+                        {"max_rss_mb", 0},
+                        {"error", Failed["error"]},
+                        {"error_type", Failed["error_type"]},
+                        {"init_ms", Failed["init_ms"]},
+                        {"phase", "init"}};
+  if (Suppressed)
+    Inv["suppressed_init"] = true;
+  if (Failed.contains("pid"))
+    Inv["pid"] = Failed["pid"];
+  std::string St = Failed["status"].get<std::string>();
+  if (!Ctx.Opts.Quiet)
+    Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
+                 "\tDuration: " + fmt2(Dur) + " ms\tBilled Duration: " +
+                 std::to_string(Billed) + " ms\tMemory Size: " +
+                 std::to_string(Ctx.Opts.MemoryMb) + " MB\tMax Memory Used: 0 MB" +
+                 (Suppressed ? std::string()
+                             : "\tInit Duration: " + fmt2(InitMs) + " ms") +
+                 "\tStatus: " + (St == "timeout" ? "timeout" : "error") +
+                 (St == "timeout" ? std::string()
+                                  : "\tError Type: " +
+                                        printable(Failed["error_type"].get<std::string>())));
+  if (Job)
+    deliver(*Job, {200, serveError(Inv["error_type"].get<std::string>(),
+                                   Inv["error"].is_string() ? Inv["error"].get<std::string>() : ""),
+                   "application/json", "Unhandled"});
+  record(std::move(Inv));
+}
+
+bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
+  if (refuseOversize(Index, Job))
+    return true;
   bool Cold = false;
   bool Suppressed = false;
   if (!P) {
@@ -1181,47 +1285,7 @@ bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
     if (!spawnAndInit(Index, Failed, Suppressed)) {
       if (Failed.contains("interrupted"))
         return false;
-      // The invocation that triggered the failed init fails with it; the
-      // next one tries init again, as the cloud does.
-      // A suppressed init is the invocation's own time (and its bill);
-      // a first init that failed is reported with Duration 0.
-      double InitMs = Failed["init_ms"].get<double>();
-      double Dur = Suppressed ? std::min<double>(InitMs, double(Ctx.Opts.TimeoutMs)) : 0.0;
-      int64_t Billed = Suppressed ? std::max<int64_t>(1, int64_t(std::ceil(Dur))) : 0;
-      nlohmann::json Inv = {{"index", Index},
-                            {"request_id", Failed.value("request_id", newRequestId())},
-                            {"environment", Failed["environment"]},
-                            {"slot", Slot},
-                            {"cold", true},
-                            {"status", Failed["status"]},
-                            {"duration_ms", round2(Dur)},
-                            {"billed_ms", Billed},
-                            {"max_rss_mb", 0},
-                            {"error", Failed["error"]},
-                            {"error_type", Failed["error_type"]},
-                            {"init_ms", Failed["init_ms"]},
-                            {"phase", "init"}};
-      if (Suppressed)
-        Inv["suppressed_init"] = true;
-      if (Failed.contains("pid"))
-        Inv["pid"] = Failed["pid"];
-      std::string St = Failed["status"].get<std::string>();
-      if (!Ctx.Opts.Quiet)
-        Ctx.Out.line("REPORT RequestId: " + Inv["request_id"].get<std::string>() +
-                     "\tDuration: " + fmt2(Dur) + " ms\tBilled Duration: " +
-                     std::to_string(Billed) + " ms\tMemory Size: " +
-                     std::to_string(Ctx.Opts.MemoryMb) + " MB\tMax Memory Used: 0 MB" +
-                     (Suppressed ? std::string()
-                                 : "\tInit Duration: " + fmt2(InitMs) + " ms") +
-                     "\tStatus: " + (St == "timeout" ? "timeout" : "error") +
-                     (St == "timeout" ? std::string()
-                                      : "\tError Type: " +
-                                            printable(Failed["error_type"].get<std::string>())));
-      if (Job)
-        deliver(*Job, {200, serveError(Inv["error_type"].get<std::string>(),
-                                       Inv["error"].is_string() ? Inv["error"].get<std::string>() : ""),
-                       "application/json", "Unhandled"});
-      record(std::move(Inv));
+      recordInitFailure(Index, Failed, Suppressed, Job);
       return true;
     }
   } else {
@@ -1229,6 +1293,352 @@ bool EnvironmentSlot::runOne(int64_t Index, ServeJob *Job) {
   }
   invoke(Index, Cold, Suppressed, Job);
   return true;
+}
+
+// ---- Lambda Managed Instances: --max-concurrency N -------------------------
+//
+// The cloud's (and RIE's) Managed Instances mode: the runtime runs workers
+// (threads, processes) that each call `next`; up to N invocations run in
+// one environment at once; nothing is frozen; a timeout fails its
+// invocation only (the code keeps running, the environment stays); init
+// ends at the first worker's `next`. Here N lanes share the slot's process:
+// each lane takes an invocation, waits for an idle worker, hands the event
+// out and waits for its answer. A crash or OOM ends the process: the lanes
+// in flight record it, the last one resets the environment, and the next
+// invocation inits a new process (not a suppressed init: Managed Instances
+// init outside invocations).
+
+
+namespace {
+uint64_t monoNs(std::chrono::steady_clock::time_point T) {
+  // libstdc++'s steady_clock is CLOCK_MONOTONIC, the shim's record clock.
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(T.time_since_epoch()).count());
+}
+} // namespace
+
+void EnvironmentSlot::runLanes(const std::vector<int64_t> *Indices, ServeQueue *Q) {
+  Lanes = std::make_unique<LaneState>();
+  int64_t N = Ctx.Opts.MaxConcurrency;
+  auto Lane = [this, Indices, Q] {
+    bool First = true;
+    for (;;) {
+      if (Ctx.aborting())
+        return;
+      std::optional<ServeJob> Job;
+      int64_t Index = 0;
+      if (Q) {
+        Job = Q->pop();
+        if (!Job)
+          return;
+        Index = Job->Index;
+        if (Ctx.aborting()) {
+          deliver(*Job, {503, serveError("ServiceException", "the run was interrupted"),
+                         "application/json", ""});
+          continue;
+        }
+      } else {
+        std::lock_guard<std::mutex> L(Lanes->M);
+        if (Lanes->Next >= Indices->size())
+          return;
+        Index = (*Indices)[Lanes->Next++];
+      }
+      if (!First && Ctx.Opts.IdleMs > 0 && !Q)
+        Ctx.sleepFor(Ctx.Opts.IdleMs); // idle, not frozen
+      First = false;
+      bool Ok = false;
+      try {
+        Ok = laneOne(Index, Job ? &*Job : nullptr);
+      } catch (const std::exception &E) {
+        Ctx.abort(std::string("internal error: ") + E.what(), 3);
+      } catch (...) {
+        Ctx.abort("internal error: unknown exception", 3);
+      }
+      if (!Ok) {
+        if (Job)
+          deliver(*Job, {503, serveError("ServiceException", "the run was interrupted"),
+                         "application/json", ""});
+        if (Q) // drain: every queued caller gets an answer
+          continue;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> Threads;
+  for (int64_t I = 0; I < N; ++I) {
+    try {
+      Threads.emplace_back(Lane);
+    } catch (const std::exception &E) {
+      Ctx.abort(std::string("internal error: cannot start a lane thread: ") + E.what(), 3);
+      break;
+    }
+  }
+  for (auto &T : Threads)
+    T.join();
+  if (Ctx.aborting())
+    interrupted();
+  else
+    shutdown();
+}
+
+bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
+  if (refuseOversize(Index, Job))
+    return true;
+  for (;;) {
+    bool Cold = false;
+    {
+      std::unique_lock<std::mutex> L(Lanes->M);
+      Lanes->CV.wait(L, [&] {
+        return Ctx.aborting() || (!Lanes->Busy && Lanes->Reset.empty());
+      });
+      if (Ctx.aborting())
+        return false;
+      if (!P) {
+        Lanes->Busy = true;
+        L.unlock();
+        nlohmann::json Failed;
+        bool Ok = false;
+        try {
+          Ok = spawnAndInit(Index, Failed, /*Suppressed=*/false);
+        } catch (...) {
+          L.lock();
+          Lanes->Busy = false;
+          Lanes->CV.notify_all();
+          throw;
+        }
+        L.lock();
+        Lanes->Busy = false;
+        Lanes->MaxRunning = 0;
+        Lanes->CV.notify_all();
+        if (!Ok) {
+          L.unlock();
+          if (Failed.contains("interrupted"))
+            return false;
+          recordInitFailure(Index, Failed, false, Job);
+          return true;
+        }
+        Cold = true;
+      }
+      ++Lanes->InFlight;
+      ++P->Invocations;
+    }
+    std::string EndedBy;
+    bool Retry = false;
+    bool Ok = invokeConcurrent(Index, Cold, Job, EndedBy, Retry);
+    std::unique_lock<std::mutex> L(Lanes->M);
+    --Lanes->InFlight;
+    if (!EndedBy.empty() && Lanes->Reset.empty())
+      Lanes->Reset = EndedBy;
+    if (Lanes->InFlight == 0 && !Lanes->Reset.empty() && P) {
+      std::string Why = std::move(Lanes->Reset);
+      Lanes->Reset.clear();
+      Lanes->Busy = true;
+      L.unlock();
+      try {
+        if (Ctx.aborting())
+          interrupted();
+        else
+          resetAfter(Why);
+      } catch (...) {
+        L.lock();
+        Lanes->Busy = false;
+        Lanes->CV.notify_all();
+        throw;
+      }
+      L.lock();
+      Lanes->Busy = false;
+    } else if (Lanes->InFlight == 0) {
+      Lanes->Reset.clear();
+    }
+    Lanes->CV.notify_all();
+    if (!Ok)
+      return false;
+    if (!Retry)
+      return true;
+    // The process died before the invocation started: it goes to the next
+    // process (the reset above has happened, or happens in another lane).
+  }
+}
+
+bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
+                                       std::string &EndedBy, bool &Retry) {
+  const RunOptions &Opts = Ctx.Opts;
+  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+  InvocationEvent E;
+  E.RequestId = newRequestId();
+  E.Payload = Job ? Job->Payload : Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
+  E.TraceId = Job && !Job->TraceId.empty() ? Job->TraceId : newTraceId();
+  if (Job) {
+    E.ClientContext = Job->ClientContext;
+    E.CognitoIdentity = Job->CognitoIdentity;
+    E.TenantId = Job->TenantId;
+  }
+  E.FunctionArn = Ctx.FunctionArn;
+  int EnvId = P->EnvId;
+  pid_t Pid = P->Pid;
+  RuntimeApiServer::Ticker Tick;
+  if (Ctx.Groups.memoryMethod() == MemoryMethod::Rss)
+    Tick = [this] { return sampleMemory(); };
+  auto ExitReason = [&](Wake W, std::string &Status, std::string &Type, std::string &Msg) {
+    int WS = 0;
+    Server.exited(WS);
+    if (P->RssOom || W == Wake::Aborted || Ctx.Groups.oomKills(P->Group) > P->OomBaseline) {
+      Status = "oom";
+      Type = "Runtime.OutOfMemory";
+      Msg = "Runtime exited with error: signal: killed";
+      return std::string("oom");
+    }
+    Status = "crash";
+    Type = "Runtime.ExitError";
+    Msg = WIFEXITED(WS) && WEXITSTATUS(WS) == 0
+              ? "Runtime exited without providing a reason"
+              : "Runtime exited with error: " + describeWaitStatus(WS);
+    return std::string(WIFSIGNALED(WS) ? "crash" : "exit");
+  };
+
+  // A worker must be waiting in `next` (the cloud rejects an invocation
+  // when every worker is busy; here it waits for one, at most the function
+  // timeout, which is not part of its duration).
+  auto WaitFrom = Clock::now();
+  Wake W = Server.dispatchToIdleWorker(E, WaitFrom + std::chrono::milliseconds(Opts.TimeoutMs),
+                                       Tick, Opts.TimeoutMs);
+  if (W == Wake::Interrupted)
+    return false;
+  if (W == Wake::Exited || W == Wake::Aborted) {
+    std::string S, T, M;
+    EndedBy = ExitReason(W, S, T, M);
+    Retry = true;
+    return true;
+  }
+  if (W != Wake::Done) {
+    // No worker became free: the invocation never ran.
+    bool Stuck;
+    {
+      std::lock_guard<std::mutex> L(Lanes->M);
+      Stuck = Lanes->Running == 0;
+    }
+    std::string Msg = "no runtime worker waited in next for " + fmt2(Opts.TimeoutMs / 1000.0) +
+                      " s (AWS_LAMBDA_MAX_CONCURRENCY=" + std::to_string(Opts.MaxConcurrency) +
+                      "; every worker busy or gone)";
+    Ctx.Out.line(Tag + "invocation " + std::to_string(Index) + " not started: " + Msg +
+                 (Stuck ? "; no invocation is running either, so the environment is reset"
+                        : ""));
+    if (Stuck)
+      EndedBy = "no-worker";
+    nlohmann::json Inv = {{"index", Index},        {"request_id", E.RequestId},
+                          {"environment", EnvId},  {"slot", Slot},
+                          {"pid", Pid},            {"cold", Cold},
+                          {"status", "error"},     {"duration_ms", 0},
+                          {"billed_ms", 0},        {"max_rss_mb", maxMemoryMb()},
+                          {"error", Msg},          {"error_type", "Runtime.Unavailable"},
+                          {"not_started", true}};
+    if (Job)
+      deliver(*Job, {200, serveError("Runtime.Unavailable", Msg), "application/json", "Unhandled"});
+    record(std::move(Inv));
+    return true;
+  }
+
+  auto Start = Clock::now();
+  auto Deadline = Start + std::chrono::milliseconds(Opts.TimeoutMs);
+  int64_t RunningNow;
+  {
+    std::lock_guard<std::mutex> L(Lanes->M);
+    RunningNow = ++Lanes->Running;
+    Lanes->MaxRunning = std::max(Lanes->MaxRunning, RunningNow);
+  }
+  bool Counted = true;
+  auto Done = [&] {
+    if (!Counted)
+      return;
+    Counted = false;
+    std::lock_guard<std::mutex> L(Lanes->M);
+    --Lanes->Running;
+  };
+  if (!Opts.Quiet)
+    Ctx.Out.line("START RequestId: " + E.RequestId + " Version: $LATEST");
+  Ctx.notify([&](RunObserver &O) { O.onInvocationStart(EnvId, Index, E.DeadlineMs); });
+  InvocationOutcome Outcome;
+  W = Server.waitOutcomeFor(E.RequestId, Deadline, Tick, Outcome);
+  double Duration = msSince(Start);
+  if (W == Wake::Interrupted) {
+    Done();
+    std::lock_guard<std::mutex> L(Ctx.JsonMutex);
+    Ctx.InFlight.push_back({{"index", Index},
+                            {"request_id", E.RequestId},
+                            {"environment", EnvId},
+                            {"pid", Pid},
+                            {"elapsed_ms", round2(Duration)}});
+    return false;
+  }
+  nlohmann::json Inv = {{"index", Index},       {"request_id", E.RequestId},
+                        {"environment", EnvId}, {"slot", Slot},
+                        {"pid", Pid},           {"cold", Cold},
+                        {"status", "success"},  {"duration_ms", 0},
+                        {"billed_ms", 0},       {"max_rss_mb", 0},
+                        {"error", nullptr},     {"concurrent_at_start", RunningNow}};
+  if (Cold)
+    Inv["init_ms"] = round2(P->InitMs);
+  std::string Status = "success", ErrorType, ErrorMessage;
+  switch (W) {
+  case Wake::Done:
+    Inv["response_bytes"] = Outcome.Bytes;
+    if (Outcome.Kind == OutcomeKind::Error) {
+      Status = "error";
+      ErrorType = Outcome.ErrorType;
+      ErrorMessage = Outcome.ErrorMessage;
+      if (!Outcome.PayloadErrorType.empty())
+        Inv["payload_error_type"] = Outcome.PayloadErrorType;
+      if (!Outcome.HeaderErrorType.empty())
+        Inv["error_type_header"] = Outcome.HeaderErrorType;
+    } else if (Outcome.Kind == OutcomeKind::Oversize) {
+      Status = "invalid-response";
+      ErrorType = Outcome.ErrorType;
+      ErrorMessage = Outcome.ErrorMessage;
+    }
+    break;
+  case Wake::Exited:
+  case Wake::Aborted:
+    EndedBy = ExitReason(W, Status, ErrorType, ErrorMessage);
+    break;
+  default:
+    // The invocation fails; the worker keeps running it (the cloud does
+    // not stop it either) and the environment stays.
+    Status = "timeout";
+    ErrorType = "Sandbox.Timedout";
+    ErrorMessage = "Task timed out after " + fmt2(Opts.TimeoutMs / 1000.0) + " seconds";
+    Duration = static_cast<double>(Opts.TimeoutMs);
+    Ctx.notify([&](RunObserver &O) { O.onDeadlinePassed(EnvId, Index, Pid); });
+    Server.markTimedOutId(E.RequestId);
+    break;
+  }
+  Done();
+  Clock::time_point Taken = Start;
+  int Port = 0;
+  Server.handedOut(E.RequestId, Taken, Port);
+  uint64_t StartNs = monoNs(Taken);
+  uint64_t EndNs = Status == "timeout" ? 0 : monoNs(Clock::now());
+  Ctx.notify([&](RunObserver &O) { O.onInvocationSpan(EnvId, Index, Port, StartNs, EndNs); });
+  if (Ctx.aborting() && EndedBy.empty())
+    EndedBy = "interrupted";
+  report(Inv, E.RequestId, Status, ErrorType, ErrorMessage, Duration, Cold, false, Outcome, Job);
+  record(std::move(Inv));
+  return true;
+}
+
+void EnvironmentSlot::resetAfter(const std::string &EndedBy) {
+  if (!P)
+    return;
+  bool WithExtensions = !Ctx.Opts.Extensions.empty() || !Server.extensions().empty();
+  if (EndedBy == "interrupted")
+    interrupted();
+  else if (WithExtensions)
+    shutdown("failure", EndedBy);
+  else {
+    Ctx.Out.line("[env " + std::to_string(P->EnvId) + "] environment reset after " + EndedBy +
+                 ": SIGKILL to process group " + std::to_string(P->Pid) +
+                 "; the next invocation inits a new one");
+    kill(EndedBy);
+  }
 }
 
 } // namespace serverless::runtime

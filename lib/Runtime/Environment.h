@@ -108,6 +108,21 @@ public:
 
 private:
   struct Process;
+  struct LaneState;
+
+  /// --max-concurrency N (Lambda Managed Instances): N lanes share this
+  /// environment's process, each running one invocation at a time, from
+  /// \p Indices or (run --serve) from \p Q.
+  void runLanes(const std::vector<int64_t> *Indices, ServeQueue *Q);
+  /// One invocation on a lane; false when the run is being interrupted.
+  bool laneOne(int64_t Index, ServeJob *Job);
+  /// The invocation itself. \p EndedBy: the process ended (crash, oom,
+  /// exit) or is unusable (no-worker); \p Retry: it never started (the
+  /// process died while the invocation waited for a worker).
+  bool invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
+                        std::string &EndedBy, bool &Retry);
+  /// Ends the process after a failure, as a reset does.
+  void resetAfter(const std::string &EndedBy);
 
   bool spawnAndInit(int64_t Index, nlohmann::json &Failed,
                     bool Suppressed = false);
@@ -116,6 +131,14 @@ private:
   /// One invocation (init first when there is no process); false when the
   /// run is being interrupted.
   bool runOne(int64_t Index, ServeJob *Job);
+  /// The invocation's numbers, a --serve caller's answer, the log lines.
+  void report(nlohmann::json &Inv, const std::string &RequestId,
+              const std::string &Status, const std::string &ErrorType,
+              const std::string &ErrorMessage, double Duration, bool Cold,
+              bool Suppressed, const InvocationOutcome &Outcome, ServeJob *Job);
+  bool refuseOversize(int64_t Index, ServeJob *Job);
+  void recordInitFailure(int64_t Index, nlohmann::json &Failed, bool Suppressed,
+                         ServeJob *Job);
   void freeze();
   void thaw();
   /// SIGKILLs the process group (and cgroup), reaps, and records the end.
@@ -143,6 +166,8 @@ private:
   bool NextInitSuppressed = false;
   RuntimeApiServer Server;
   std::unique_ptr<Process> P;
+  std::unique_ptr<LaneState> Lanes;
+  std::mutex SampleMutex; // memory sampling from several lanes
 };
 
 } // namespace serverless::runtime

@@ -145,6 +145,8 @@ int runParsed(const RunOptions &Opts,
       {"memory_mb", Opts.MemoryMb},
       {"max_fds", Opts.MaxFds},
       {"concurrency", Opts.Concurrency},
+      {"max_concurrency",
+       Opts.MaxConcurrency > 0 ? nlohmann::json(Opts.MaxConcurrency) : nlohmann::json(nullptr)},
       {"invocations", Opts.Invocations},
       {"idle_ms", Opts.IdleMs},
       {"shutdown_grace_ms",
@@ -187,6 +189,13 @@ int runParsed(const RunOptions &Opts,
   Out.line(std::string("[run] freeze method: ") +
            Cgroups::name(Groups.freezeMethod()) +
            ", memory method: " + Cgroups::name(Groups.memoryMethod()));
+  if (Opts.MaxConcurrency > 0)
+    Out.line("[run] Lambda Managed Instances mode: up to " +
+             std::to_string(Opts.MaxConcurrency) +
+             " concurrent invocations per environment (AWS_LAMBDA_MAX_CONCURRENCY=" +
+             std::to_string(Opts.MaxConcurrency) +
+             "), no freeze, a timeout fails its invocation only, init limit " +
+             fmt2(Opts.InitTimeoutMs / 1000.0) + " s");
 
   std::vector<std::unique_ptr<EnvironmentSlot>> Slots;
   for (int64_t S = 0; S < K; ++S) {

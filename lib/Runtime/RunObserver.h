@@ -76,6 +76,13 @@ public:
   /// The function timeout expired; the process is still alive.
   virtual void onDeadlinePassed(int EnvId, int64_t Index, pid_t Pid) {}
 
+  /// --max-concurrency: invocation \p Index was taken by a runtime worker
+  /// at \p StartNs and answered at \p EndNs (CLOCK_MONOTONIC ns; EndNs 0:
+  /// it timed out and may still run), on the Runtime API connection whose
+  /// client port is \p ClientPort (0: unknown). Just before onInvocationEnd.
+  virtual void onInvocationSpan(int EnvId, int64_t Index, int ClientPort,
+                                uint64_t StartNs, uint64_t EndNs) {}
+
   /// Invocation \p Index ended; \p Invocation is its JSON entry.
   virtual void onInvocationEnd(int EnvId, int64_t Index,
                                nlohmann::json &Invocation) {}

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -85,6 +86,9 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
   --max-fds N            RLIMIT_NOFILE of the function (default 1024)
   --idle MS              frozen gap between invocations (default 0)
   --concurrency K        K environments side by side (default 1)
+  --max-concurrency N    Lambda Managed Instances: up to N concurrent invocations in
+                         each environment (AWS_LAMBDA_MAX_CONCURRENCY=N, several
+                         `next` at once, no freeze, per-invocation timeouts)
   --extension NAME       simulate an external extension (repeatable)
   --shutdown-grace MS    override the SIGTERM grace when SIGTERM applies
   --env K=V              extra environment variable for the function
@@ -105,7 +109,7 @@ Runtime API 2018-06-01 and the Extensions API 2020-01-01 on loopback.
                          error,timeout,crash,oom,invalid-response,shutdown; evidence
                          from the resource ledger fd-growth,emfile-projected,
                          connection-per-invocation,blocked-at-deadline,
-                         open-at-shutdown; 'none'
+                         open-at-shutdown,shared-across-invocations; 'none'
   --quiet                no START/END/REPORT lines, only problems and the summary
   --init-timeout S       init limit (default 10, the cloud's; for fast tests)
   --freeze=auto|cgroup-v2|cgroup-v1|sigstop|none   force a freeze method
@@ -169,6 +173,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     } else if (Name == "--init-timeout") {
       if (!parseSeconds(V, Opts.InitTimeoutMs))
         return Bad("expected seconds in (0, 900]");
+      Opts.InitTimeoutGiven = true;
     } else if (Name == "--on-timeout") {
       if (V != "reset" && V != "keep")
         return Bad("expected reset or keep");
@@ -186,6 +191,9 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
     } else if (Name == "--concurrency") {
       if (!parseInt(V, 1, 256, Opts.Concurrency))
         return Bad("expected an integer in [1, 256]");
+    } else if (Name == "--max-concurrency") {
+      if (!parseInt(V, 1, 64, Opts.MaxConcurrency))
+        return Bad("expected an integer in [1, 64]");
     } else if (Name == "--extension") {
       if (V.empty())
         return Bad("expected a name");
@@ -251,7 +259,7 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
           "none",
           // Evidence kinds (the shim's ledger; RunCommand reads "evidence").
           "fd-growth", "emfile-projected", "connection-per-invocation",
-          "blocked-at-deadline", "open-at-shutdown"};
+          "blocked-at-deadline", "open-at-shutdown", "shared-across-invocations"};
       while (std::getline(SS, Item, ',')) {
         if (!Known.count(Item))
           return Bad("unknown status or evidence kind");
@@ -419,6 +427,25 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
         Opts.Extensions.push_back(E);
       Note("extension " + E + " (from its layer, simulated)", false);
     }
+  }
+  if (Opts.MaxConcurrency > 0) {
+    // Lambda Managed Instances never freeze and never reset on a timeout
+    // (the invocation fails, the code keeps running).
+    if (Opts.Freeze != FreezeMethod::Auto && Opts.Freeze != FreezeMethod::None) {
+      Error = "--freeze: --max-concurrency environments are never frozen (Lambda Managed "
+              "Instances run continuously)";
+      return false;
+    }
+    Opts.Freeze = FreezeMethod::None;
+    if (Opts.KeepOnTimeout) {
+      Error = "--on-timeout=keep: with --max-concurrency a timeout always keeps the process "
+              "(it fails the invocation only)";
+      return false;
+    }
+    // The cloud's init limit for Managed Instances: the larger of 130 s and
+    // the function timeout.
+    if (!Opts.InitTimeoutGiven)
+      Opts.InitTimeoutMs = std::max<int64_t>(130000, Opts.TimeoutMs);
   }
   return true;
 }

@@ -35,6 +35,11 @@ struct RunOptions {
   bool InvocationsGiven = false;
   int64_t IdleMs = 0;
   int64_t Concurrency = 1;
+  // --max-concurrency N: Lambda Managed Instances (RIE's
+  // AWS_LAMBDA_MAX_CONCURRENCY mode): up to N invocations at once in each
+  // environment, no freeze, a timeout fails its invocation only. 0: off.
+  int64_t MaxConcurrency = 0;
+  bool InitTimeoutGiven = false;
   int64_t ShutdownGraceMs = -1; // -1: the cloud's rule.
   bool KeepOnTimeout = false;
 

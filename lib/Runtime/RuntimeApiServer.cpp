@@ -165,12 +165,14 @@ void RuntimeApiServer::oversizeLocked(const std::string &Path, size_t Bytes) {
   if (St && *St == ReqState::Active && Path.size() > 9 &&
       Path.compare(Path.size() - 9, 9, "/response") == 0) {
     *St = ReqState::Responded;
-    CurrentOpen = false;
-    Outcome = InvocationOutcome();
-    Outcome.Kind = OutcomeKind::Oversize;
-    Outcome.Bytes = Bytes;
-    Outcome.ErrorType = "Function.ResponseSizeTooLarge";
-    Outcome.ErrorMessage =
+    if (!concurrent())
+      CurrentOpen = false;
+    InvocationOutcome &O = outcomeFor(Id);
+    O = InvocationOutcome();
+    O.Kind = OutcomeKind::Oversize;
+    O.Bytes = Bytes;
+    O.ErrorType = "Function.ResponseSizeTooLarge";
+    O.ErrorMessage =
         "Response payload size exceeded maximum allowed payload size (" +
         std::to_string(MaxPayloadBytes) + " bytes).";
     CV.notify_all();
@@ -219,8 +221,10 @@ void RuntimeApiServer::installRoutes() {
   // client that hangs up leaves (the event is not taken), and an event that
   // cannot be written is queued again.
   S.Get("/2018-06-01/runtime/invocation/next",
-        [this](const httplib::Request &, httplib::Response &Res) {
+        [this](const httplib::Request &Req, httplib::Response &Res) {
           HttpConnection *Conn = currentConnection();
+          if (concurrent())
+            return nextConcurrent(Conn, Req.remote_port, Res);
           std::unique_lock<std::mutex> L(M);
           uint64_t MyGen = Gen;
           if (NextWaiters > 0 && ParkedNext && ParkedNext->peerClosed()) {
@@ -350,6 +354,14 @@ void RuntimeApiServer::installRoutes() {
                       std::to_string(MaxPayloadBytes) + " bytes).",
                   "RequestEntityTooLarge");
     }
+    if (*St == ReqState::TimedOut && concurrent()) {
+      // RIE's Managed Instances mode: the invocation is over; the late
+      // answer is refused (410 Gone, InvokeTimeout).
+      *St = ReqState::Responded;
+      rejected("late " + std::string(IsError ? "error" : "response") +
+               " for timed-out request " + printable(Id) + ": 410");
+      return fail(Res, 410, "Invoke timeout", "InvokeTimeout");
+    }
     if (*St == ReqState::TimedOut) {
       *St = ReqState::Responded;
       Out.line("[runtime-api] late " +
@@ -361,35 +373,37 @@ void RuntimeApiServer::installRoutes() {
       return;
     }
     *St = ReqState::Responded;
-    CurrentOpen = false;
-    Outcome = InvocationOutcome();
-    Outcome.Bytes = Req.body.size();
+    if (!concurrent())
+      CurrentOpen = false;
+    InvocationOutcome &O = outcomeFor(Id);
+    O = InvocationOutcome();
+    O.Bytes = Req.body.size();
     if (KeepBodies) {
-      Outcome.Body = Req.body;
-      Outcome.ContentType = Req.get_header_value("Content-Type");
+      O.Body = Req.body;
+      O.ContentType = Req.get_header_value("Content-Type");
     }
     if (IsError) {
-      Outcome.Kind = OutcomeKind::Error;
+      O.Kind = OutcomeKind::Error;
       auto J = nlohmann::json::parse(Req.body, nullptr, false);
       if (J.is_object()) {
         if (J.contains("errorType") && J["errorType"].is_string())
-          Outcome.ErrorType = J["errorType"];
+          O.ErrorType = J["errorType"];
         if (J.contains("errorMessage") && J["errorMessage"].is_string())
-          Outcome.ErrorMessage = J["errorMessage"];
+          O.ErrorMessage = J["errorMessage"];
       }
       // The type is the header's, validated as RIE does; the body's
       // errorType (what the caller sees in the payload) when there is no
       // header; Runtime.Unknown when neither says.
-      Outcome.PayloadErrorType = Outcome.ErrorType;
+      O.PayloadErrorType = O.ErrorType;
       if (Req.has_header("Lambda-Runtime-Function-Error-Type")) {
-        Outcome.HeaderErrorType =
+        O.HeaderErrorType =
             validUtf8(Req.get_header_value("Lambda-Runtime-Function-Error-Type"));
-        Outcome.ErrorType = validErrorType(Outcome.HeaderErrorType);
+        O.ErrorType = validErrorType(O.HeaderErrorType);
       }
-      if (Outcome.ErrorType.empty())
-        Outcome.ErrorType = "Runtime.Unknown";
+      if (O.ErrorType.empty())
+        O.ErrorType = "Runtime.Unknown";
     } else {
-      Outcome.Kind = OutcomeKind::Response;
+      O.Kind = OutcomeKind::Response;
     }
     CV.notify_all();
     Res.status = 202;
@@ -457,6 +471,15 @@ void RuntimeApiServer::installRoutes() {
              for (auto &Ev : J["events"]) {
                if (!Ev.is_string())
                  return Bad("an event type that is not a string");
+               if (Ev == "INVOKE" && concurrent()) {
+                 // RIE's Managed Instances mode: no INVOKE events at all.
+                 rejected("extension '" + printable(Name) +
+                          "' registering for INVOKE with --max-concurrency: 403");
+                 return fail(Res, 403,
+                             "INVOKE: events are not supported for extensions of "
+                             "Lambda Managed Instances",
+                             "Extension.InvalidEventType");
+               }
                if (Ev == "INVOKE")
                  E.Info.Invoke = true;
                else if (Ev == "SHUTDOWN") {
@@ -779,6 +802,10 @@ void RuntimeApiServer::beginGeneration() {
   Recent.clear();
   Extensions.clear();
   ParkedAbandoned = false;
+  Queued.clear();
+  Outcomes.clear();
+  HandOuts.clear();
+  MaxNextWaiters = 0;
   CV.notify_all();
   Http->resetPeak();
 }
@@ -787,6 +814,7 @@ void RuntimeApiServer::endGeneration() {
   std::lock_guard<std::mutex> L(M);
   ++Gen;
   Pending.reset();
+  Queued.clear();
   CV.notify_all();
 }
 
@@ -923,6 +951,177 @@ std::vector<ExtensionInfo> RuntimeApiServer::extensions() {
 }
 
 int64_t RuntimeApiServer::rejectedRequests() { return Rejected.load(); }
+
+// ---- Lambda Managed Instances (--max-concurrency) ---------------------------
+
+namespace {
+/// Parked `next` calls one process may hold (each holds an HTTP worker;
+/// HttpLimits::MaxWorkers is 128, and posts need workers too). RIE's queue
+/// of idle runtimes is 10,000; past ours the answer is RIE's for a full one.
+constexpr int MaxParkedNext = 100;
+} // namespace
+
+void RuntimeApiServer::nextConcurrent(HttpConnection *Conn, int ClientPort,
+                                      httplib::Response &Res) {
+  std::unique_lock<std::mutex> L(M);
+  uint64_t MyGen = Gen;
+  if (NextWaiters >= MaxParkedNext) {
+    rejected("more than " + std::to_string(MaxParkedNext) +
+             " concurrent next calls: 500");
+    return fail(Res, 500, "too many runtime workers waiting in next",
+                "Runtime.TooManyIdleRuntimes");
+  }
+  // Init ends at the first worker's `next` (the cloud's and RIE's rule for
+  // Managed Instances); no `next` ends another worker's invocation.
+  InitDone = true;
+  ++NextWaiters;
+  MaxNextWaiters = std::max(MaxNextWaiters, NextWaiters);
+  CV.notify_all();
+  bool Abandoned = false;
+  auto Woken = [&] { return !Queued.empty() || Gen != MyGen || Stopping || NoWait; };
+  while (!Woken()) {
+    CV.wait_for(L, ParkedCheck, Woken);
+    if (Woken())
+      break;
+    if (Conn && Conn->peerClosed()) {
+      Abandoned = true;
+      break;
+    }
+  }
+  if (!Abandoned && !Queued.empty() && Gen == MyGen && !Stopping && Conn &&
+      Conn->peerClosed())
+    Abandoned = true;
+  --NextWaiters;
+  CV.notify_all();
+  if (Abandoned) {
+    L.unlock();
+    rejected("a parked next was abandoned by its client (connection closed)");
+    if (Conn)
+      Conn->closeAfterResponse();
+    return fail(Res, 400, "the client closed the connection", "InvalidRequest");
+  }
+  if (Queued.empty() || Gen != MyGen || Stopping)
+    return fail(Res, 500, "the execution environment is shutting down",
+                "ServiceException");
+  auto E = std::make_shared<InvocationEvent>(std::move(Queued.front()));
+  Queued.pop_front();
+  Recent.emplace_back(E->RequestId, ReqState::Active);
+  while (Recent.size() > 16 + 4 * static_cast<size_t>(MaxConcurrency))
+    Recent.pop_front();
+  HandOuts[E->RequestId] = {Clock::now(), ClientPort};
+  CV.notify_all();
+  L.unlock();
+  Res.status = 200;
+  Res.set_header("Lambda-Runtime-Aws-Request-Id", E->RequestId);
+  Res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(E->DeadlineMs));
+  Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E->FunctionArn);
+  Res.set_header("Lambda-Runtime-Trace-Id", E->TraceId);
+  if (!E->ClientContext.empty())
+    Res.set_header("Lambda-Runtime-Client-Context", E->ClientContext);
+  if (!E->CognitoIdentity.empty())
+    Res.set_header("Lambda-Runtime-Cognito-Identity", E->CognitoIdentity);
+  if (!E->TenantId.empty())
+    Res.set_header("Lambda-Runtime-Aws-Tenant-Id", E->TenantId);
+  if (E->Payload.empty()) {
+    Res.set_content("", JsonType);
+    return;
+  }
+  Res.set_content_provider(
+      E->Payload.size(), JsonType,
+      [this, E, MyGen](size_t Offset, size_t Length, httplib::DataSink &Sink) {
+        if ((Offset == 0 && !Sink.is_writable()) ||
+            !Sink.write(E->Payload.data() + Offset, Length)) {
+          // Not delivered: the event goes to the next worker.
+          std::lock_guard<std::mutex> G(M);
+          auto It = Outcomes.find(E->RequestId);
+          ReqState *St = findRequestLocked(E->RequestId);
+          if (Gen == MyGen && !Stopping && St && *St == ReqState::Active &&
+              It != Outcomes.end() && It->second.Kind == OutcomeKind::None) {
+            for (auto R = Recent.begin(); R != Recent.end(); ++R)
+              if (R->first == E->RequestId) {
+                Recent.erase(R);
+                break;
+              }
+            HandOuts.erase(E->RequestId);
+            Queued.push_front(*E);
+            CV.notify_all();
+          }
+          return false;
+        }
+        return true;
+      });
+}
+
+Wake RuntimeApiServer::dispatchToIdleWorker(InvocationEvent &E,
+                                            Clock::time_point Deadline,
+                                            const Ticker &Tick, int64_t TimeoutMs) {
+  std::unique_lock<std::mutex> L(M);
+  Wake W = waitLocked(L, Deadline, Tick, [&] {
+    return NextWaiters > static_cast<int>(Queued.size());
+  });
+  if (W == Wake::Done) {
+    E.DeadlineMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() +
+                   TimeoutMs;
+    Queued.push_back(E);
+    Outcomes[E.RequestId] = InvocationOutcome();
+    CV.notify_all();
+  }
+  return W;
+}
+
+Wake RuntimeApiServer::waitOutcomeFor(const std::string &Id,
+                                      Clock::time_point Deadline,
+                                      const Ticker &Tick, InvocationOutcome &O) {
+  std::unique_lock<std::mutex> L(M);
+  Wake W = waitLocked(L, Deadline, Tick, [&] {
+    auto It = Outcomes.find(Id);
+    return It != Outcomes.end() && It->second.Kind != OutcomeKind::None;
+  });
+  auto It = Outcomes.find(Id);
+  if (It != Outcomes.end()) {
+    O = It->second;
+    if (W == Wake::Done)
+      Outcomes.erase(It);
+  }
+  return W;
+}
+
+void RuntimeApiServer::markTimedOutId(const std::string &Id) {
+  std::lock_guard<std::mutex> L(M);
+  if (auto *St = findRequestLocked(Id))
+    if (*St == ReqState::Active)
+      *St = ReqState::TimedOut;
+  Outcomes.erase(Id);
+  for (auto It = Queued.begin(); It != Queued.end(); ++It)
+    if (It->RequestId == Id) {
+      Queued.erase(It);
+      break;
+    }
+}
+
+bool RuntimeApiServer::handedOut(const std::string &Id, Clock::time_point &When,
+                                 int &ClientPort) {
+  std::lock_guard<std::mutex> L(M);
+  auto It = HandOuts.find(Id);
+  if (It == HandOuts.end())
+    return false;
+  When = It->second.When;
+  ClientPort = It->second.ClientPort;
+  HandOuts.erase(It);
+  return true;
+}
+
+int RuntimeApiServer::idleWorkers() {
+  std::lock_guard<std::mutex> L(M);
+  return NextWaiters;
+}
+
+int RuntimeApiServer::maxIdleWorkers() {
+  std::lock_guard<std::mutex> L(M);
+  return MaxNextWaiters;
+}
 
 Wake RuntimeApiServer::waitExit(Clock::time_point Deadline,
                                 bool Interruptible) {

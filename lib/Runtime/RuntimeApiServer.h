@@ -29,12 +29,17 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace httplib {
+struct Response;
+}
 
 namespace serverless::runtime {
 
@@ -143,6 +148,34 @@ public:
   /// The run is being interrupted: every wait returns Interrupted.
   void interrupt();
 
+  // ---- Lambda Managed Instances (run --max-concurrency N) ----------------
+  // Several `next` calls park at once (the runtime's workers), each takes
+  // one event; invocations are tracked by request id; a timeout fails its
+  // invocation only and a late answer gets RIE's 410 InvokeTimeout;
+  // extensions get no INVOKE (RIE refuses to register it in this mode).
+
+  /// Before start(): \p N > 0 turns the mode on.
+  void setMaxConcurrency(int N) { MaxConcurrency = N; }
+  bool concurrent() const { return MaxConcurrency > 0; }
+  /// Waits until a worker is parked in `next` and not yet promised an
+  /// event, then sets \p E's deadline (now + \p TimeoutMs) and queues it
+  /// for that worker (Done); or the process exits (Exited), the run is
+  /// interrupted, or \p Deadline passes (no worker free).
+  Wake dispatchToIdleWorker(InvocationEvent &E, Clock::time_point Deadline,
+                            const Ticker &Tick, int64_t TimeoutMs);
+  /// Until invocation \p Id has an outcome.
+  Wake waitOutcomeFor(const std::string &Id, Clock::time_point Deadline,
+                      const Ticker &Tick, InvocationOutcome &Out);
+  /// Invocation \p Id timed out: a late answer is refused with 410, an
+  /// event not yet taken is dropped.
+  void markTimedOutId(const std::string &Id);
+  /// When (steady clock) and on which connection (the client's port, 0
+  /// unknown) a worker took \p Id; false when it was never taken.
+  bool handedOut(const std::string &Id, Clock::time_point &When, int &ClientPort);
+  /// Workers parked in `next` now, and the most at once in this process.
+  int idleWorkers();
+  int maxIdleWorkers();
+
   /// Keep the posted response and error bodies in the outcome (run
   /// --serve returns them to the caller); off, only their sizes are kept.
   void keepBodies(bool Keep) { KeepBodies = Keep; }
@@ -216,6 +249,21 @@ private:
   std::atomic<int64_t> Rejected{0}; // the first 200 are printed
   bool NoWait = false; // serveBytesForTesting(): never park a handler
   std::atomic<bool> KeepBodies{false};
+
+  // --max-concurrency (see above).
+  struct HandOut {
+    Clock::time_point When;
+    int ClientPort = 0;
+  };
+  void nextConcurrent(HttpConnection *Conn, int ClientPort, httplib::Response &Res);
+  InvocationOutcome &outcomeFor(const std::string &Id) {
+    return concurrent() ? Outcomes[Id] : Outcome;
+  }
+  int MaxConcurrency = 0;
+  std::deque<InvocationEvent> Queued;                // dispatched, not yet taken
+  std::map<std::string, InvocationOutcome> Outcomes; // by request id
+  std::map<std::string, HandOut> HandOuts;           // by request id
+  int MaxNextWaiters = 0;
 };
 
 } // namespace serverless::runtime

@@ -695,6 +695,8 @@ nlohmann::json Analysis::toJson() const {
   for (auto &E : evidence())
     J["evidence"].push_back({{"kind", E.Kind}, {"text", E.Text}});
   J["warnings"] = Warnings;
+  if (!Spans.empty())
+    J["shared_sites"] = sharedSitesJson(*this);
   return J;
 }
 
@@ -746,6 +748,7 @@ std::vector<Evidence> Analysis::evidence() const {
   if (SawSigterm)
     for (auto &G : groupFds(openAtShutdown(*this)))
       E.push_back({"open-at-shutdown", std::string("open at ") + (SigtermSent ? "SIGTERM" : "SIGKILL") + ": " + G});
+  sharedSitesEvidence(*this, E);
   return E;
 }
 
@@ -829,6 +832,7 @@ std::vector<std::string> Analysis::summaryLines() const {
       T += (T.empty() ? "" : ", ") + std::to_string(N) + " of " + C;
     L.push_back("not counted: the Runtime API client's own descriptors (" + T + ")");
   }
+  sharedSitesLines(*this, L);
   for (auto &O : NoDebugInfo)
     L.push_back("hint: no line information for the sites in " + O +
                 " (built without -g): sites are function names; build with -g for file:line");
@@ -1235,6 +1239,13 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     for (auto &[K, C] : Conns)
       if (Span && double(C.first) / double(Span) >= 0.5)
         A.ConnectionSites.push_back({K.first, K.second, double(C.first) / double(Span), C.second});
+  }
+  // run --max-concurrency: descriptors used by invocations that overlapped.
+  if (!Opts.Spans.empty()) {
+    A.Spans = Opts.Spans;
+    A.SharedSites = findSharedSites(
+        A, Opts.Spans, [&](const ProcessLedger &P, const ShimRecord &R) { return Z.where(P, R); },
+        [&](const SiteInfo &W) { return Z.siteText(W); });
   }
   return A;
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -133,6 +134,26 @@ struct Evidence {
   std::string Kind, Text;
 };
 
+/// run --max-concurrency: one invocation as the emulator saw it.
+struct InvocationSpan {
+  int64_t Index = 0;               // the run document's index
+  int ClientPort = 0;              // client port of the Runtime API connection (0: unknown)
+  uint64_t StartNs = 0, EndNs = 0; // CLOCK_MONOTONIC; EndNs 0: timed out, may still run
+};
+
+/// Descriptors (grouped by where they were made) that invocations running
+/// at the same time used: a client shared by concurrent invocations, which
+/// must then be thread-safe. Computed by SharedSites.cpp from the USE
+/// records (a socket's reading thread changed) and the spans.
+struct SharedSite {
+  std::string Site, Kind, Peer;
+  SiteInfo Where;                   // where the descriptors were made
+  int Fds = 0;                      // descriptors of this site used so
+  std::vector<int64_t> Invocations; // run-document indices that used them
+  int OverlappingPairs = 0;         // pairs of those that ran at the same time
+  std::vector<std::pair<std::string, SiteInfo>> UseSites; // where they were read
+};
+
 struct AnalysisOptions {
   uint64_t FdLimit = 0;       // 0: the limit the shim saw at start (or 1024)
   int MainPid = 0;            // 0: the first non-forked ledger
@@ -146,6 +167,9 @@ struct AnalysisOptions {
   bool Sigterm = false, Sigkill = false;
   // Local invocation numbers (1-based) whose deadline passed.
   std::vector<uint64_t> TimedOut;
+  // run --max-concurrency: the invocations' spans (shared sites are found
+  // only with them).
+  std::vector<InvocationSpan> Spans;
 };
 
 struct Analysis {
@@ -174,6 +198,9 @@ struct Analysis {
   // Local invocation number -> the label printed ("invocation N" in the
   // summary): `serverless-tidy run` gives the run document's index.
   std::map<uint64_t, int64_t> IndexLabels;
+  // run --max-concurrency: the spans analysed and what they shared.
+  std::vector<InvocationSpan> Spans;
+  std::vector<SharedSite> SharedSites;
   // The evidence kinds this ledger shows (for --fail-on), in words.
   std::vector<Evidence> evidence() const;
 
@@ -187,6 +214,18 @@ struct Analysis {
 /// come back in Err; partial data still gives an Analysis.
 std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisOptions &Opts,
                                          std::string *Err = nullptr);
+
+/// SharedSites.cpp: the shared sites of \p A given its spans; \p Where and
+/// \p Text are the reader's symbolization (a record's site, its text).
+std::vector<SharedSite>
+findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
+                const std::function<SiteInfo(const ProcessLedger &, const ShimRecord &)> &Where,
+                const std::function<std::string(const SiteInfo &)> &Text);
+/// Their JSON ("shared_sites"), summary lines and evidence
+/// ("shared-across-invocations"); nothing without spans.
+nlohmann::json sharedSitesJson(const Analysis &A);
+void sharedSitesLines(const Analysis &A, std::vector<std::string> &Lines);
+void sharedSitesEvidence(const Analysis &A, std::vector<Evidence> &E);
 
 const char *callName(unsigned Call);
 const char *kindName(unsigned Kind);

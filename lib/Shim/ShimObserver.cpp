@@ -9,6 +9,7 @@
 #include "ShimProtocol.h"
 
 #include "Runtime/Cleanup.h"
+#include "Runtime/RunOptions.h"
 
 #include <climits>
 #include <cstdlib>
@@ -129,11 +130,23 @@ void ShimObserver::onEnvironmentStarted(int EnvId, pid_t Pid) {
     It->second.Pid = Pid;
 }
 
+void ShimObserver::onRunStart(const runtime::RunOptions &Opts, nlohmann::json &) {
+  Concurrent = Opts.MaxConcurrency > 0;
+}
+
+void ShimObserver::onInvocationSpan(int EnvId, int64_t Index, int ClientPort, uint64_t StartNs,
+                                    uint64_t EndNs) {
+  auto It = Envs.find(EnvId);
+  if (It != Envs.end())
+    It->second.Spans.push_back({Index, ClientPort, StartNs, EndNs});
+}
+
 void ShimObserver::onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineMs) {
   auto It = Envs.find(EnvId);
   if (It == Envs.end())
     return;
   Env &E = It->second;
+  ++E.Running;
   E.Local2[Index] = ++E.Local;
   setState(E, SHIM_STATE(E.Local, SHIM_PHASE_INVOKE), DeadlineMs);
 }
@@ -161,6 +174,11 @@ void ShimObserver::onInvocationEnd(int EnvId, int64_t, nlohmann::json &) {
   if (It == Envs.end())
     return;
   Env &E = It->second;
+  // With --max-concurrency the page says INVOKE while any invocation runs
+  // (records count for the latest started); shared sites go by thread.
+  if (--E.Running > 0 && Concurrent)
+    return;
+  E.Running = 0;
   setState(E, SHIM_STATE(E.Local, SHIM_PHASE_IDLE));
   // The numbers are filled in once, at onRunEnd (or onRunAborted), from one
   // reading of the ledger: reading it after every invocation cost O(ledger)
@@ -244,6 +262,7 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
     O.Sigterm = E.Sigterm;
     O.Sigkill = E.Sigkill;
     O.TimedOut = E.TimedOut;
+    O.Spans = E.Spans;
     std::string Err;
     auto A = analyzeLedgerDir(E.Ledger, O, &Err);
     EnvResult R;

@@ -13,6 +13,7 @@
 #ifndef SERVERLESS_SHIM_SHIMOBSERVER_H
 #define SERVERLESS_SHIM_SHIMOBSERVER_H
 
+#include "LedgerReader.h"
 #include "RunObserver.h"
 
 #include <map>
@@ -33,7 +34,10 @@ public:
 
   void onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVars) override;
   void onEnvironmentStarted(int EnvId, pid_t Pid) override;
+  void onRunStart(const runtime::RunOptions &Opts, nlohmann::json &Config) override;
   void onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineMs) override;
+  void onInvocationSpan(int EnvId, int64_t Index, int ClientPort, uint64_t StartNs,
+                        uint64_t EndNs) override;
   void onDeadlinePassed(int EnvId, int64_t Index, pid_t Pid) override;
   void onInvocationEnd(int EnvId, int64_t Index, nlohmann::json &Invocation) override;
   void onShutdownSignal(int EnvId, int Sig, nlohmann::json &ShutdownEntry) override;
@@ -52,7 +56,10 @@ private:
     bool Sigterm = false, Sigkill = false;
     std::vector<uint64_t> TimedOut;     // local indices whose deadline passed
     int Fd = -1;
+    int Running = 0;                    // --max-concurrency: invocations in flight
+    std::vector<InvocationSpan> Spans;  // --max-concurrency: for shared sites
   };
+  bool Concurrent = false; // run --max-concurrency
   void setState(Env &E, uint64_t State, int64_t DeadlineMs = -1);
   std::string Shim;
   std::map<int, Env> Envs;
