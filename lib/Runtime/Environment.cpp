@@ -270,6 +270,14 @@ struct EnvironmentSlot::LaneState {
   std::string Reset;       // the process ended: reset once InFlight is 0
   int64_t MaxRunning = 0;  // of the current process
   size_t Next = 0;         // next position in the lane's index list
+  // The process is spawned by the slot's own thread, which outlives it:
+  // the function dies with the thread that forked it (PR_SET_PDEATHSIG),
+  // and a lane may end before the environment does.
+  bool SpawnWanted = false;
+  int64_t SpawnIndex = 0;
+  bool SpawnOk = false;
+  nlohmann::json SpawnFailed;
+  int LanesDone = 0;
 };
 
 EnvironmentSlot::EnvironmentSlot(int Slot, RunContext &Ctx)
@@ -1321,6 +1329,14 @@ void EnvironmentSlot::runLanes(const std::vector<int64_t> *Indices, ServeQueue *
   Lanes = std::make_unique<LaneState>();
   int64_t N = Ctx.Opts.MaxConcurrency;
   auto Lane = [this, Indices, Q] {
+    struct Leave {
+      LaneState &S;
+      ~Leave() {
+        std::lock_guard<std::mutex> L(S.M);
+        ++S.LanesDone;
+        S.CV.notify_all();
+      }
+    } OnExit{*Lanes};
     bool First = true;
     for (;;) {
       if (Ctx.aborting())
@@ -1373,6 +1389,30 @@ void EnvironmentSlot::runLanes(const std::vector<int64_t> *Indices, ServeQueue *
       break;
     }
   }
+  // Spawns on this thread, for the lanes, until every lane is done.
+  for (;;) {
+    std::unique_lock<std::mutex> L(Lanes->M);
+    Lanes->CV.wait(L, [&] {
+      return Lanes->SpawnWanted || Lanes->LanesDone == static_cast<int>(Threads.size());
+    });
+    if (!Lanes->SpawnWanted)
+      break;
+    int64_t Index = Lanes->SpawnIndex;
+    L.unlock();
+    nlohmann::json Failed;
+    bool Ok = false;
+    try {
+      Ok = spawnAndInit(Index, Failed, /*Suppressed=*/false);
+    } catch (const std::exception &E) {
+      Ctx.abort(std::string("internal error: ") + E.what(), 3);
+      Failed = {{"interrupted", true}};
+    }
+    L.lock();
+    Lanes->SpawnOk = Ok;
+    Lanes->SpawnFailed = std::move(Failed);
+    Lanes->SpawnWanted = false;
+    Lanes->CV.notify_all();
+  }
   for (auto &T : Threads)
     T.join();
   if (Ctx.aborting())
@@ -1394,23 +1434,17 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
       if (Ctx.aborting())
         return false;
       if (!P) {
+        // The slot's thread spawns (runLanes); this lane waits for it.
         Lanes->Busy = true;
-        L.unlock();
-        nlohmann::json Failed;
-        bool Ok = false;
-        try {
-          Ok = spawnAndInit(Index, Failed, /*Suppressed=*/false);
-        } catch (...) {
-          L.lock();
-          Lanes->Busy = false;
-          Lanes->CV.notify_all();
-          throw;
-        }
-        L.lock();
+        Lanes->SpawnIndex = Index;
+        Lanes->SpawnWanted = true;
+        Lanes->CV.notify_all();
+        Lanes->CV.wait(L, [&] { return !Lanes->SpawnWanted; });
         Lanes->Busy = false;
         Lanes->MaxRunning = 0;
         Lanes->CV.notify_all();
-        if (!Ok) {
+        if (!Lanes->SpawnOk) {
+          nlohmann::json Failed = std::move(Lanes->SpawnFailed);
           L.unlock();
           if (Failed.contains("interrupted"))
             return false;

@@ -1246,6 +1246,7 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     A.SharedSites = findSharedSites(
         A, Opts.Spans, [&](const ProcessLedger &P, const ShimRecord &R) { return Z.where(P, R); },
         [&](const SiteInfo &W) { return Z.siteText(W); });
+    attributeDeadlineStacks(A, Opts.Spans);
   }
   return A;
 

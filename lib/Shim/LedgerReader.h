@@ -137,8 +137,10 @@ struct Evidence {
 /// run --max-concurrency: one invocation as the emulator saw it.
 struct InvocationSpan {
   int64_t Index = 0;               // the run document's index
+  uint64_t Local = 0;              // the ledger's invocation number (1-based; 0 unknown)
   int ClientPort = 0;              // client port of the Runtime API connection (0: unknown)
   uint64_t StartNs = 0, EndNs = 0; // CLOCK_MONOTONIC; EndNs 0: timed out, may still run
+  uint64_t DeadlineNs = 0;         // CLOCK_MONOTONIC (0 unknown)
 };
 
 /// Descriptors (grouped by where they were made) that invocations running
@@ -221,6 +223,11 @@ std::vector<SharedSite>
 findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
                 const std::function<SiteInfo(const ProcessLedger &, const ShimRecord &)> &Where,
                 const std::function<std::string(const SiteInfo &)> &Text);
+/// What a timed-out concurrent invocation held: the control page names the
+/// latest started invocation, so each timed-out invocation keeps only its
+/// own worker thread's deadline stacks and the descriptors that thread made
+/// between its start and its deadline (other threads ran other invocations).
+void attributeDeadlineStacks(Analysis &A, const std::vector<InvocationSpan> &Spans);
 /// Their JSON ("shared_sites"), summary lines and evidence
 /// ("shared-across-invocations"); nothing without spans.
 nlohmann::json sharedSitesJson(const Analysis &A);

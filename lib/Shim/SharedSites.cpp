@@ -83,13 +83,8 @@ std::string joinIndices(const std::vector<int64_t> &V, size_t Max) {
   return S;
 }
 
-} // namespace
-
-std::vector<SharedSite>
-findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
-                const std::function<SiteInfo(const ProcessLedger &, const ShimRecord &)> &Where,
-                const std::function<std::string(const SiteInfo &)> &Text) {
-  // 1. Every descriptor's lifetime and users, per process.
+/// Every descriptor's lifetime and users, per process.
+std::vector<Desc> descriptors(const Analysis &A) {
   std::vector<Desc> All;
   for (const ProcessLedger &P : A.Processes) {
     std::map<int, size_t> Live; // fd -> index in All
@@ -161,9 +156,14 @@ findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
       }
     }
   }
+  return All;
+}
 
-  // 2. Each invocation's worker: (process, thread) and its span.
-  std::map<std::pair<const ProcessLedger *, int>, std::vector<size_t>> ByThread; // -> spans
+/// Each invocation's worker (process, thread): the thread that read the
+/// `next` answer on the span's connection; {nullptr, 0} when unknown.
+std::vector<std::pair<const ProcessLedger *, int>>
+workers(const std::vector<Desc> &All, const std::vector<InvocationSpan> &Spans) {
+  std::vector<std::pair<const ProcessLedger *, int>> Out(Spans.size(), {nullptr, 0});
   for (size_t S = 0; S < Spans.size(); ++S) {
     const InvocationSpan &Sp = Spans[S];
     if (!Sp.ClientPort)
@@ -186,8 +186,24 @@ findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
         if (U.Ns <= Sp.StartNs)
           Tid = U.Tid; // the same reader as before
     if (Tid)
-      ByThread[{Conn->P, Tid}].push_back(S);
+      Out[S] = {Conn->P, Tid};
   }
+  return Out;
+}
+
+} // namespace
+
+std::vector<SharedSite>
+findSharedSites(const Analysis &A, const std::vector<InvocationSpan> &Spans,
+                const std::function<SiteInfo(const ProcessLedger &, const ShimRecord &)> &Where,
+                const std::function<std::string(const SiteInfo &)> &Text) {
+  // 1. Every descriptor's lifetime and users; 2. each invocation's worker.
+  std::vector<Desc> All = descriptors(A);
+  auto Worker = workers(All, Spans);
+  std::map<std::pair<const ProcessLedger *, int>, std::vector<size_t>> ByThread; // -> spans
+  for (size_t S = 0; S < Spans.size(); ++S)
+    if (Worker[S].first)
+      ByThread[Worker[S]].push_back(S);
   for (auto &[K, V] : ByThread)
     std::sort(V.begin(), V.end(),
               [&](size_t X, size_t Y) { return Spans[X].StartNs < Spans[Y].StartNs; });
@@ -332,6 +348,39 @@ void sharedSitesEvidence(const Analysis &A, std::vector<Evidence> &E) {
     E.push_back({"shared-across-invocations",
                  "used by overlapping invocations " + joinIndices(S.Invocations, 8) + ": " +
                      describe(S)});
+}
+
+void attributeDeadlineStacks(Analysis &A, const std::vector<InvocationSpan> &Spans) {
+  std::vector<BlockedCall> Pool;
+  std::vector<LiveFd> Held;
+  for (auto &S : A.Invocations) {
+    for (auto &B : S.BlockedPastDeadline)
+      Pool.push_back(std::move(B));
+    S.BlockedPastDeadline.clear();
+    for (auto &F : S.InFlightAtTimeout)
+      Held.push_back(std::move(F));
+    S.InFlightAtTimeout.clear();
+  }
+  auto Worker = workers(descriptors(A), Spans);
+  for (size_t S = 0; S < Spans.size(); ++S) {
+    const InvocationSpan &Sp = Spans[S];
+    if (Sp.EndNs || !Worker[S].first || Worker[S].first != A.Main || !Sp.Local ||
+        Sp.Local > A.Invocations.size())
+      continue;
+    auto &Mine = A.Invocations[Sp.Local - 1].BlockedPastDeadline;
+    for (const BlockedCall &B : Pool)
+      if (B.Tid == Worker[S].second && Mine.empty())
+        Mine.push_back(B); // one per thread: its first capture
+    auto &Its = A.Invocations[Sp.Local - 1].InFlightAtTimeout;
+    for (const LiveFd &F : Held) {
+      if (F.RecordIndex >= A.Main->Records.size())
+        continue;
+      const ShimRecord &R = A.Main->Records[F.RecordIndex];
+      if (R.tid == Worker[S].second && R.mono_ns >= Sp.StartNs &&
+          (!Sp.DeadlineNs || R.mono_ns <= Sp.DeadlineNs))
+        Its.push_back(F);
+    }
+  }
 }
 
 } // namespace serverless::shim

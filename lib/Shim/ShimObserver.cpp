@@ -132,13 +132,17 @@ void ShimObserver::onEnvironmentStarted(int EnvId, pid_t Pid) {
 
 void ShimObserver::onRunStart(const runtime::RunOptions &Opts, nlohmann::json &) {
   Concurrent = Opts.MaxConcurrency > 0;
+  TimeoutMs = Opts.TimeoutMs;
 }
 
 void ShimObserver::onInvocationSpan(int EnvId, int64_t Index, int ClientPort, uint64_t StartNs,
                                     uint64_t EndNs) {
   auto It = Envs.find(EnvId);
-  if (It != Envs.end())
-    It->second.Spans.push_back({Index, ClientPort, StartNs, EndNs});
+  if (It == Envs.end())
+    return;
+  auto L = It->second.Local2.find(Index);
+  It->second.Spans.push_back({Index, L == It->second.Local2.end() ? 0 : L->second, ClientPort,
+                              StartNs, EndNs, StartNs + uint64_t(TimeoutMs) * 1000000});
 }
 
 void ShimObserver::onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineMs) {

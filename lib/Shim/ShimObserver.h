@@ -60,6 +60,7 @@ private:
     std::vector<InvocationSpan> Spans;  // --max-concurrency: for shared sites
   };
   bool Concurrent = false; // run --max-concurrency
+  int64_t TimeoutMs = 0;
   void setState(Env &E, uint64_t State, int64_t DeadlineMs = -1);
   std::string Shim;
   std::map<int, Env> Envs;

@@ -14,8 +14,9 @@
 // (never shared). The emulator's ledger must name the first and not the
 // second.
 //
-// Event: {"sleep_ms": N, "shared": true|false}. The handler talks to the
-// shared client (unless "shared": false) and to its own, sleeps N ms, and
+// Event: {"sleep_ms": N, "shared": true|false, "crash": true}. The handler
+// talks to the shared client (unless "shared": false) and to its own, sleeps
+// N ms (then aborts the process with "crash"), and
 // prints "lmi span <request-id> <start-ms> <end-ms> <deadline-ms> <worker>"
 // (CLOCK_REALTIME ms) so the tests see overlap from inside; after a post it
 // prints "lmi post <request-id> <status>" (a late answer gets 410).
@@ -125,6 +126,8 @@ void worker(int Id, lambda_loop::Client *Api) {
     int64_t Sleep = field(Inv.Payload, "sleep_ms", 0);
     if (Sleep > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(Sleep));
+    if (field(Inv.Payload, "crash", 0))
+      std::abort(); // the whole process, every worker's invocation with it
     int64_t End = nowMs();
     std::printf("lmi span %s %lld %lld %lld %d\n", Inv.RequestId.c_str(),
                 static_cast<long long>(Start), static_cast<long long>(End),
