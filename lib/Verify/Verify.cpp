@@ -29,7 +29,16 @@ namespace {
 
 /// `ns::f(int) const` -> `ns::f`; a lambda's operator() is named by its
 /// enclosing function (`ns::handler(...)::$_0::operator()` -> `ns::handler`).
+/// ABI tags are the demangler's, not the source's: a function returning
+/// std::string is `read_config[abi:cxx11]()` at run time, `read_config` in
+/// the AST.
 std::string normFunction(std::string F) {
+  for (size_t I; (I = F.find("[abi:")) != std::string::npos;) {
+    size_t E = F.find(']', I);
+    if (E == std::string::npos)
+      break;
+    F.erase(I, E - I + 1);
+  }
   while (F.rfind("::", 0) == 0)
     F = F.substr(2);
   int Depth = 0;
@@ -165,6 +174,29 @@ public:
     return Out;
   }
 
+  /// Acquisitions or connects (\p T, main run) made through a handle that
+  /// was created at the finding's site (a Create event whose frames meet
+  /// it), except those a finding's own line explains.
+  std::vector<Hit> handleHits(const StaticFinding &F, RuntimeEvent::Type T) const {
+    std::vector<Hit> Out;
+    if (Runs.empty())
+      return Out;
+    std::set<uint64_t> Made;
+    for (const RuntimeEvent &E : Runs[0].Events)
+      if (E.T == RuntimeEvent::Create && E.Handle)
+        for (const core::Site &Fr : E.Frames)
+          if (sameSite(F.Where, Fr)) {
+            Made.insert(E.Handle);
+            break;
+          }
+    if (Made.empty())
+      return Out;
+    for (const RuntimeEvent &E : Runs[0].Events)
+      if (E.T == T && E.Handle && Made.count(E.Handle) && !LineMatched.count(&E))
+        Out.push_back({0, &E, -1});
+    return Out;
+  }
+
   /// Events a resource finding (not a deadline one) meets on its own line.
   std::set<const RuntimeEvent *> LineMatched;
 };
@@ -274,6 +306,17 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       if (X.E->Phase == core::Phase::Invoke && X.E->Invocation)
         Conns.push_back(X);
     if (Conns.empty() && K && !K->Eager) {
+      // The handle made at the site, wherever it connected (another line,
+      // another function, a later invocation).
+      for (const Hit &X : handleHits(F, RuntimeEvent::Connect))
+        if (KindOk(*X.E) && X.E->Phase == core::Phase::Invoke && X.E->Invocation) {
+          Conns.push_back(X);
+          Claimed.insert(X.E);
+        }
+      if (!Conns.empty())
+        Match = "handle";
+    }
+    if (Conns.empty() && K && !K->Eager) {
       for (const Hit &X : functionHits(F))
         if (X.Run == 0 && X.E->T == RuntimeEvent::Connect && KindOk(*X.E) &&
             X.E->Phase == core::Phase::Invoke && X.E->Invocation) {
@@ -324,7 +367,9 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
                       (Envs.size() > 1 ? ", " + std::to_string(Total) + " at the peer from " +
                                              plural(Envs.size(), "environment", "environments")
                                        : std::string()) +
-                      (Match == "function" ? ", from the same function" : "");
+                      (Match == "function" ? ", from the same function"
+                       : Match == "handle" ? ", through the handle made here"
+                                           : "");
         return Out;
       }
       Out.V = Verdict::NotReproduced;
@@ -351,7 +396,20 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
 
   if (F.Check == UnclosedResource) {
     std::vector<Hit> Acq = Filter(All, RuntimeEvent::Acquire, 0);
+    std::string Match = "line";
+    if (Acq.empty() && K && !K->Eager) {
+      // A lazily connecting handle made here (curl_easy_init) whose
+      // descriptors are made inside a later call on it.
+      for (const Hit &X : handleHits(F, RuntimeEvent::Acquire))
+        if (KindOk(*X.E)) {
+          Acq.push_back(X);
+          Claimed.insert(X.E);
+        }
+      if (!Acq.empty())
+        Match = "handle";
+    }
     std::map<uint64_t, int> Leaked;
+    std::map<int, std::set<uint64_t>> LeakedPerEnv; // growth is per process
     size_t StillOpen = 0;
     std::set<uint64_t> RanIn;
     std::string Peer, RKind;
@@ -360,6 +418,7 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       RanIn.insert(X.E->Invocation);
       if (X.E->Phase == core::Phase::Invoke && X.E->Invocation && X.E->OpenAfterInvocation) {
         ++Leaked[X.E->Invocation];
+        LeakedPerEnv[X.E->Environment].insert(X.E->Invocation);
         StillOpen += X.E->OpenAtEnd || X.E->OpenAtSigterm;
         if (!First) {
           First = X.E;
@@ -367,8 +426,13 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
         }
       }
     }
-    if (Leaked.size() >= 2 && StillOpen >= 2) {
+    size_t Growth = 0; // leaking invocations of the environment with the most
+    for (auto &[Env, Invs] : LeakedPerEnv)
+      Growth = std::max(Growth, Invs.size());
+    if (Growth >= 2 && StillOpen >= 2) {
       Out.V = Verdict::Confirmed;
+      if (Match != "line")
+        Ev["match"] = Match;
       size_t Total = 0;
       nlohmann::json IJ = nlohmann::json::array();
       for (auto &[I, N] : Leaked) {
@@ -419,6 +483,12 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
                        " only; a leak shows as growth over at least two invocations (a handle cached for "
                        "reuse looks the same once)";
         Out.Summary = "left open after one invocation only, no growth";
+      } else if (Leaked.size() >= 2 && Growth < 2) {
+        Ev["reason"] = "a descriptor from the site stayed open after one invocation in each of " +
+                       plural(LeakedPerEnv.size(), "environment", "environments") +
+                       ", none grew; a leak shows as growth over at least two invocations of one environment "
+                       "(a handle cached for reuse looks the same once per environment)";
+        Out.Summary = "left open once per environment, no growth";
       } else if (Leaked.size() >= 2) {
         Ev["reason"] = "descriptors stayed open after their invocations but were released before the end";
         Out.Summary = "released later, no growth";
@@ -490,7 +560,12 @@ VerifiedFinding Joiner::verify(const StaticFinding &F, std::set<const RuntimeEve
       Ev["scenario"] = Runs[X.Run].Scenario;
       if (!Runs[X.Run].TarpitPeer.empty())
         Ev["tarpit"] = Runs[X.Run].TarpitPeer;
-      Out.Summary = "invocation " + std::to_string(X.E->Invocation) + " timed out blocked in " + X.E->Call +
+      // No interposed call in flight (a condition variable, a futex): the
+      // thread was still inside the finding's call, at its site.
+      std::string In = !X.E->Call.empty() ? X.E->Call
+                       : !F.Call.empty()  ? "'" + F.Call + "' (no interposed call in flight)"
+                                          : "the call (no interposed call in flight)";
+      Out.Summary = "invocation " + std::to_string(X.E->Invocation) + " timed out blocked in " + In +
                     (X.E->BlockedMs >= 0 ? " for " + std::to_string(X.E->BlockedMs) + " ms" : std::string()) +
                     (Runs[X.Run].TarpitPeer.empty() ? "" : " (tarpit " + Runs[X.Run].TarpitPeer + ")");
       return Out;
@@ -553,6 +628,7 @@ VerifyResult join(const std::vector<StaticFinding> &Findings, const std::vector<
       core::Site Where;
       std::string Peer, Kind;
       std::map<uint64_t, int> Invs;
+      std::map<int, std::set<uint64_t>> PerEnv; // one per environment is a cached client, not growth
       int64_t BlockedMs = -1;
       std::string Call;
     };
@@ -576,6 +652,7 @@ VerifyResult join(const std::vector<StaticFinding> &Findings, const std::vector<
       G.Peer = E.Peer;
       G.Kind = E.Kind;
       ++G.Invs[E.Invocation];
+      G.PerEnv[E.Environment].insert(E.Invocation);
       if (E.T == RuntimeEvent::Blocked) {
         G.BlockedMs = std::max(G.BlockedMs, E.BlockedMs);
         G.Call = E.Call;
@@ -583,7 +660,10 @@ VerifyResult join(const std::vector<StaticFinding> &Findings, const std::vector<
     }
     for (auto &[Key, G] : Groups) {
       const std::string &Kind = std::get<0>(Key);
-      if (Kind != "blocked-at-deadline" && G.Invs.size() < 2)
+      size_t InOneEnv = 0;
+      for (auto &[Env, Invs] : G.PerEnv)
+        InOneEnv = std::max(InOneEnv, Invs.size());
+      if (Kind != "blocked-at-deadline" && InOneEnv < 2)
         continue;
       RuntimeOnly O;
       O.Kind = Kind;

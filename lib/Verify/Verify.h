@@ -64,13 +64,21 @@ struct StaticFinding {
 };
 
 struct RuntimeEvent {
-  enum Type { Acquire, Connect, Blocked };
+  /// Create: a library handle was made (curl_easy_init), no descriptor yet;
+  /// its Frames are the creating call's stack and Handle names it.
+  enum Type { Acquire, Connect, Blocked, Create };
   Type T = Acquire;
   /// Frames in the user's code, innermost first (inline frames included).
   std::vector<core::Site> Frames;
   std::string Kind;   // Shim kind of the descriptor (`tcp`, `stream`, ...).
   std::string Peer;   // Address for sockets, path for files.
   std::string Call;   // The interposed call (`connect`, `fopen`, `poll`).
+  /// The library handle (run-wide id of its Create event, 0: none) that an
+  /// Acquire or Connect was made through (inside curl_easy_perform on it),
+  /// or that a Create made. The handle -> site mapping recorded at creation:
+  /// a connection made on another line, in another function or in a later
+  /// invocation than the handle's creation is joined to where it was made.
+  uint64_t Handle = 0;
   int Environment = 0;
   int Pid = 0;
   int Fd = -1;

@@ -101,6 +101,15 @@ TEST(VerifySameSite, PathLineAndFunction) {
   EXPECT_FALSE(sameSite(site("/a/x.cpp", 5, "f"), site("/b/x.cpp", 5, "f"))) << "basename is not enough";
 }
 
+TEST(VerifySameSite, AbiTagsAreTheDemanglers) {
+  // A function returning std::string symbolizes as `read_config[abi:cxx11]()`;
+  // the AST names it `read_config`.
+  EXPECT_TRUE(sameSite(site("/src/a.cpp", 24, "read_config"), site("/src/a.cpp", 24, "read_config[abi:cxx11]()")));
+  EXPECT_TRUE(sameSite(site("/src/a.cpp", 24, "app::Cfg::name"),
+                       site("/src/a.cpp", 24, "app::Cfg::name[abi:cxx11]() const")));
+  EXPECT_FALSE(sameSite(site("/src/a.cpp", 24, "read_config"), site("/src/a.cpp", 24, "write_config[abi:cxx11]()")));
+}
+
 TEST(VerifyJoin, HandlerScopeClientConfirmedByAConnectionPerWarmInvocation) {
   core::Site Where = site("/src/cache.cpp", 12, "app::get");
   RuntimeFacts R = run(5);
@@ -233,6 +242,112 @@ TEST(VerifyJoin, LazyClientConnectingInAHelperOfItsFunction) {
   EXPECT_EQ(V.Findings[0].Evidence["peer"], "127.0.0.1:8080") << "not the redis peer the other finding explains";
   EXPECT_EQ(V.Findings[1].V, Verdict::Confirmed);
   EXPECT_TRUE(V.RuntimeOnlyEntries.empty());
+}
+
+TEST(VerifyJoin, LazyHandleJoinedThroughTheHandleMadeAtTheSite) {
+  // curl_easy_init in app::make_client (client.cpp:7, called from the
+  // handler), stored in a struct; curl_easy_perform in app::send
+  // (net.cpp:20), a function that never has make_client on its stack. The
+  // ledger's Create record maps each handle to where it was made; the
+  // connects made through it are the client's, whatever the line.
+  core::Site Made = site("/src/client.cpp", 7, "app::make_client");
+  core::Site Handler = site("/src/main.cpp", 30, "handler(aws::lambda_runtime::invocation_request const&)");
+  core::Site Send = site("/src/net.cpp", 20, "app::send(app::Client&)");
+  RuntimeFacts R = run(3);
+  for (unsigned I = 1; I <= 3; ++I) {
+    RuntimeEvent C = event(RuntimeEvent::Create, {site("/src/client.cpp", 7, "app::make_client()"), Handler}, I, "");
+    C.Handle = 100 + I;
+    C.Call = "curl_easy_init";
+    R.Events.push_back(C);
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Send, Handler}, I, "tcp", "127.0.0.1:8080");
+    A.Handle = 100 + I;
+    A.OpenAfterInvocation = A.OpenAtEnd = true; // never curl_easy_cleanup'd
+    R.Events.push_back(A);
+    RuntimeEvent X = event(RuntimeEvent::Connect, {Send, Handler}, I, "tcp", "127.0.0.1:8080");
+    X.Handle = 100 + I;
+    R.Events.push_back(X);
+  }
+  VerifyResult V = join({finding(HandlerScopeClient, Made, "http-client"), finding(UnclosedResource, Made, "http-client")},
+                        {R});
+  ASSERT_EQ(V.Findings.size(), 2u);
+  for (const VerifiedFinding &F : V.Findings) {
+    EXPECT_EQ(F.V, Verdict::Confirmed) << F.F.Check << ": " << F.Evidence.dump();
+    EXPECT_EQ(F.Evidence["match"], "handle") << F.F.Check;
+  }
+  EXPECT_NE(V.Findings[0].Summary.find("through the handle made here"), std::string::npos) << V.Findings[0].Summary;
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty()) << "the handle's descriptors are claimed";
+
+  // One handle made at init and reused: its single connect is no client
+  // per invocation. Handles made elsewhere are not this site's.
+  RuntimeFacts Once = run(3);
+  RuntimeEvent C = event(RuntimeEvent::Create, {Made}, 0, "");
+  C.Handle = 7;
+  Once.Events.push_back(C);
+  RuntimeEvent X = event(RuntimeEvent::Connect, {Send}, 1, "tcp", "127.0.0.1:8080");
+  X.Handle = 7;
+  Once.Events.push_back(X);
+  V = join({finding(HandlerScopeClient, Made, "http-client")}, {Once});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
+  V = join({finding(HandlerScopeClient, site("/src/client.cpp", 9, "app::make_client"), "http-client")}, {R});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed) << "a handle made on another line";
+  // Eager kinds connect at their own line: no handle fallback.
+  V = join({finding(HandlerScopeClient, Made, "redis-connection")}, {R});
+  EXPECT_NE(V.Findings[0].V, Verdict::Confirmed);
+}
+
+TEST(VerifyJoin, OneHandlePerEnvironmentIsNotGrowth) {
+  // Two environments side by side, each caching one connection made in its
+  // first (cold) invocation: not a leak, not runtime-only evidence. Two
+  // leaking invocations of one environment are.
+  core::Site Where = site("/src/cache.cpp", 24, "cache_client");
+  RuntimeFacts R = run(6);
+  R.Concurrency = 2;
+  for (InvocationInfo &I : R.Invocations) {
+    I.Environment = int((I.Index - 1) % 2) + 1;
+    I.Cold = I.Index <= 2;
+  }
+  for (int Env = 1; Env <= 2; ++Env) {
+    RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, uint64_t(Env), "tcp", "127.0.0.1:6379");
+    A.Environment = Env;
+    A.OpenAfterInvocation = A.OpenAtSigterm = A.OpenAtEnd = true;
+    R.Events.push_back(A);
+    RuntimeEvent X = event(RuntimeEvent::Connect, {Where}, uint64_t(Env), "tcp", "127.0.0.1:6379");
+    X.Environment = Env;
+    R.Events.push_back(X);
+  }
+  VerifyResult V = join({finding(UnclosedResource, Where, "redis-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::NotReproduced) << V.Findings[0].Evidence.dump();
+  EXPECT_EQ(V.Findings[0].Summary, "left open once per environment, no growth");
+  V = join({}, {R});
+  EXPECT_TRUE(V.RuntimeOnlyEntries.empty()) << "one connection per environment is not per invocation";
+  // Environment 1 leaks again in its next invocation (3): growth.
+  RuntimeEvent A = event(RuntimeEvent::Acquire, {Where}, 3, "tcp", "127.0.0.1:6379");
+  A.Environment = 1;
+  A.OpenAfterInvocation = A.OpenAtSigterm = A.OpenAtEnd = true;
+  R.Events.push_back(A);
+  V = join({finding(UnclosedResource, Where, "redis-connection")}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  V = join({}, {R});
+  ASSERT_EQ(V.RuntimeOnlyEntries.size(), 1u);
+  EXPECT_EQ(V.RuntimeOnlyEntries[0].Kind, "fd-growth");
+}
+
+TEST(VerifyJoin, DeadlineBlockedOutsideAnInterposedCallNamesTheFindingsCall) {
+  // rd_kafka_flush waits on a condition variable: the captured stack has no
+  // interposed call in flight; the summary names the finding's call.
+  core::Site Where = site("/src/handler.cpp", 22, "handler");
+  RuntimeFacts R = run(1);
+  R.Invocations[0].Status = "timeout";
+  RuntimeEvent B = event(RuntimeEvent::Blocked, {Where}, 1, "");
+  B.Call = "";
+  B.TimedOut = true;
+  R.Events.push_back(B);
+  StaticFinding F = finding(MissingDeadline, Where, "");
+  F.Call = "rd_kafka_flush";
+  VerifyResult V = join({F}, {R});
+  EXPECT_EQ(V.Findings[0].V, Verdict::Confirmed);
+  EXPECT_EQ(V.Findings[0].Summary,
+            "invocation 1 timed out blocked in 'rd_kafka_flush' (no interposed call in flight)");
 }
 
 TEST(VerifyJoin, ConnectionsOnlyInTheTarpitRunDoNotConfirmAClient) {
