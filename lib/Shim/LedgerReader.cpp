@@ -440,12 +440,7 @@ public:
   }
 
   /// The Runtime API client owning a descriptor made at \p W, or "".
-  static std::string runtimeClientOf(const SiteInfo &W) {
-    for (const auto &Sig : runtimeClientSignatures())
-      if (W.Function.rfind(Sig.FunctionPrefix, 0) == 0)
-        return Sig.Client;
-    return "";
-  }
+  static std::string runtimeClientOf(const SiteInfo &W) { return shim::runtimeClientOf(W); }
 
   std::string topFunction(const ProcessLedger &P, const ShimRecord &R) {
     for (auto &F : stack(P, R))
@@ -533,8 +528,51 @@ const std::vector<RuntimeClientSignature> &runtimeClientSignatures() {
       {"aws-lambda-cpp", "aws::lambda_runtime::runtime::",
        "the Runtime API connection and libcurl's wakeup socket pair (runtime::get_next, "
        "runtime::post_success, runtime::post_failure, runtime::do_post)"},
+      // Node.js (npm aws-lambda-ric, whose native client is aws-lambda-cpp
+      // with its own libcurl: its connection is recognised as the Runtime
+      // API's): libuv's own descriptors, made inside the node executable
+      // (libuv is linked into it) by functions that only libuv's machinery
+      // calls. A handler's sockets and files come from other libuv functions
+      // (uv__fs_open, uv__socket, uv_pipe_connect...) and stay the user's.
+      {"aws-lambda-ric (Node.js/libuv)", "uv__platform_loop_init",
+       "each event loop's epoll descriptor", "node", true},
+      {"aws-lambda-ric (Node.js/libuv)", "uv__async_start",
+       "each event loop's wakeup eventfd (uv_async)", "node", true},
+      {"aws-lambda-ric (Node.js/libuv)", "uv_pipe",
+       "libuv's signal pipes (the process-wide lock pipe, each loop's signal pipe); JavaScript "
+       "cannot make an anonymous pipe itself",
+       "node", true},
+      {"aws-lambda-ric (Node.js/libuv)", "uv__open_cloexec",
+       "the spare descriptor each loop keeps for EMFILE (/dev/null, uv__stream_init); "
+       "fs.open goes through uv__fs_open",
+       "node", true},
   };
   return Sigs;
+}
+
+static std::string objectBase(const std::string &Path) {
+  return Path.substr(Path.rfind('/') + 1);
+}
+
+std::string runtimeClientOf(const SiteInfo &W) {
+  for (const auto &Sig : runtimeClientSignatures()) {
+    bool Name = Sig.Exact ? W.Function == Sig.FunctionPrefix
+                          : W.Function.rfind(Sig.FunctionPrefix, 0) == 0;
+    if (!Name)
+      continue;
+    if (Sig.Object) {
+      std::string Base = objectBase(W.Object);
+      if (Base != Sig.Object && Base != std::string(Sig.Object) + "js")
+        continue;
+    }
+    return Sig.Client;
+  }
+  return "";
+}
+
+bool isRuntimeClientObject(const std::string &Path) {
+  std::string Base = objectBase(Path);
+  return Base == "node" || Base == "nodejs" || Base == "rapid-client.node";
 }
 
 nlohmann::json SiteInfo::toJson() const {
@@ -1138,7 +1176,9 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     A.SawSigkill = true;
     A.OpenAtSigkill = A.OpenAtExit;
   }
-  A.NoDebugInfo.assign(Z.NoDebug.begin(), Z.NoDebug.end());
+  for (const auto &O : Z.NoDebug)
+    if (!isRuntimeClientObject(O))
+      A.NoDebugInfo.push_back(O);
 
   // Growth after warm-up, leak sites, connection sites. Invocations that
   // timed out are left out: what they hold is in flight, not open after.

@@ -100,8 +100,17 @@ struct RuntimeClientSignature {
   const char *Client;         // "aws-lambda-cpp"
   const char *FunctionPrefix; // demangled qualified name prefix
   const char *What;           // what it owns, for the docs and the JSON
+  // The site's object must be this executable ("node"; Debian's "nodejs"
+  // too); nullptr: any object.
+  const char *Object = nullptr;
+  bool Exact = false;         // the function is FunctionPrefix itself
 };
 const std::vector<RuntimeClientSignature> &runtimeClientSignatures();
+/// The client owning a descriptor made at \p W ("" when it is the user's).
+std::string runtimeClientOf(const SiteInfo &W);
+/// Objects of a runtime client (the Node.js executable, aws-lambda-ric's
+/// addon): no "build with -g" hint for them, the user's code is not there.
+bool isRuntimeClientObject(const std::string &Path);
 
 struct InvocationStats {
   uint64_t Index = 0;

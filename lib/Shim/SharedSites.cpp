@@ -67,12 +67,7 @@ struct Desc {
   std::vector<Use> Uses;    // made / connected / read, in order
 };
 
-bool runtimeClientSite(const SiteInfo &W) {
-  for (const auto &Sig : runtimeClientSignatures())
-    if (W.Function.rfind(Sig.FunctionPrefix, 0) == 0)
-      return true;
-  return false;
-}
+bool runtimeClientSite(const SiteInfo &W) { return !runtimeClientOf(W).empty(); }
 
 std::string joinIndices(const std::vector<int64_t> &V, size_t Max) {
   std::string S;
