@@ -25,6 +25,9 @@ PACKAGES=(
   pkg-config git
   # the tests validate SARIF with Microsoft's SARIF Multitool, installed from the npm registry
   nodejs npm
+  # the Node.js runtime's end-to-end test installs npm aws-lambda-ric, whose install builds
+  # libcurl (autoreconf: autoconf, automake, libtool) and aws-lambda-cpp (cmake)
+  autoconf automake libtool
 )
 
 # A package counts as present when it is installed or an installed package provides it
