@@ -124,10 +124,15 @@ enum ShimRecordType {
   SHIM_REC_DLOPEN = 10,   /* dlopen(): peer = path, aux = maps index written */
   SHIM_REC_PHASE = 11,    /* watcher saw a control-page state change */
   SHIM_REC_FAILED = 12,   /* an acquisition failed with EMFILE/ENFILE: call, errno, frames */
-  SHIM_REC_USE = 13       /* a thread read from a socket another thread (or none) read from
+  SHIM_REC_USE = 13,      /* a thread read from a socket another thread (or none) read from
                              last: fd, call, kind, frames; one record per change of reader,
                              so concurrent invocations sharing a client show (run
                              --max-concurrency) at the cost of a record per hand-over */
+  SHIM_REC_HANDLE = 14    /* a library handle was created (curl_easy_init): call, the handle
+                             (aux = low 32 bits, reserved = high 32 bits), frames. ACQUIRE
+                             and CONNECT records made inside a library call on a handle
+                             (curl_easy_perform) carry it the same way, with
+                             SHIM_FLAG_HANDLE: the handle -> site mapping at creation */
 };
 
 enum ShimKind {
@@ -142,6 +147,7 @@ enum ShimKind {
 #define SHIM_FLAG_SIGNAL_FRAME 4u  /* frames[0] is an interrupted PC (no -1 adjustment) */
 #define SHIM_FLAG_INPROGRESS 8u    /* non-blocking connect: EINPROGRESS */
 #define SHIM_FLAG_CLOEXEC 16u
+#define SHIM_FLAG_HANDLE 32u       /* made inside a library call on a handle: aux/reserved hold it */
 
 /* The calls the shim interposes; ids are stable (append only). */
 #define SHIM_CALL_LIST(X)                                                              \
@@ -152,7 +158,7 @@ enum ShimKind {
   X(timerfd_create) X(opendir) X(closedir) X(popen) X(pclose) X(getaddrinfo) X(poll)  \
   X(select) X(epoll_wait) X(recv) X(recvfrom) X(recvmsg) X(read) X(nanosleep)         \
   X(clock_nanosleep) X(sleep) X(usleep) X(memfd_create) X(close_range) X(dlopen)     \
-  X(freopen) X(freopen64) X(ppoll) X(epoll_pwait)
+  X(freopen) X(freopen64) X(ppoll) X(epoll_pwait) X(curl_easy_init) X(curl_easy_perform)
 
 enum ShimCall {
 #define SHIM_CALL_ENUM(n) SHIM_CALL_##n,

@@ -96,7 +96,9 @@ void *resolve(const char *Name) {
   X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))     \
   X(unsigned, sleep, (unsigned))                                                            \
   X(int, usleep, (useconds_t))                                                              \
-  X(pid_t, fork, (void))
+  X(pid_t, fork, (void))                                                                    \
+  X(void *, curl_easy_init, (void))                                                         \
+  X(int, curl_easy_perform, (void *))
 
 #define SHIM_DECLARE_REAL(Ret, Name, Params)                                                  \
   typedef Ret(*Name##_fn) Params;                                                            \
@@ -569,6 +571,35 @@ SHIM_EXPORT pid_t fork(void) {
   }
   errno = E;
   return P;
+}
+
+// ---- Library handles: the handle -> site mapping at creation ------------------------
+// libcurl's easy handle is made by curl_easy_init (no descriptor) and connects
+// inside curl_easy_perform, maybe on another line, in another function or a
+// later invocation. The creation is recorded with its stack; the sockets made
+// and connected inside a perform carry the handle, so the reader joins them
+// to where the handle was made. Resolved lazily: a process without libcurl
+// never calls these (a NULL real function would only be reached by a caller
+// that has no libcurl either, and gets curl's failure results).
+SHIM_EXPORT void *curl_easy_init(void) {
+  auto Real = REAL(curl_easy_init);
+  void *H = Real ? Real() : nullptr;
+  if (H)
+    RECORD(shim_record_handle(SHIM_CALL_curl_easy_init, uint64_t(uintptr_t(H))));
+  return H;
+}
+
+SHIM_EXPORT int curl_easy_perform(void *H) {
+  auto Real = REAL(curl_easy_perform);
+  if (!Real)
+    return 2; // CURLE_FAILED_INIT
+  uint64_t Outer = shim_t_handle; // a perform from a callback: restored after
+  shim_t_handle = uint64_t(uintptr_t(H));
+  int R = Real(H);
+  int E = errno;
+  shim_t_handle = Outer;
+  errno = E;
+  return R;
 }
 
 // dlopen is deliberately not interposed: glibc resolves a bare name against

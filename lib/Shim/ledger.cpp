@@ -37,6 +37,7 @@ __thread uint64_t shim_t_inflight_ns __attribute__((tls_model("initial-exec")));
 __thread uint64_t shim_t_streak_ns __attribute__((tls_model("initial-exec")));
 __thread uint64_t shim_t_block_end_ns __attribute__((tls_model("initial-exec")));
 __thread int shim_t_interrupted __attribute__((tls_model("initial-exec")));
+__thread uint64_t shim_t_handle __attribute__((tls_model("initial-exec")));
 static __thread int t_tid __attribute__((tls_model("initial-exec")));
 
 uint8_t shim_kind_table[SHIM_KIND_TABLE_SIZE];
@@ -200,6 +201,16 @@ ShimRecord *begin(int Type, int Call) {
   return R;
 }
 void commit(ShimRecord *R) { __atomic_store_n(&R->commit, SHIM_RECORD_COMMITTED, __ATOMIC_RELEASE); }
+
+// Made inside a library call on a handle (curl_easy_perform): the record
+// names the handle, so the reader joins it to where the handle was made.
+inline void setHandle(ShimRecord *R) {
+  if (uint64_t H = shim_t_handle) {
+    R->flags |= SHIM_FLAG_HANDLE;
+    R->aux = uint32_t(H);
+    R->reserved = uint32_t(H >> 32);
+  }
+}
 
 void setPeerText(ShimRecord *R, const char *S) {
   if (!S)
@@ -742,6 +753,7 @@ void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, 
   R->fd2 = Fd2;
   R->kind = uint16_t(Kind);
   R->flags = uint16_t(Flags);
+  setHandle(R);
   if (Path)
     setPeerText(R, Path);
   else if (Sa)
@@ -788,8 +800,21 @@ void shim_record_connect(int Fd, const sockaddr *Sa, socklen_t SaLen, int Err) {
     socklen_t LocalLen = sizeof Local;
     if (sys(SYS_getsockname, Fd, (long)&Local, (long)&LocalLen) == 0 && Local.sin_family == AF_INET)
       R->aux = ntohs(Local.sin_port);
+  } else {
+    setHandle(R);
   }
   setPeerAddr(R, Sa, SaLen);
+  R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
+  commit(R);
+}
+
+void shim_record_handle(int Call, uint64_t Handle) {
+  checkNewObjects();
+  ShimRecord *R = begin(SHIM_REC_HANDLE, Call);
+  if (!R)
+    return;
+  R->aux = uint32_t(Handle);
+  R->reserved = uint32_t(Handle >> 32);
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
 }

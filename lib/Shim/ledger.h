@@ -33,6 +33,9 @@ extern __thread uint64_t shim_t_streak_ns SHIM_HIDDEN __attribute__((tls_model("
 extern __thread uint64_t shim_t_block_end_ns SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
 #define SHIM_STREAK_GAP_NS 10000000ull
 extern __thread int shim_t_interrupted SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
+/* The library handle this thread is inside a call on (curl_easy_perform), 0
+ * none: its ACQUIRE and CONNECT records carry it (SHIM_FLAG_HANDLE). */
+extern __thread uint64_t shim_t_handle SHIM_HIDDEN __attribute__((tls_model("initial-exec")));
 
 /* fd -> ShimKind of live descriptors (0: unknown/closed). Lets read() tell a
  * socket from a file without a syscall. */
@@ -97,6 +100,8 @@ SHIM_HIDDEN void shim_record_release(int call, int fd, int fd_last);
 SHIM_HIDDEN void shim_record_connect(int fd, const struct sockaddr *sa, socklen_t salen, int err);
 SHIM_HIDDEN void shim_record_dns(const char *node, int result);
 SHIM_HIDDEN void shim_record_failed(int call, int err);
+/* A library handle created by \p call (SHIM_REC_HANDLE), with its stack. */
+SHIM_HIDDEN void shim_record_handle(int call, uint64_t handle);
 /* After a read from socket \p fd: a SHIM_REC_USE record when the reading
  * thread differs from the last one (or the socket's first read). Takes the
  * recursion guard itself; preserves errno. */

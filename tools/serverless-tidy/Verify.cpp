@@ -600,6 +600,16 @@ private:
         It->second->FdsOpenAfter = N;
       }
     };
+    // Library handles (curl_easy_init) by address, to the run-wide id of
+    // their creation: an address reused after curl_easy_cleanup is a new
+    // handle from its new creation record on.
+    std::map<uint64_t, uint64_t> Handles;
+    auto HandleOf = [&](const ShimRecord &R) -> uint64_t {
+      if (!(R.flags & SHIM_FLAG_HANDLE))
+        return 0;
+      auto It = Handles.find(uint64_t(R.aux) | (uint64_t(R.reserved) << 32));
+      return It == Handles.end() ? 0 : It->second;
+    };
     bool SawSigterm = false;
     auto MarkSigterm = [&] {
       SawSigterm = true;
@@ -637,8 +647,19 @@ private:
           E.Peer = Events[Live[R.fd2]].Peer;
         }
         E.Frames = Sym.userFrames(L, R);
+        E.Handle = HandleOf(R);
         Events.push_back(std::move(E));
         Live[R.fd] = Events.size() - 1;
+        break;
+      }
+      case SHIM_REC_HANDLE: {
+        E.T = verify::RuntimeEvent::Create;
+        E.Call = shim::callName(R.call);
+        E.Handle = ++NextHandle;
+        Handles[uint64_t(R.aux) | (uint64_t(R.reserved) << 32)] = E.Handle;
+        E.Frames = Sym.userFrames(L, R);
+        if (!E.Frames.empty())
+          Events.push_back(std::move(E));
         break;
       }
       case SHIM_REC_RELEASE: {
@@ -663,6 +684,7 @@ private:
         E.Kind = It != Live.end() && It->second != Untracked ? Events[It->second].Kind : "socket";
         E.Call = "connect";
         E.Peer = Peer;
+        E.Handle = HandleOf(R);
         E.Frames = Sym.userFrames(L, R);
         Events.push_back(std::move(E));
         break;
@@ -705,6 +727,7 @@ private:
 
   std::vector<Proc> Procs;
   std::map<int, size_t> Current;
+  uint64_t NextHandle = 0; // run-wide ids of library handles (RuntimeEvent::Handle)
 };
 
 /// Redirects standard output (the emulator's START/END/REPORT lines and the
