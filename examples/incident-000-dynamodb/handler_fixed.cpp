@@ -1,9 +1,12 @@
 // Incident 000, fixed: the client is built once at init scope and captured by
 // the handler, so warm invocations reuse its connections.
+//
+//   serverless-tidy check examples/incident-000-dynamodb/handler_fixed.cpp
 #include <aws/core/Aws.h>
 #include <aws/dynamodb/DynamoDBClient.h>
 #include <aws/dynamodb/model/GetItemRequest.h>
 #include <aws/lambda-runtime/runtime.h>
+#include <cstdlib>
 
 using namespace aws::lambda_runtime;
 
@@ -13,6 +16,8 @@ int main() {
   {
     Aws::Client::ClientConfiguration config;
     config.region = "us-east-1";
+    if (const char *endpoint = std::getenv("DYNAMODB_ENDPOINT"))
+      config.endpointOverride = endpoint;
     Aws::DynamoDB::DynamoDBClient dynamo(config); // once per environment
     run_handler([&dynamo](invocation_request const &request) {
       Aws::DynamoDB::Model::GetItemRequest get;
