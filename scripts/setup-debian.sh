@@ -25,6 +25,8 @@ PACKAGES=(
   pkg-config git
   # the tests validate SARIF with Microsoft's SARIF Multitool, installed from the npm registry
   nodejs npm
+  # verify's --html page is rendered and screenshotted in headless Chromium (test_verify.py html)
+  chromium
   # the Node.js runtime's end-to-end test installs npm aws-lambda-ric, whose install builds
   # libcurl (autoreconf: autoconf, automake, libtool) and aws-lambda-cpp (cmake)
   autoconf automake libtool

@@ -404,7 +404,9 @@ def test_runtime_only():
 def test_html():
     # One self-contained page: per finding its code and verdict, and the
     # three per-invocation charts drawn (an SVG polyline with a point per
-    # invocation). Parsed here; not rendered in a browser.
+    # invocation): parsed here, then rendered in headless Chromium
+    # (render_charts: the DOM as the browser builds it, and screenshots whose
+    # pixels show each chart's series).
     from html.parser import HTMLParser
 
     class Page(HTMLParser):
@@ -457,8 +459,161 @@ def test_html():
         check(p.findings == [f["verdict"] for f in doc["findings"]], "a block per finding, same order and verdicts")
         check(any("CACHE-SITE" in c for c in p.code), "the cache site's code is shown")
         check(p.scripts == 0 and p.external == [], "self-contained: %s" % p.external)
+        render_charts(page, ws.tmp, 4)
     finally:
         ws.close()
+
+
+def read_png(path):
+    """(width, height, rows of RGB bytes) of an 8-bit, non-interlaced RGB or
+    RGBA PNG (what Chromium's --screenshot writes)."""
+    import struct
+    import zlib
+    with open(path, "rb") as f:
+        data = f.read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s is a PNG" % path)
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, color, _, _, interlace = ihdr
+    check(depth == 8 and color in (2, 6) and interlace == 0, "8-bit RGB(A) PNG: %s" % (ihdr,))
+    bpp = 3 if color == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev, i = [], bytes(stride), 0
+    add = lambda a, b: (a + b) & 255  # noqa: E731
+    for _ in range(h):
+        ft, line = raw[i], raw[i + 1:i + 1 + stride]
+        i += 1 + stride
+        if ft == 2:  # Up, most rows of a screenshot: no dependency along the row
+            line = bytes(map(add, line, prev))
+        elif ft != 0:
+            line = bytearray(line)
+            for x in range(stride):
+                a = line[x - bpp] if x >= bpp else 0
+                b = prev[x]
+                if ft == 1:
+                    line[x] = (line[x] + a) & 255
+                elif ft == 3:
+                    line[x] = (line[x] + (a + b) // 2) & 255
+                else:
+                    c = prev[x - bpp] if x >= bpp else 0
+                    p_ = a + b - c
+                    pa, pb, pc = abs(p_ - a), abs(p_ - b), abs(p_ - c)
+                    line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            line = bytes(line)
+        rows.append(line if bpp == 3 else bytes(v for k, v in enumerate(line) if k % 4 != 3))
+        prev = line
+    return w, h, rows
+
+
+def pixel(rows, x, y):
+    return rows[y][3 * x:3 * x + 3]
+
+
+def chromium(args, tmp):
+    """Headless Chromium (Debian's `chromium`, scripts/setup-debian.sh), in its
+    own session, bounded, with a throw-away profile."""
+    exe = shutil.which("chromium")
+    check(exe is not None, "chromium is not installed (scripts/setup-debian.sh installs it)")
+    profile = tempfile.mkdtemp(prefix="st-chromium-", dir=tmp)
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+           "--user-data-dir=" + profile, "--window-size=1200,900"] + args
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=90)
+    finally:
+        try:
+            os.killpg(p.pid, 9)  # its zygote and helpers, if any stayed
+        except ProcessLookupError:
+            pass
+        p.wait()
+    check(p.returncode == 0, "chromium %s failed (%d): %s" % (args[-2:], p.returncode, err[-2000:]))
+    return out
+
+
+SERIES = (0xcc, 0x33, 0x33)  # svg.chart .series / .point (lib/Verify/Html.cpp)
+
+
+def near(px, rgb, tol=40):
+    return all(abs(a - b) <= tol for a, b in zip(px, rgb))
+
+
+def render_charts(page, tmp, invocations):
+    # The page as Chromium parses it: each chart an SVG with one series
+    # (a polyline) of one point per invocation, and a marker per point.
+    from html.parser import HTMLParser
+
+    class Dom(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.charts, self.chart = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "svg" and a.get("class") == "chart":
+                self.chart = a["id"]
+                self.charts[self.chart] = {"series": [], "points": 0}
+            elif tag == "polyline" and self.chart and a.get("class") == "series":
+                self.charts[self.chart]["series"].append(len(a["points"].split()))
+            elif tag == "circle" and self.chart and a.get("class") == "point":
+                self.charts[self.chart]["points"] += 1
+
+        def handle_endtag(self, tag):
+            if tag == "svg":
+                self.chart = None
+
+    url = "file://" + os.path.abspath(page)
+    d = Dom()
+    d.feed(chromium(["--dump-dom", url], tmp))
+    check(sorted(d.charts) == ["chart-connections", "chart-fds", "chart-rss"], "three charts in the DOM: %s" % d.charts)
+    for name, c in d.charts.items():
+        check(c["series"] == [invocations] and c["points"] == invocations,
+              "%s: one series of %d points in the DOM: %s" % (name, invocations, c))
+
+    # Drawn: a screenshot of the page as it is shows the series colour; a
+    # second one, of a copy whose style gives each chart's series its own
+    # colour, shows each of the three colours: every chart's one series is
+    # on the screen, not just in the markup.
+    with open(page) as f:
+        html = f.read()
+
+    def shot(name, extra_style):
+        variant = os.path.join(tmp, name + ".html")
+        with open(variant, "w") as f:
+            f.write(html.replace("</style>", extra_style + "</style>", 1))
+        png = os.path.join(tmp, name + ".png")
+        chromium(["--screenshot=" + png, "file://" + variant], tmp)
+        return read_png(png)
+
+    def count(rows, w, h, rgb):
+        n = 0
+        for y in range(h):
+            row = rows[y]
+            for x in range(0, 3 * w, 3):
+                if abs(row[x] - rgb[0]) <= 40 and abs(row[x + 1] - rgb[1]) <= 40 and abs(row[x + 2] - rgb[2]) <= 40:
+                    n += 1
+        return n
+
+    w, h, base = shot("page", "")
+    n = count(base, w, h, SERIES)
+    check(n > 300, "the screenshot shows the series colour (%d pixels)" % n)
+    check(len({pixel(base, x, y) for y in range(0, h, 9) for x in range(0, w, 9)}) > 10, "the page is not blank")
+    colours = {"chart-fds": (0, 0, 255), "chart-connections": (0, 160, 0), "chart-rss": (255, 0, 255)}
+    style = "".join("#%s .series{stroke:rgb%s}#%s .point{fill:rgb%s}" % (c, rgb, c, rgb) for c, rgb in colours.items())
+    w, h, each = shot("series", style)
+    check(count(each, w, h, SERIES) < n / 10, "restyled: the original series colour is gone")
+    for chart, rgb in colours.items():
+        k = count(each, w, h, rgb)
+        check(k > 100, "%s: its series is drawn (%d pixels of its colour)" % (chart, k))
+        print("%s: %d series pixels" % (chart, k))
 
 
 if __name__ == "__main__":
