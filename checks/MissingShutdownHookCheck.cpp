@@ -135,11 +135,11 @@ void MissingShutdownHookCheck::checkTranslationUnit(ASTContext &,
       continue;
     const ::serverless::UnsafeCall &U = H.Unsafe.front();
     diag(U.Call->getBeginLoc(),
-         "SIGTERM handler '%0' calls '%1', which is not async-signal-safe; "
+         std::string(remarkPrefix()) + "SIGTERM handler '%0' calls '%1', which is not async-signal-safe; "
          "safe: block SIGTERM in every thread and flush/close from a thread "
          "waiting in sigwait() or reading a signalfd (run_handler does not "
          "return on SIGTERM, so the main loop never sees a flag)",
-         DiagnosticIDs::Remark)
+         remarkLevel())
         << H.Name << U.Callee;
   }
 }

@@ -6,6 +6,7 @@
 
 #include "ServerlessCheck.h"
 #include "Summary/Collector.h"
+#include "Model/ConfigLocator.h"
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/Decl.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
@@ -17,31 +18,69 @@ namespace model = ::serverless::model;
 
 namespace clang::tidy::serverless {
 
+namespace {
+bool EditorMode = false;
+/// Model errors reported in the editor in the current TU.
+thread_local std::set<std::string> ModelErrorsReported;
+} // namespace
+
+void setEditorMode(bool On) { EditorMode = On; }
+bool editorMode() { return EditorMode; }
+
+DiagnosticIDs::Level ServerlessCheck::remarkLevel() {
+  return EditorMode ? DiagnosticIDs::Warning : DiagnosticIDs::Remark;
+}
+
+StringRef ServerlessCheck::remarkPrefix() { return EditorMode ? "remark: " : ""; }
+
 ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
     : ClangTidyCheck(Name, Context),
       ModelFiles(Options.getLocalOrGlobal("ModelFiles", "")),
       HandlerFunctions(Options.getLocalOrGlobal("HandlerFunctions", "")) {
   HandlerPatterns = parsePatternList("HandlerFunctions", HandlerFunctions);
+  // Relative entries are relative to the configuration file that sets them
+  // (found from the file being analysed), else to the working directory.
   std::vector<std::string> Files;
-  for (StringRef F : utils::options::parseStringList(ModelFiles))
-    if (!F.trim().empty())
-      Files.push_back(F.trim().str());
+  std::vector<::serverless::model::ResolvedPath> Resolved =
+      ::serverless::model::resolveOptionPaths(
+          Context->getCurrentFile(), {(Name + ".ModelFiles").str(), "ModelFiles"}, ModelFiles,
+          /*WithClangd=*/EditorMode);
+  for (const auto &R : Resolved)
+    Files.push_back(R.Path);
   auto Loaded = ::serverless::ModelCache::get(Files);
   if (!Loaded) {
-    // One configuration error per bad line, once per run (every check of
-    // every TU loads the same files); analysis continues with the defaults
-    // so the other findings are not lost. The lines are `FILE:LINE:COL:
-    // error: MESSAGE`; clang-tidy prints its own "error: " before them.
-    std::string Message = llvm::toString(Loaded.takeError());
-    static std::mutex ReportedMutex;
-    static std::set<std::string> Reported;
-    std::lock_guard<std::mutex> Lock(ReportedMutex);
-    if (Reported.insert(Message).second)
-      for (StringRef Line : llvm::split(Message, '\n')) {
-        auto [Where, What] = Line.split(": error: ");
-        configurationDiag("%0", DiagnosticIDs::Error)
-            << (What.empty() ? Line.str() : (Where + ": " + What).str());
-      }
+    // Analysis continues with the defaults so the other findings are not
+    // lost. Each line is `FILE:LINE:COL: error: MESSAGE`; it says which
+    // option entry and configuration file named FILE.
+    std::string Raw = llvm::toString(Loaded.takeError());
+    for (StringRef Line : llvm::split(Raw, '\n')) {
+      auto [Where, What] = Line.split(": error: ");
+      std::string Text = What.empty() ? Line.str() : (Where + ": " + What).str();
+      for (const auto &R : Resolved)
+        if (Line.starts_with(R.Path) && R.Given != R.Path) {
+          Text += " (ModelFiles entry '" + R.Given + "'" +
+                  (R.ConfigFile.empty() ? std::string(" relative to the working directory")
+                                        : " of " + R.ConfigFile) +
+                  ")";
+          break;
+        }
+      if (!ModelError.empty())
+        ModelError += "\n";
+      ModelError += Text;
+    }
+    // Outside the editor: a configuration error (bad input: a non-zero
+    // exit; serverless-tidy check -p counts it as a configuration error and
+    // exits 2), once per run: every check of every TU loads the same files.
+    // In the editor (clangd drops diagnostics without a location), check()
+    // reports it at the top of each file instead, as a warning.
+    if (!EditorMode) {
+      static std::mutex ReportedMutex;
+      static std::set<std::string> Reported;
+      std::lock_guard<std::mutex> Lock(ReportedMutex);
+      if (Reported.insert(ModelError).second)
+        for (StringRef Line : llvm::split(ModelError, '\n'))
+          configurationDiag("%0", DiagnosticIDs::Error) << Line.str();
+    }
     auto Defaults = ::serverless::ModelCache::get({});
     Model = Defaults ? *Defaults : std::make_shared<model::ApiModel>();
     if (!Defaults)
@@ -49,7 +88,9 @@ ServerlessCheck::ServerlessCheck(StringRef Name, ClangTidyContext *Context)
     OptionsKey = "defaults|";
   } else {
     Model = *Loaded;
-    OptionsKey = ModelFiles + "|";
+    for (const std::string &F : Files)
+      OptionsKey += F + ";";
+    OptionsKey += "|";
   }
   // Whole-program second pass: functions of the program that other TUs
   // summarised as acquiring or releasing a resource act as model entries.
@@ -92,6 +133,7 @@ void ServerlessCheck::registerMatchers(MatchFinder *Finder) {
 }
 
 void ServerlessCheck::onStartOfTranslationUnit() {
+  ModelErrorsReported.clear();
   ::serverless::TUContext::invalidate();
 }
 
@@ -102,6 +144,15 @@ void ServerlessCheck::onEndOfTranslationUnit() {
 void ServerlessCheck::check(const MatchFinder::MatchResult &Result) {
   ASTContext &Ctx = *Result.Context;
   SM = Result.SourceManager;
+  if (EditorMode && !ModelError.empty()) {
+    // Once per file and message, whichever check gets here first.
+    if (ModelErrorsReported.insert(ModelError).second)
+      for (StringRef Line : llvm::split(ModelError, '\n'))
+        diag(SM->getLocForStartOfFile(SM->getMainFileID()),
+             "model file not loaded, the checks use the built-in models: %0",
+             DiagnosticIDs::Warning)
+            << Line.str();
+  }
   auto &TU = ::serverless::TUContext::get(Ctx, Model, HandlerPatterns, OptionsKey);
   checkTranslationUnit(Ctx, TU);
 }

@@ -12,7 +12,9 @@
 // Options shared by all checks (read with getLocalOrGlobal, so one global
 // `CheckOptions` entry configures all four):
 //   ModelFiles        `;`-separated user API model files merged on top of the
-//                     embedded defaults (docs/models.md).
+//                     embedded defaults (docs/models.md). A relative path is
+//                     relative to the .clang-tidy/.clangd that sets it
+//                     (Model/ConfigLocator.h).
 //   HandlerFunctions  `;`-separated names or patterns of handler functions,
 //                     in addition to run_handler arguments and annotations.
 //
@@ -26,6 +28,14 @@
 #include "clang-tidy/ClangTidyCheck.h"
 
 namespace clang::tidy::serverless {
+
+/// serverless-clangd sets this before clangd starts: a broken model file is
+/// then reported as a diagnostic at the top of each file (clangd drops
+/// diagnostics without a location), and remarks, which clangd folds into the
+/// previous diagnostic as notes, are sent as warnings marked `remark: ` that
+/// serverless-clangd's LSP filter turns into information-level diagnostics.
+void setEditorMode(bool On);
+bool editorMode();
 
 class ServerlessCheck : public ClangTidyCheck {
 public:
@@ -66,6 +76,12 @@ protected:
   std::vector<::serverless::model::NamePattern>
   parsePatternList(StringRef OptionName, StringRef Value);
 
+  /// The level of an advisory diagnostic: Remark, except in the editor
+  /// (see setEditorMode), where it is a Warning whose message starts with
+  /// remarkPrefix().
+  static DiagnosticIDs::Level remarkLevel();
+  static StringRef remarkPrefix();
+
 private:
   const SourceManager *SM = nullptr;
   std::string ModelFiles;
@@ -73,6 +89,9 @@ private:
   std::vector<::serverless::model::NamePattern> HandlerPatterns;
   std::shared_ptr<const ::serverless::model::ApiModel> Model;
   std::string OptionsKey;
+  /// The model files could not be loaded (the defaults are used): the
+  /// message, reported once per TU in the editor, once per run elsewhere.
+  std::string ModelError;
 };
 
 } // namespace clang::tidy::serverless

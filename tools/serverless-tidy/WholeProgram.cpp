@@ -14,6 +14,7 @@
 #include "WholeProgram.h"
 
 #include "Analysis/FunctionTimeout.h"
+#include "Model/ConfigLocator.h"
 #include "Summary/Collector.h"
 #include "Summary/Facts.h"
 #include "Report/Report.h"
@@ -506,11 +507,12 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
   InputPaths.insert(C.Facts.File);
   for (const std::string &F : ConfigFiles)
     InputPaths.insert(F);
+  // The model files as the checks resolve them (Model/ConfigLocator.h).
   for (const auto &[Key, Value] : FileOpts.CheckOptions)
     if (StringRef(Key).ends_with(".ModelFiles") || Key == "ModelFiles")
-      for (StringRef M : llvm::split(Value.Value, ';'))
-        if (!M.trim().empty())
-          InputPaths.insert(absolute(M.trim(), C.Facts.Directory));
+      for (const serverless::model::ResolvedPath &M :
+           serverless::model::resolveOptionPaths(File, {std::string(Key)}, Value.Value, /*WithClangd=*/false))
+        InputPaths.insert(M.Path);
   C.Facts.Inputs.clear();
   for (const std::string &P : InputPaths) {
     summary::Input I;
@@ -585,6 +587,21 @@ int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
     llvm::errs() << "serverless-tidy: note: the .clang-tidy configuration enables no serverless-* check; "
                     "running them anyway (add 'serverless-*' to its Checks to say so)\n";
   std::vector<summary::Diagnostic> Diags = summary::judge(TUs);
+  // Configuration problems (a model file that cannot be read or parsed, an
+  // invalid option value) are bad input, not findings: said once (the judge
+  // merged the TUs' copies), not counted, exit 2 after the findings, which
+  // were computed with the built-in models.
+  std::vector<std::string> ConfigErrors;
+  Diags.erase(std::remove_if(Diags.begin(), Diags.end(),
+                             [&](const summary::Diagnostic &D) {
+                               if (D.Check != "clang-tidy-config")
+                                 return false;
+                               ConfigErrors.push_back(D.Message);
+                               return true;
+                             }),
+              Diags.end());
+  for (const std::string &M : ConfigErrors)
+    llvm::errs() << error("configuration: " + M) << "\n";
 
   // The output step (lib/Report, docs/ci.md): format, -o, baselines.
   report::EmitOptions E;
@@ -631,8 +648,12 @@ int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
   if (!O.Quiet)
     llvm::errs() << "serverless-tidy: " << TUs.size() << " translation unit" << (TUs.size() == 1 ? "" : "s")
                  << ", " << R.Warnings << " warning" << (R.Warnings == 1 ? "" : "s") << ", " << R.Errors
-                 << " error" << (R.Errors == 1 ? "" : "s") << "\n";
-  return R.Status;
+                 << " error" << (R.Errors == 1 ? "" : "s")
+                 << (ConfigErrors.empty() ? std::string()
+                                          : ", " + Plural(ConfigErrors.size(), "configuration error",
+                                                          "configuration errors"))
+                 << "\n";
+  return ConfigErrors.empty() ? R.Status : 2;
 }
 
 } // namespace

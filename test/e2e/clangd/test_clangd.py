@@ -11,9 +11,11 @@ Inputs/sdk).
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import textwrap
+import urllib.parse
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,11 +71,17 @@ Diagnostics:
 class ClangdProject:
     """A temporary project directory and a serverless-clangd serving it."""
 
-    def __init__(self, clangd_config, clangd=CLANGD, log="info"):
+    def __init__(self, clangd_config, clangd=CLANGD, log="info", text=HANDLER, files=None,
+                 cwd=None):
         self.dir = tempfile.mkdtemp(prefix="serverless-clangd-")
+        self.text = text
         self.source = os.path.join(self.dir, "handler.cpp")
         with open(self.source, "w") as f:
-            f.write(HANDLER)
+            f.write(text)
+        for name, content in (files or {}).items():
+            os.makedirs(os.path.dirname(os.path.join(self.dir, name)), exist_ok=True)
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(content)
         with open(os.path.join(self.dir, "compile_flags.txt"), "w") as f:
             f.write("-std=c++17\n-isystem\n%s\n" % os.path.abspath(SDK))
         with open(os.path.join(self.dir, ".clangd"), "w") as f:
@@ -82,11 +90,11 @@ class ClangdProject:
         env = dict(os.environ, HOME=self.dir, XDG_CONFIG_HOME=os.path.join(self.dir, "xdg"))
         self.stderr_path = os.path.join(self.dir, "clangd.log")
         self.lsp = LspClient([clangd, "--background-index=false", "--log=" + log, "-j=1"],
-                             cwd=self.dir, env=env, stderr_path=self.stderr_path)
+                             cwd=cwd or self.dir, env=env, stderr_path=self.stderr_path)
         self.lsp.initialize(self.dir)
 
     def open(self):
-        self.lsp.did_open(self.source, HANDLER)
+        self.lsp.did_open(self.source, self.text)
         return self.lsp.wait_diagnostics(self.source, timeout=45)
 
     def resource_dir(self):
@@ -220,6 +228,103 @@ class ResourceDir(ClangdTestCase):
         shutil.copy2(CLANGD, copy)
         project = self.start(CLANGD_DISABLED, clangd=copy)
         self.assertBuiltinHeaders(project, RESOURCE_DIR)
+
+
+SIGTERM_HANDLER = textwrap.dedent("""\
+    #include <csignal>
+    #include <cstdio>
+    #include <aws/lambda-runtime/runtime.h>
+
+    using namespace aws::lambda_runtime;
+
+    static FILE *journal;
+
+    static void on_term(int) {
+      fflush(journal);
+      _exit(0);
+    }
+
+    invocation_response handler(invocation_request const &) {
+      return invocation_response::success("", "");
+    }
+
+    int main() {
+      journal = fopen("/tmp/journal", "a");
+      std::signal(SIGTERM, on_term);
+      run_handler(handler);
+    }
+    """)
+FFLUSH_LINE = 9  # "  fflush(journal);"
+
+
+class EditorIntegration(ClangdTestCase):
+    """What serverless-clangd changes in clangd's output (LspFilter.h) and how
+    the checks report configuration problems in the editor (issue 20)."""
+
+    def test_diagnostics_link_to_the_shipped_docs(self):
+        project = self.start(CLANGD_ENABLED.format(filter="Loose"))
+        found = serverless_diags(project.open())
+        self.assertEqual(len(found), 1, found)
+        href = found[0]["codeDescription"]["href"]
+        self.assertTrue(href.startswith("file:///"), href)
+        self.assertTrue(href.endswith("/checks/serverless-handler-scope-client.rst"), href)
+        # The page exists (a build tree points at the source tree's docs/).
+        self.assertTrue(os.path.isfile(urllib.parse.unquote(href[len("file://"):])), href)
+
+    def test_remark_is_an_information_diagnostic(self):
+        # clangd folds remarks into the previous diagnostic as notes; the
+        # async-signal-safety advice must reach the editor on its own line.
+        project = self.start(CLANGD_ENABLED.format(filter="Loose"), text=SIGTERM_HANDLER)
+        diags = project.open()
+        remarks = [d for d in diags if d.get("code") == "serverless-missing-shutdown-hook"
+                   and "not async-signal-safe" in d["message"]]
+        self.assertEqual(len(remarks), 1, "diagnostics: %s" % diags)
+        self.assertEqual(remarks[0]["severity"], 3)  # Information
+        self.assertTrue(remarks[0]["message"].startswith("SIGTERM handler 'on_term' calls 'fflush'"),
+                        remarks[0]["message"])
+        self.assertEqual(remarks[0]["range"]["start"]["line"], FFLUSH_LINE)
+        self.assertIn("codeDescription", remarks[0])
+
+    def test_broken_model_file_is_shown_once_at_the_top(self):
+        # The relative path is relative to the .clangd that sets it, not to
+        # clangd's working directory (here another directory).
+        config = CLANGD_ENABLED.format(filter="Loose") + (
+            "    CheckOptions:\n      ModelFiles: models/team.json\n")
+        elsewhere = tempfile.mkdtemp(prefix="serverless-clangd-cwd-")
+        self.addCleanup(shutil.rmtree, elsewhere, True)
+        project = self.start(config, files={"models/team.json": '{ "schema": 1, oops }\n'},
+                             cwd=elsewhere)
+        diags = project.open()
+        model = [d for d in diags if "model file not loaded" in d["message"].lower()]
+        self.assertEqual(len(model), 1, "one diagnostic, not one per check: %s" % diags)
+        self.assertEqual(model[0]["range"]["start"], {"line": 0, "character": 0})
+        self.assertEqual(model[0]["severity"], 2)  # not an error: the file compiles
+        self.assertIn(os.path.join(project.dir, "models", "team.json") + ":1:", model[0]["message"])
+        self.assertIn("invalid JSON", model[0]["message"])
+        # The findings of the built-in models are still there.
+        self.assertEqual(len(serverless_diags(diags)), 1, diags)
+        self.assertNoErrors(project, diags)
+
+    def test_relative_model_file_is_loaded(self):
+        config = CLANGD_ENABLED.format(filter="Loose") + (
+            "    CheckOptions:\n      ModelFiles: models/team.json\n")
+        model = ('{"schema": "serverless-tidy-model/1", "library": "team", "clients": '
+                 '[{"type": "team::Queue", "kind": "queue-client"}]}\n')
+        text = HANDLER.replace("  size_t n", "  team::Queue q;\n  size_t n").replace(
+            "using namespace aws::lambda_runtime;",
+            "using namespace aws::lambda_runtime;\nnamespace team { struct Queue { Queue(); }; }")
+        elsewhere = tempfile.mkdtemp(prefix="serverless-clangd-cwd-")
+        self.addCleanup(shutil.rmtree, elsewhere, True)
+        project = self.start(config, files={"models/team.json": model}, text=text, cwd=elsewhere)
+        diags = project.open()
+        queue = [d for d in serverless_diags(diags) if "'team::Queue'" in d["message"]]
+        self.assertEqual(len(queue), 1, "diagnostics: %s\nlog:\n%s" % (diags, project.log()[-3000:]))
+        self.assertFalse([d for d in diags if "model file" in d["message"].lower()], diags)
+
+    def test_version_passes_through(self):
+        out = subprocess.run([CLANGD, "--version"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("clangd version 19", out.stdout)
 
 
 if __name__ == "__main__":
