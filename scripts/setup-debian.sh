@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build g++ python3 git
   # LLVM/Clang 19 (Debian bookworm main)
   llvm-19-dev libclang-19-dev clang-19 clang-tidy-19 clangd-19 llvm-19-tools
+  # Debian's default clang-tidy (14): the plugin's version guard is tested against it
+  clang-tidy-14
   # clang 19's sanitizer and libFuzzer runtimes (SERVERLESS_SANITIZE, SERVERLESS_FUZZ)
   libclang-rt-19-dev
   # libraries we link against
@@ -25,11 +27,11 @@ PACKAGES=(
   pkg-config git
   # the tests validate SARIF with Microsoft's SARIF Multitool, installed from the npm registry
   nodejs npm
-  # verify's --html page is rendered and screenshotted in headless Chromium (test_verify.py html)
-  chromium
   # the Node.js runtime's end-to-end test installs npm aws-lambda-ric, whose install builds
   # libcurl (autoreconf: autoconf, automake, libtool) and aws-lambda-cpp (cmake)
   autoconf automake libtool
+  # verify's --html page is rendered and screenshotted in headless Chromium (test_verify.py html)
+  chromium
 )
 
 # A package counts as present when it is installed or an installed package provides it
