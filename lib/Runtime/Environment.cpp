@@ -266,9 +266,7 @@ struct EnvironmentSlot::LaneState {
   std::condition_variable CV;
   bool Busy = false;       // a lane is spawning or resetting the process
   int InFlight = 0;        // lanes using the current process
-  int Running = 0;         // invocations handed out, not answered or timed out
   std::string Reset;       // the process ended: reset once InFlight is 0
-  int64_t MaxRunning = 0;  // of the current process
   size_t Next = 0;         // next position in the lane's index list
   // The process is spawned by the slot's own thread, which outlives it:
   // the function dies with the thread that forked it (PR_SET_PDEATHSIG),
@@ -445,7 +443,7 @@ void EnvironmentSlot::finishProcess(const std::string &EndedBy) {
   if (Ctx.Opts.MaxConcurrency > 0 && Lanes) {
     // How much concurrency the runtime really took: invocations running at
     // once, and workers waiting in `next` at once.
-    int64_t MaxRunning = Lanes->MaxRunning;
+    int64_t MaxRunning = Server.maxActiveInvocations();
     int MaxIdle = Server.maxIdleWorkers();
     Env["max_concurrency"] = Ctx.Opts.MaxConcurrency;
     Env["max_in_flight"] = MaxRunning;
@@ -1392,9 +1390,8 @@ void EnvironmentSlot::runLanes(const std::vector<int64_t> *Indices, ServeQueue *
   // Spawns on this thread, for the lanes, until every lane is done.
   for (;;) {
     std::unique_lock<std::mutex> L(Lanes->M);
-    Lanes->CV.wait(L, [&] {
-      return Lanes->SpawnWanted || Lanes->LanesDone == static_cast<int>(Threads.size());
-    });
+    while (!Lanes->SpawnWanted && Lanes->LanesDone != static_cast<int>(Threads.size()))
+      Lanes->CV.wait_for(L, std::chrono::milliseconds(50));
     if (!Lanes->SpawnWanted)
       break;
     int64_t Index = Lanes->SpawnIndex;
@@ -1428,9 +1425,9 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
     bool Cold = false;
     {
       std::unique_lock<std::mutex> L(Lanes->M);
-      Lanes->CV.wait(L, [&] {
-        return Ctx.aborting() || (!Lanes->Busy && Lanes->Reset.empty());
-      });
+      // Polled too: an interrupt (RunContext::abort) does not notify this.
+      while (!Ctx.aborting() && (Lanes->Busy || !Lanes->Reset.empty()))
+        Lanes->CV.wait_for(L, std::chrono::milliseconds(50));
       if (Ctx.aborting())
         return false;
       if (!P) {
@@ -1441,7 +1438,6 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
         Lanes->CV.notify_all();
         Lanes->CV.wait(L, [&] { return !Lanes->SpawnWanted; });
         Lanes->Busy = false;
-        Lanes->MaxRunning = 0;
         Lanes->CV.notify_all();
         if (!Lanes->SpawnOk) {
           nlohmann::json Failed = std::move(Lanes->SpawnFailed);
@@ -1546,11 +1542,7 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
   }
   if (W != Wake::Done) {
     // No worker became free: the invocation never ran.
-    bool Stuck;
-    {
-      std::lock_guard<std::mutex> L(Lanes->M);
-      Stuck = Lanes->Running == 0;
-    }
+    bool Stuck = Server.activeInvocations() == 0;
     std::string Msg = "no runtime worker waited in next for " + fmt2(Opts.TimeoutMs / 1000.0) +
                       " s (AWS_LAMBDA_MAX_CONCURRENCY=" + std::to_string(Opts.MaxConcurrency) +
                       "; every worker busy or gone)";
@@ -1574,20 +1566,6 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
 
   auto Start = Clock::now();
   auto Deadline = Start + std::chrono::milliseconds(Opts.TimeoutMs);
-  int64_t RunningNow;
-  {
-    std::lock_guard<std::mutex> L(Lanes->M);
-    RunningNow = ++Lanes->Running;
-    Lanes->MaxRunning = std::max(Lanes->MaxRunning, RunningNow);
-  }
-  bool Counted = true;
-  auto Done = [&] {
-    if (!Counted)
-      return;
-    Counted = false;
-    std::lock_guard<std::mutex> L(Lanes->M);
-    --Lanes->Running;
-  };
   if (!Opts.Quiet)
     Ctx.Out.line("START RequestId: " + E.RequestId + " Version: $LATEST");
   Ctx.notify([&](RunObserver &O) { O.onInvocationStart(EnvId, Index, E.DeadlineMs); });
@@ -1595,7 +1573,6 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
   W = Server.waitOutcomeFor(E.RequestId, Deadline, Tick, Outcome);
   double Duration = msSince(Start);
   if (W == Wake::Interrupted) {
-    Done();
     std::lock_guard<std::mutex> L(Ctx.JsonMutex);
     Ctx.InFlight.push_back({{"index", Index},
                             {"request_id", E.RequestId},
@@ -1609,7 +1586,7 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
                         {"pid", Pid},           {"cold", Cold},
                         {"status", "success"},  {"duration_ms", 0},
                         {"billed_ms", 0},       {"max_rss_mb", 0},
-                        {"error", nullptr},     {"concurrent_at_start", RunningNow}};
+                        {"error", nullptr}};
   if (Cold)
     Inv["init_ms"] = round2(P->InitMs);
   std::string Status = "success", ErrorType, ErrorMessage;
@@ -1645,10 +1622,10 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
     Server.markTimedOutId(E.RequestId);
     break;
   }
-  Done();
   Clock::time_point Taken = Start;
-  int Port = 0;
-  Server.handedOut(E.RequestId, Taken, Port);
+  int Port = 0, ActiveAtStart = 1;
+  Server.handedOut(E.RequestId, Taken, Port, ActiveAtStart);
+  Inv["concurrent_at_start"] = ActiveAtStart;
   uint64_t StartNs = monoNs(Taken);
   uint64_t EndNs = Status == "timeout" ? 0 : monoNs(Clock::now());
   Ctx.notify([&](RunObserver &O) { O.onInvocationSpan(EnvId, Index, Port, StartNs, EndNs); });

@@ -167,6 +167,8 @@ void RuntimeApiServer::oversizeLocked(const std::string &Path, size_t Bytes) {
     *St = ReqState::Responded;
     if (!concurrent())
       CurrentOpen = false;
+    else
+      --Active;
     InvocationOutcome &O = outcomeFor(Id);
     O = InvocationOutcome();
     O.Kind = OutcomeKind::Oversize;
@@ -375,6 +377,8 @@ void RuntimeApiServer::installRoutes() {
     *St = ReqState::Responded;
     if (!concurrent())
       CurrentOpen = false;
+    else
+      --Active;
     InvocationOutcome &O = outcomeFor(Id);
     O = InvocationOutcome();
     O.Bytes = Req.body.size();
@@ -806,6 +810,7 @@ void RuntimeApiServer::beginGeneration() {
   Outcomes.clear();
   HandOuts.clear();
   MaxNextWaiters = 0;
+  Active = MaxActive = 0;
   CV.notify_all();
   Http->resetPeak();
 }
@@ -1008,7 +1013,9 @@ void RuntimeApiServer::nextConcurrent(HttpConnection *Conn, int ClientPort,
   Recent.emplace_back(E->RequestId, ReqState::Active);
   while (Recent.size() > 16 + 4 * static_cast<size_t>(MaxConcurrency))
     Recent.pop_front();
-  HandOuts[E->RequestId] = {Clock::now(), ClientPort};
+  ++Active;
+  MaxActive = std::max(MaxActive, Active);
+  HandOuts[E->RequestId] = {Clock::now(), ClientPort, Active};
   CV.notify_all();
   L.unlock();
   Res.status = 200;
@@ -1043,6 +1050,7 @@ void RuntimeApiServer::nextConcurrent(HttpConnection *Conn, int ClientPort,
                 break;
               }
             HandOuts.erase(E->RequestId);
+            --Active;
             Queued.push_front(*E);
             CV.notify_all();
           }
@@ -1091,8 +1099,10 @@ Wake RuntimeApiServer::waitOutcomeFor(const std::string &Id,
 void RuntimeApiServer::markTimedOutId(const std::string &Id) {
   std::lock_guard<std::mutex> L(M);
   if (auto *St = findRequestLocked(Id))
-    if (*St == ReqState::Active)
+    if (*St == ReqState::Active) {
       *St = ReqState::TimedOut;
+      --Active;
+    }
   Outcomes.erase(Id);
   for (auto It = Queued.begin(); It != Queued.end(); ++It)
     if (It->RequestId == Id) {
@@ -1102,15 +1112,26 @@ void RuntimeApiServer::markTimedOutId(const std::string &Id) {
 }
 
 bool RuntimeApiServer::handedOut(const std::string &Id, Clock::time_point &When,
-                                 int &ClientPort) {
+                                 int &ClientPort, int &ActiveAtStart) {
   std::lock_guard<std::mutex> L(M);
   auto It = HandOuts.find(Id);
   if (It == HandOuts.end())
     return false;
   When = It->second.When;
   ClientPort = It->second.ClientPort;
+  ActiveAtStart = It->second.ActiveAtStart;
   HandOuts.erase(It);
   return true;
+}
+
+int RuntimeApiServer::activeInvocations() {
+  std::lock_guard<std::mutex> L(M);
+  return Active;
+}
+
+int RuntimeApiServer::maxActiveInvocations() {
+  std::lock_guard<std::mutex> L(M);
+  return MaxActive;
 }
 
 int RuntimeApiServer::idleWorkers() {

@@ -171,7 +171,12 @@ public:
   void markTimedOutId(const std::string &Id);
   /// When (steady clock) and on which connection (the client's port, 0
   /// unknown) a worker took \p Id; false when it was never taken.
-  bool handedOut(const std::string &Id, Clock::time_point &When, int &ClientPort);
+  bool handedOut(const std::string &Id, Clock::time_point &When, int &ClientPort,
+                 int &ActiveAtStart);
+  /// Invocations handed out and not yet answered (or timed out), now and at
+  /// most at once in this process.
+  int activeInvocations();
+  int maxActiveInvocations();
   /// Workers parked in `next` now, and the most at once in this process.
   int idleWorkers();
   int maxIdleWorkers();
@@ -254,7 +259,9 @@ private:
   struct HandOut {
     Clock::time_point When;
     int ClientPort = 0;
+    int ActiveAtStart = 0;
   };
+  int Active = 0, MaxActive = 0;
   void nextConcurrent(HttpConnection *Conn, int ClientPort, httplib::Response &Res);
   InvocationOutcome &outcomeFor(const std::string &Id) {
     return concurrent() ? Outcomes[Id] : Outcome;

@@ -14,10 +14,13 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
+import urllib.request
 
 RUN = [a for a in os.environ.get("SERVERLESS_RUN", "serverless-run-dev").split("|") if a]
 FUNCTIONS = os.environ.get("SERVERLESS_FUNCTIONS", ".")
@@ -228,6 +231,94 @@ class ManagedInstances(unittest.TestCase):
         self.assertEqual(len(r.json["environments"]), 2)
         self.assertEqual(r.json["environments"][0]["ended_by"], "crash")
         self.assertIn("Runtime exited with error: signal: aborted", r.out)
+
+    def test_serve(self):
+        # RIE's invoke endpoint: six concurrent requests, three at a time.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.json")
+            e = dict(os.environ)
+            e["TMPDIR"] = tmp
+            with open(os.path.join(tmp, "out"), "w") as out:
+                p = subprocess.Popen(RUN + ["--json", path, "--quiet", "--serve", "0",
+                                            "--max-concurrency", "3", "--invocations", "6",
+                                            fn("lmi_shared")],
+                                     stdout=out, stderr=subprocess.STDOUT, env=e)
+                try:
+                    port = None
+                    end = time.monotonic() + 15
+                    while port is None and time.monotonic() < end:
+                        with open(os.path.join(tmp, "out")) as f:
+                            m = re.search(r"serving POST http://127\.0\.0\.1:(\d+)/", f.read())
+                        port = m and int(m.group(1))
+                        time.sleep(0.05)
+                    self.assertIsNotNone(port)
+                    codes = []
+
+                    def call():
+                        req = urllib.request.Request(
+                            "http://127.0.0.1:%d/2015-03-31/functions/function/invocations" % port,
+                            data=b'{"sleep_ms": 500}', method="POST")
+                        with urllib.request.urlopen(req, timeout=20) as r:
+                            codes.append((r.status, json.loads(r.read())))
+
+                    start = time.monotonic()
+                    threads = [threading.Thread(target=call) for _ in range(6)]
+                    for t in threads:
+                        t.start()
+                    for t in threads:
+                        t.join(30)
+                    elapsed = time.monotonic() - start
+                    self.assertEqual(p.wait(timeout=30), 0)
+                finally:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+            with open(path) as f:
+                doc = json.load(f)
+        self.assertEqual(len(codes), 6, codes)
+        self.assertEqual({c for c, _ in codes}, {200})
+        self.assertEqual(len({b["worker"] for _, b in codes}), 3, codes)
+        self.assertLess(elapsed, 6 * 0.5 * 0.75, elapsed)
+        self.assertEqual(doc["environments"][0]["max_in_flight"], 3)
+
+    def test_interrupt(self):
+        # Ctrl-C with two invocations in flight: the run ends in order.
+        with tempfile.TemporaryDirectory() as tmp:
+            ev = os.path.join(tmp, "ev.jsonl")
+            with open(ev, "w") as f:
+                f.write('{"sleep_ms": 5000}\n')
+            path = os.path.join(tmp, "run.json")
+            e = dict(os.environ)
+            e["TMPDIR"] = tmp
+            outp = os.path.join(tmp, "out")
+            with open(outp, "w") as out:
+                p = subprocess.Popen(RUN + ["--json", path, "--events", ev, "--invocations", "4",
+                                            "--timeout", "10", "--max-concurrency", "2",
+                                            fn("lmi_shared")],
+                                     stdout=out, stderr=subprocess.STDOUT, env=e)
+                try:
+                    end = time.monotonic() + 15
+                    text = ""
+                    while time.monotonic() < end and text.count("START RequestId") < 2:
+                        time.sleep(0.05)
+                        with open(outp) as f:
+                            text = f.read()
+                    self.assertEqual(text.count("START RequestId"), 2, text)
+                    pid = int(re.search(r"lmi init: pid=(\d+)", text).group(1))
+                    p.send_signal(signal.SIGINT)
+                    self.assertEqual(p.wait(timeout=15), 128 + signal.SIGINT)
+                finally:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+            with open(path) as f:
+                doc = json.load(f)
+            self.assertTrue(doc["incomplete"])
+            self.assertEqual(len(doc["in_flight"]), 2, doc["in_flight"])
+            self.assertEqual(doc["invocations"], [])
+            with self.assertRaises(ProcessLookupError):
+                os.kill(pid, 0)
+            self.assertEqual([n for n in os.listdir(tmp) if n.startswith("serverless-shim-")], [])
 
     def test_bad_options(self):
         for args, what in ((["--max-concurrency", "0"], "--max-concurrency"),
