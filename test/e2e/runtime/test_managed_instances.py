@@ -6,7 +6,9 @@
 # of them (made in init) and one per worker. The function prints each
 # invocation's span ("lmi span <id> <start> <end> <deadline> <worker>",
 # CLOCK_REALTIME ms) and each post's status, so overlap is seen from inside.
-#   ManagedInstances  overlap, per-invocation ids and deadlines, no freeze,
+#   ManagedInstances  overlap (also on the official aws-lambda-cpp client:
+#                     alc_lmi, a run_handler per worker thread), per-invocation
+#                     ids and deadlines, no freeze,
 #                     per-invocation timeouts (410 for a late answer), a crash
 #                     ends every invocation in flight, a one-worker runtime,
 #                     the shared-site report (text, JSON, --fail-on), options
@@ -231,6 +233,28 @@ class ManagedInstances(unittest.TestCase):
         self.assertEqual(len(r.json["environments"]), 2)
         self.assertEqual(r.json["environments"][0]["ended_by"], "crash")
         self.assertIn("Runtime exited with error: signal: aborted", r.out)
+
+    def test_official_client(self):
+        # aws-lambda-cpp unchanged: four threads, each in its own run_handler
+        # (its own CURL handle), are four workers.
+        r = run(["--max-concurrency", "4", "--invocations", "8"], [{"sleep_ms": 400}],
+                function="alc_lmi")
+        self.assertEqual(r.rc, 0, r.err)
+        spans = [tuple(int(x) for x in m.groups()) for m in
+                 re.finditer(r"^alc-lmi span \S+ (\d+) (\d+) \d+$", r.out, re.M)]
+        self.assertEqual(len(spans), 8)
+        self.assertGreaterEqual(most_at_once(spans), 3, spans)
+        self.assertGreaterEqual(r.json["environments"][0]["max_in_flight"], 3)
+        with open(os.path.join(HERE, "..", "functions", "alc_lmi.cpp")) as f:
+            shared_line = next(i for i, l in enumerate(f, 1) if "SHARED_SOCKET" in l)
+        sites = r.json["shim"]["1"]["shared_sites"]
+        self.assertEqual([s["site_location"]["line"] for s in sites], [shared_line], sites)
+        self.assertEqual(len(sites[0]["invocations"]) >= 2, True)
+        # The workers' own Runtime API clients are the runtime's, not shared.
+        owned = r.json["shim"]["1"]["runtime_client_fds"]
+        self.assertEqual({f.get("runtime_client") for f in owned}, {"aws-lambda-cpp"}, owned)
+        self.assertGreaterEqual(sum(1 for f in owned if f["kind"] == "tcp"), 4)
+        self.assertNotRegex(r.out, r"open at .*runtime\.cpp")
 
     def test_serve(self):
         # RIE's invoke endpoint: six concurrent requests, three at a time.
