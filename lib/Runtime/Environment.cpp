@@ -1457,6 +1457,8 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
     bool Ok = invokeConcurrent(Index, Cold, Job, EndedBy, Retry);
     std::unique_lock<std::mutex> L(Lanes->M);
     --Lanes->InFlight;
+    if (Retry && P)
+      --P->Invocations; // it never started in this process
     if (!EndedBy.empty() && Lanes->Reset.empty())
       Lanes->Reset = EndedBy;
     if (Lanes->InFlight == 0 && !Lanes->Reset.empty() && P) {
