@@ -1011,8 +1011,12 @@ void RuntimeApiServer::nextConcurrent(HttpConnection *Conn, int ClientPort,
   auto E = std::make_shared<InvocationEvent>(std::move(Queued.front()));
   Queued.pop_front();
   Recent.emplace_back(E->RequestId, ReqState::Active);
-  while (Recent.size() > 16 + 4 * static_cast<size_t>(MaxConcurrency))
-    Recent.pop_front();
+  // Forget the oldest answered or timed-out ids, never one still running:
+  // a slow invocation among many quick ones must keep its id (its answer
+  // would get 400 and the invocation time out).
+  for (auto It = Recent.begin();
+       Recent.size() > 16 + 4 * static_cast<size_t>(MaxConcurrency) && It != Recent.end();)
+    It = It->second == ReqState::Active ? std::next(It) : Recent.erase(It);
   ++Active;
   MaxActive = std::max(MaxActive, Active);
   HandOuts[E->RequestId] = {Clock::now(), ClientPort, Active};

@@ -220,6 +220,17 @@ class ManagedInstances(unittest.TestCase):
         self.assertIn("late response for timed-out request %s: 410" % late, r.out)
         self.assertEqual(r.rc, 1)  # a timeout fails the run (--fail-on default)
 
+    def test_slow_invocation_among_many(self):
+        # One invocation of 600 ms while the other workers serve 79 quick
+        # ones: its request id must still be known when it answers.
+        r = run(["--max-concurrency", "4", "--quiet"],
+                [{"sleep_ms": 600}] + [{"sleep_ms": 0}] * 79)
+        self.assertEqual(r.rc, 0, r.out[-2000:])
+        self.assertEqual({i["status"] for i in r.json["invocations"]}, {"success"})
+        self.assertEqual(len(r.json["invocations"]), 80)
+        self.assertNotIn("unknown request id", r.out)
+        self.assertEqual(set(r.posts().values()), {202})
+
     def test_crash_ends_every_invocation_in_flight(self):
         # Invocation 1 aborts the process while 0 runs: both fail, the
         # environment is reset, 2 runs in a new one (cold).
