@@ -321,6 +321,28 @@ class EditorIntegration(ClangdTestCase):
         self.assertEqual(len(queue), 1, "diagnostics: %s\nlog:\n%s" % (diags, project.log()[-3000:]))
         self.assertFalse([d for d in diags if "model file" in d["message"].lower()], diags)
 
+    @unittest.skipUnless(os.environ.get("SERVERLESS_BUILD_DIR"), "needs SERVERLESS_BUILD_DIR (ctest sets it)")
+    def test_install_of_the_clangd_component_alone(self):
+        # docs/editors.md: build only serverless-clangd, install only it.
+        prefix = tempfile.mkdtemp(prefix="serverless-clangd-prefix-")
+        self.addCleanup(shutil.rmtree, prefix, True)
+        out = subprocess.run(["cmake", "--install", os.environ["SERVERLESS_BUILD_DIR"],
+                              "--component", "serverless-clangd", "--prefix", prefix],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        installed = os.path.join(prefix, "bin", "serverless-clangd")
+        self.assertTrue(os.access(installed, os.X_OK))
+        self.assertTrue(os.path.isfile(os.path.join(prefix, "lib", "clang", MAJOR, "include", "stddef.h")))
+        project = self.start(CLANGD_ENABLED.format(filter="Loose"), clangd=installed)
+        diags = project.open()
+        found = serverless_diags(diags)
+        self.assertEqual(len(found), 1, diags)
+        self.assertNoErrors(project, diags)
+        # The link goes to the installed page.
+        href = found[0]["codeDescription"]["href"]
+        self.assertTrue(href.startswith("file://" + prefix + "/share/doc/"), href)
+        self.assertTrue(os.path.isfile(urllib.parse.unquote(href[len("file://"):])), href)
+
     def test_version_passes_through(self):
         out = subprocess.run([CLANGD, "--version"], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
