@@ -1,16 +1,30 @@
 #!/usr/bin/env python3
 """Shim overhead, side by side on one machine in one run:
-plain, with libserverless-shim.so (recording sites), under
+plain, with libserverless-shim.so (recording sites), with a baseline shim
+(--baseline-shim, e.g. an older build), under
 `strace -f -e trace=desc,network -o /dev/null`, under `valgrind --track-fds=yes`.
 
-    bench/shim/run.py --shim build/lib/Shim/libserverless-shim.so [--iters 20000] [--reps 5]
+    bench/shim/run.py --shim build/lib/Shim/libserverless-shim.so \
+        [--baseline-shim old/libserverless-shim.so] [--iters 20000] [--reps 5] \
+        [--modes syscall,cheap] [--threads 1,8]
+
+Workloads (bench/shim/workload.c): `syscall` = open/read/close of a file plus a
+loopback socket/connect/accept/close per iteration (7 records, 4 with a stack);
+`cheap` = open("/dev/null")/close (2 records, 1 with a stack), where the
+shim's cost per event shows most. With --threads T each of T threads runs the
+iterations.
 
 Runs are interleaved and each configuration reports its best (least
-disturbed) wall time; ratios are against plain.
+disturbed) wall time of the whole process (start-up included: the shim's
+ledger creation, maps copy and inherited-fd scan) and of the workload's loop
+alone (what each recorded event costs); ratios are against plain. The peak
+RSS of the function (VmHWM at its exit: the ledger pages it has mapped count)
+and the records the last shim run wrote are printed too.
 """
 import argparse
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -19,59 +33,97 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def run_once(argv, env):
+    """(wall seconds of the process, seconds of the workload's loop, peak RSS KB)."""
+    t0 = time.monotonic()
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, universal_newlines=True)
+    dt = time.monotonic() - t0
+    if p.returncode != 0:
+        raise SystemExit("%s failed: %d" % (" ".join(argv), p.returncode))
+    fields = dict(f.split("=", 1) for f in p.stdout.split() if "=" in f)
+    return dt, float(fields.get("seconds", "nan")), int(fields.get("peak_rss_kb", "0"))
+
+
+def ledger_stats(ledger):
+    recs = dropped = files = 0
+    for f in os.listdir(ledger):
+        if f.startswith("ledger."):
+            with open(os.path.join(ledger, f), "rb") as fh:
+                h = fh.read(40)
+            cap, cursor, drop = struct.unpack_from("<QQQ", h, 16)
+            recs += min(cursor, cap) if cap else cursor
+            dropped += drop
+            files += 1
+    return recs, dropped, files
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shim", required=True)
+    ap.add_argument("--baseline-shim", help="a second shim to compare with (e.g. before a change)")
     ap.add_argument("--iters", type=int, default=20000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--slow-reps", type=int, default=1, help="reps for strace/valgrind")
+    ap.add_argument("--modes", default="syscall,cheap")
+    ap.add_argument("--threads", default="1")
+    ap.add_argument("--no-slow", action="store_true", help="skip strace and valgrind")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="st-bench-")
     try:
         exe = os.path.join(tmp, "workload")
-        subprocess.run(["cc", "-O2", "-g", os.path.join(HERE, "workload.c"), "-o", exe], check=True)
+        subprocess.run(["cc", "-O2", "-g", "-pthread", os.path.join(HERE, "workload.c"), "-o", exe],
+                       check=True)
         ledger = os.path.join(tmp, "ledger")
 
-        def shim_env(frames=None):
+        def shim_env(lib, frames=None):
             shutil.rmtree(ledger, ignore_errors=True)
             os.mkdir(ledger)
-            e = dict(os.environ, LD_PRELOAD=os.path.abspath(a.shim), SERVERLESS_SHIM_LEDGER=ledger)
+            e = dict(os.environ, LD_PRELOAD=os.path.abspath(lib), SERVERLESS_SHIM_LEDGER=ledger)
             if frames is not None:
                 e["SERVERLESS_SHIM_FRAMES"] = str(frames)
             return e
 
-        configs = [
-            ("plain", lambda: ([exe], None), a.reps),
-            ("shim (sites, 12 frames)", lambda: ([exe], shim_env()), a.reps),
-            ("shim (no stacks)", lambda: ([exe], shim_env(0)), a.reps),
-            ("strace -f -e trace=desc,network", lambda: (["strace", "-f", "-e", "trace=desc,network", "-o",
-                                                           "/dev/null", exe], None), a.slow_reps),
-            ("valgrind --track-fds=yes", lambda: (["valgrind", "-q", "--track-fds=yes", "--log-file=/dev/null",
-                                                   exe], None), a.slow_reps),
-        ]
-        best = {}
-        for rep in range(max(c[2] for c in configs)):
-            for name, mk, reps in configs:
-                if rep >= reps or (name.startswith(("strace", "valgrind")) and not shutil.which(name.split()[0])):
-                    continue
-                argv, env = mk()
-                t0 = time.monotonic()
-                subprocess.run(argv + [str(a.iters)], env=env, check=True, stdout=subprocess.DEVNULL)
-                dt = time.monotonic() - t0
-                best[name] = min(best.get(name, dt), dt)
-        base = best["plain"]
-        print("workload: %d iterations of open/read/close + loopback socket/connect/accept/close" % a.iters)
-        print("%-36s %10s %8s" % ("configuration", "seconds", "ratio"))
-        for name, _, _ in configs:
-            if name in best:
-                print("%-36s %10.3f %7.2fx" % (name, best[name], best[name] / base))
-        recs = 0
-        for f in os.listdir(ledger):
-            if f.startswith("ledger."):
-                with open(os.path.join(ledger, f), "rb") as fh:
-                    fh.seek(24)
-                    recs += int.from_bytes(fh.read(8), "little")
-        print("ledger records in the last shim run: %d" % recs)
+        for mode in a.modes.split(","):
+            for threads in [int(t) for t in a.threads.split(",")]:
+                args = [str(a.iters), mode, str(threads)]
+                configs = [("plain", lambda: ([exe], None), a.reps, None)]
+                configs.append(("shim (sites, 12 frames)", lambda: ([exe], shim_env(a.shim)), a.reps, "new"))
+                configs.append(("shim (no stacks)", lambda: ([exe], shim_env(a.shim, 0)), a.reps, None))
+                if a.baseline_shim:
+                    configs.append(("baseline shim (sites, 12 frames)",
+                                    lambda: ([exe], shim_env(a.baseline_shim)), a.reps, "base"))
+                if not a.no_slow:
+                    configs.append(("strace -f -e trace=desc,network",
+                                    lambda: (["strace", "-f", "-e", "trace=desc,network", "-o", "/dev/null", exe],
+                                             None), a.slow_reps, None))
+                    configs.append(("valgrind --track-fds=yes",
+                                    lambda: (["valgrind", "-q", "--track-fds=yes", "--log-file=/dev/null", exe],
+                                             None), a.slow_reps, None))
+                best, loop, rss, stats = {}, {}, {}, {}
+                for rep in range(max(c[2] for c in configs)):
+                    for name, mk, reps, tag in configs:
+                        if rep >= reps or (name.startswith(("strace", "valgrind")) and
+                                           not shutil.which(name.split()[0])):
+                            continue
+                        argv, env = mk()
+                        dt, lp, mx = run_once(argv + args, env)
+                        best[name] = min(best.get(name, dt), dt)
+                        loop[name] = min(loop.get(name, lp), lp)
+                        rss[name] = max(rss.get(name, 0), mx)
+                        if tag:
+                            stats[name] = ledger_stats(ledger)
+                base, lbase = best["plain"], loop["plain"]
+                print("workload %s, %d thread(s) x %d iterations (best of %d, interleaved)" %
+                      (mode, threads, a.iters, a.reps))
+                print("  %-36s %9s %8s %10s %8s %12s" % ("configuration", "process s", "ratio", "loop s",
+                                                          "ratio", "peak RSS"))
+                for name, _, _, _ in configs:
+                    if name in best:
+                        print("  %-36s %9.3f %7.2fx %10.3f %7.2fx %9.1f MB" % (
+                            name, best[name], best[name] / base, loop[name], loop[name] / lbase, rss[name] / 1024.0))
+                for name, (recs, dropped, files) in stats.items():
+                    print("  %s: %d records in %d ledger(s), %d dropped" % (name, recs, files, dropped))
+                sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

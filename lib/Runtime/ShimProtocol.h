@@ -45,9 +45,10 @@
 #define SHIM_ENV_LEDGER "SERVERLESS_SHIM_LEDGER"   /* dir for ledger/maps files (required) */
 #define SHIM_ENV_CONTROL "SERVERLESS_SHIM_CONTROL" /* path of the control page (optional) */
 #define SHIM_ENV_FRAMES "SERVERLESS_SHIM_FRAMES"   /* stack depth 0..SHIM_MAX_FRAMES, default 12 */
-#define SHIM_ENV_CAPACITY "SERVERLESS_SHIM_CAPACITY" /* records per ledger file, default 1<<20 */
+#define SHIM_ENV_CAPACITY "SERVERLESS_SHIM_CAPACITY" /* records per ledger file, default 1<<24 (sparse) */
 #define SHIM_ENV_SIGNAL "SERVERLESS_SHIM_SIGNAL"   /* stack-capture signal, default SIGRTMAX-2 */
 #define SHIM_ENV_RUNTIME_API "AWS_LAMBDA_RUNTIME_API" /* host:port; sockets to it are the runtime's own */
+#define SHIM_ENV_UNWIND "SERVERLESS_SHIM_UNWIND" /* "fast" (default), "libgcc", "check" (both, counted) */
 
 /* ---- Control page ------------------------------------------------------- */
 #define SHIM_CONTROL_MAGIC 0x4C525453u /* "STRL" */
@@ -106,6 +107,9 @@ typedef struct ShimLedgerHeader {
   uint64_t shim_end;
   char exe[512];          /* /proc/self/exe at start */
   char runtime_api[64];   /* the Runtime API host:port the shim recognised */
+  /* Appended (the header is 4 KiB; older readers ignore these): */
+  uint64_t unwind_slow;     /* stacks the cached-CFI unwinder left to libgcc's _Unwind_Backtrace */
+  uint64_t unwind_mismatch; /* SERVERLESS_SHIM_UNWIND=check: stacks where the two differed */
 } ShimLedgerHeader;
 
 #define SHIM_LEDGER_FLAG_FORKED 1u   /* created in a fork child (ppid's ledger is the parent) */

@@ -59,6 +59,8 @@ struct Globals {
   uintptr_t SelfLo, SelfHi;
   char Dir[256];
   char Base[64]; // "<pid>.<start_ns>"
+  char LedgerPath[400];
+  int UnwindMode; // 0 fast (cached CFI, libgcc fallback), 1 libgcc only, 2 check both
   sockaddr_in RuntimeApi;
   int HaveRuntimeApi;
   int WatcherStarted;
@@ -136,6 +138,125 @@ uint64_t currentState() {
   return G.Ctl ? __atomic_load_n(&G.Ctl->state, __ATOMIC_ACQUIRE) : 0;
 }
 
+// ---- Loaded objects ------------------------------------------------------------
+// The text ranges of the loaded objects, copied from dl_iterate_phdr (which
+// takes the loader's lock) only when needed: at start, when a captured return
+// address is in no known object (a dlopen since), at most every 100 ms to
+// notice a dlclose/dlopen at the same address, and before a deadline capture.
+// Two tables, the current one published by an index; readers never lock.
+struct ObjRange {
+  uintptr_t Lo, Hi;
+};
+constexpr int MaxObjRanges = 512;
+struct ObjTable {
+  int N;
+  ObjRange R[MaxObjRanges];
+};
+ObjTable ObjTabs[2];
+int ObjCur;
+int ObjRefreshing;
+uint64_t ObjLastRefreshNs;
+unsigned long long LastAdds;
+constexpr uint64_t ObjPeriodNs = 100000000ull; // 100 ms
+constexpr uint64_t ObjMissNs = 1000000ull;     // an unknown PC: at most once per ms
+
+struct ObjCollect {
+  ObjTable *T;
+  unsigned long long Adds;
+};
+int collectCb(dl_phdr_info *Info, size_t, void *Arg) {
+  auto *C = static_cast<ObjCollect *>(Arg);
+  C->Adds = Info->dlpi_adds;
+  for (int I = 0; I < Info->dlpi_phnum && C->T->N < MaxObjRanges; ++I) {
+    const auto &Ph = Info->dlpi_phdr[I];
+    if (Ph.p_type != PT_LOAD || !(Ph.p_flags & PF_X))
+      continue;
+    uintptr_t Lo = Info->dlpi_addr + Ph.p_vaddr;
+    C->T->R[C->T->N++] = {Lo, Lo + Ph.p_memsz};
+  }
+  return 0;
+}
+
+bool knownPc(uintptr_t Pc) {
+  const ObjTable &T = ObjTabs[__atomic_load_n(&ObjCur, __ATOMIC_ACQUIRE)];
+  int Lo = 0, Hi = T.N < MaxObjRanges ? T.N : MaxObjRanges;
+  while (Lo < Hi) {
+    int M = (Lo + Hi) / 2;
+    if (Pc < T.R[M].Lo)
+      Hi = M;
+    else if (Pc >= T.R[M].Hi)
+      Lo = M + 1;
+    else
+      return true;
+  }
+  return false;
+}
+
+void dumpMaps();
+ShimRecord *begin(int Type, int Call);
+void commit(ShimRecord *R);
+
+// Made inside a library call on a handle (curl_easy_perform): the record
+// names the handle, so the reader joins it to where the handle was made.
+inline void setHandle(ShimRecord *R) {
+  if (uint64_t H = shim_t_handle) {
+    R->flags |= SHIM_FLAG_HANDLE;
+    R->aux = uint32_t(H);
+    R->reserved = uint32_t(H >> 32);
+  }
+}
+
+// Re-reads the object list; a new object (dlpi_adds changed) gets a new
+// maps copy and a DLOPEN record. DumpOnChange false: the start (maps were
+// just copied).
+void refreshObjects(bool DumpOnChange) {
+  if (__atomic_exchange_n(&ObjRefreshing, 1, __ATOMIC_ACQUIRE))
+    return; // another thread is at it
+  int Next = 1 - __atomic_load_n(&ObjCur, __ATOMIC_RELAXED);
+  ObjTable &T = ObjTabs[Next];
+  T.N = 0;
+  ObjCollect C{&T, 0};
+  dl_iterate_phdr(collectCb, &C);
+  for (int I = 1; I < T.N; ++I) // insertion sort: a few dozen objects
+    for (int J = I; J > 0 && T.R[J].Lo < T.R[J - 1].Lo; --J) {
+      ObjRange X = T.R[J];
+      T.R[J] = T.R[J - 1];
+      T.R[J - 1] = X;
+    }
+  __atomic_store_n(&ObjCur, Next, __ATOMIC_RELEASE);
+  __atomic_store_n(&ObjLastRefreshNs, monoNs(), __ATOMIC_RELAXED);
+  unsigned long long Old = __atomic_load_n(&LastAdds, __ATOMIC_RELAXED);
+  __atomic_store_n(&LastAdds, C.Adds, __ATOMIC_RELAXED);
+  if (DumpOnChange && C.Adds != Old && G.Hdr) {
+    uint32_t K = G.Hdr->maps_count;
+    dumpMaps();
+    if (ShimRecord *R = begin(SHIM_REC_DLOPEN, SHIM_CALL_dlopen)) {
+      R->aux = K;
+      commit(R);
+    }
+  }
+  __atomic_store_n(&ObjRefreshing, 0, __ATOMIC_RELEASE);
+}
+
+// After a stack was taken at NowNs: refresh the object list when one of its
+// return addresses is in no known object (dlopen since the last copy), or
+// when the last copy is older than ObjPeriodNs.
+void noteFrames(const uint64_t *Frames, int N, uint64_t NowNs) {
+  uint64_t Last = __atomic_load_n(&ObjLastRefreshNs, __ATOMIC_RELAXED);
+  uint64_t Age = NowNs > Last ? NowNs - Last : 0;
+  if (Age >= ObjPeriodNs) {
+    refreshObjects(true);
+    return;
+  }
+  if (Age < ObjMissNs)
+    return;
+  for (int I = 0; I < N; ++I)
+    if (!knownPc(uintptr_t(Frames[I]))) {
+      refreshObjects(true);
+      return;
+    }
+}
+
 // ---- Stacks ----------------------------------------------------------------
 struct UnwindState {
   uint64_t *Out;
@@ -159,7 +280,8 @@ _Unwind_Reason_Code unwindCb(_Unwind_Context *Ctx, void *Arg) {
   return S->N >= S->Max ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
-int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
+// libgcc's unwinder: every frame's FDE looked up and its CFA program run.
+int slowStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
   if (Max <= 0)
     return 0;
   UnwindState S{Out, Max, 0, UntilPc};
@@ -167,7 +289,468 @@ int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
   return S.N;
 }
 
+#if defined(__x86_64__)
+// The cached-CFI unwinder (x86_64). Each return address's unwind rule --
+// where the CFA is (rsp or rbp + offset), where the return address and the
+// caller's rbp are saved -- is computed once from the object's .eh_frame (the
+// data libgcc's unwinder reads) and kept in a lock-free table; a frame then
+// costs a hash lookup and two loads instead of an FDE search and a CFA
+// program. Anything outside that model (a signal frame, a CFA expression, a
+// return address in no known object) falls back to _Unwind_Backtrace for the
+// whole stack.
+struct DwarfEhBases {
+  void *tbase, *dbase, *func;
+};
+extern "C" const void *_Unwind_Find_FDE(void *Pc, DwarfEhBases *Bases);
+
+struct Rule {
+  bool End;      // the return address is undefined: the outermost frame
+  bool CfaIsFp;  // CFA = rbp + CfaOff (else rsp + CfaOff)
+  bool FpSaved;  // the caller's rbp is at CFA + FpOff (else unchanged)
+  uint32_t CfaOff;
+  int32_t FpOff, RaOff;
+};
+// Packed: bit 63 valid, 62 End, 61 CfaIsFp, 60 FpSaved, 0-31 CfaOff,
+// 32-43 FpOff + 2048, 44-55 RaOff + 2048.
+uint64_t packRule(const Rule &R) {
+  return (1ull << 63) | (uint64_t(R.End) << 62) | (uint64_t(R.CfaIsFp) << 61) | (uint64_t(R.FpSaved) << 60) |
+         uint64_t(R.CfaOff) | (uint64_t(uint32_t(R.FpOff + 2048) & 0xfff) << 32) |
+         (uint64_t(uint32_t(R.RaOff + 2048) & 0xfff) << 44);
+}
+Rule unpackRule(uint64_t V) {
+  Rule R;
+  R.End = (V >> 62) & 1;
+  R.CfaIsFp = (V >> 61) & 1;
+  R.FpSaved = (V >> 60) & 1;
+  R.CfaOff = uint32_t(V);
+  R.FpOff = int32_t((V >> 32) & 0xfff) - 2048;
+  R.RaOff = int32_t((V >> 44) & 0xfff) - 2048;
+  return R;
+}
+
+struct RuleSlot {
+  uint64_t Key, Val;
+};
+constexpr unsigned RuleBits = 12;
+RuleSlot RuleCache[1u << RuleBits];
+
+uint64_t uleb(const uint8_t *&P, const uint8_t *End) {
+  uint64_t V = 0;
+  for (int Shift = 0; P < End && Shift < 64; Shift += 7) {
+    uint8_t B = *P++;
+    V |= uint64_t(B & 0x7f) << Shift;
+    if (!(B & 0x80))
+      break;
+  }
+  return V;
+}
+int64_t sleb(const uint8_t *&P, const uint8_t *End) {
+  int64_t V = 0;
+  int Shift = 0;
+  uint8_t B = 0;
+  while (P < End && Shift < 64) {
+    B = *P++;
+    V |= int64_t(B & 0x7f) << Shift;
+    Shift += 7;
+    if (!(B & 0x80))
+      break;
+  }
+  if (Shift < 64 && (B & 0x40))
+    V |= -(int64_t(1) << Shift);
+  return V;
+}
+// Skips a DW_EH_PE-encoded value. False for an encoding we do not know.
+bool skipEncoded(const uint8_t *&P, const uint8_t *End, uint8_t Enc) {
+  if (Enc == 0xff)
+    return true; // omit
+  switch (Enc & 0x0f) {
+  case 0x00: P += 8; break; // absptr
+  case 0x01: uleb(P, End); break;
+  case 0x09: sleb(P, End); break;
+  case 0x02: case 0x0a: P += 2; break;
+  case 0x03: case 0x0b: P += 4; break;
+  case 0x04: case 0x0c: P += 8; break;
+  default: return false;
+  }
+  return P <= End;
+}
+uint32_t rd32(const uint8_t *P) {
+  uint32_t V;
+  memcpy(&V, P, 4);
+  return V;
+}
+
+enum { RegFp = 6, RegSp = 7, RegRa = 16 };
+struct RegRule {
+  int8_t Kind; // 0 same value, 1 saved at CFA + Off, 2 undefined
+  int32_t Off;
+};
+struct CfaState {
+  int CfaReg;
+  int64_t CfaOff;
+  RegRule Fp, Ra;
+};
+
+// Runs CFA instructions [P, End) from Loc while Loc <= Target. False: outside
+// the model.
+bool runCfa(const uint8_t *P, const uint8_t *End, uint64_t CodeAlign, int64_t DataAlign, uintptr_t &Loc,
+            uintptr_t Target, CfaState &S, const CfaState &Init, uint8_t FdeEnc) {
+  CfaState Stack[8];
+  int Depth = 0;
+  auto setReg = [&](uint64_t Reg, RegRule R) {
+    if (Reg == RegFp)
+      S.Fp = R;
+    else if (Reg == RegRa)
+      S.Ra = R;
+  };
+  auto touchesTracked = [](uint64_t Reg) { return Reg == RegFp || Reg == RegRa; };
+  while (P < End) {
+    uint8_t Op = *P++;
+    uint8_t Hi = Op & 0xc0, Lo6 = Op & 0x3f;
+    if (Hi == 0x40) { // advance_loc
+      Loc += Lo6 * CodeAlign;
+      if (Loc > Target)
+        return true;
+      continue;
+    }
+    if (Hi == 0x80) { // offset
+      setReg(Lo6, {1, int32_t(int64_t(uleb(P, End)) * DataAlign)});
+      continue;
+    }
+    if (Hi == 0xc0) { // restore
+      if (Lo6 == RegFp)
+        S.Fp = Init.Fp;
+      else if (Lo6 == RegRa)
+        S.Ra = Init.Ra;
+      continue;
+    }
+    switch (Op) {
+    case 0x00: // nop
+      break;
+    case 0x01: { // set_loc
+      if ((FdeEnc & 0x70) != 0 || (FdeEnc & 0x0f) != 0x00)
+        return false; // only absolute addresses here
+      uint64_t A;
+      if (P + 8 > End)
+        return false;
+      memcpy(&A, P, 8);
+      P += 8;
+      Loc = uintptr_t(A);
+      if (Loc > Target)
+        return true;
+      break;
+    }
+    case 0x02: case 0x03: case 0x04: { // advance_loc1/2/4
+      uint64_t D = 0;
+      int Bytes = Op == 0x02 ? 1 : Op == 0x03 ? 2 : 4;
+      if (P + Bytes > End)
+        return false;
+      memcpy(&D, P, size_t(Bytes));
+      P += Bytes;
+      Loc += D * CodeAlign;
+      if (Loc > Target)
+        return true;
+      break;
+    }
+    case 0x05: { // offset_extended
+      uint64_t R = uleb(P, End);
+      setReg(R, {1, int32_t(int64_t(uleb(P, End)) * DataAlign)});
+      break;
+    }
+    case 0x06: { // restore_extended
+      uint64_t R = uleb(P, End);
+      if (R == RegFp)
+        S.Fp = Init.Fp;
+      else if (R == RegRa)
+        S.Ra = Init.Ra;
+      break;
+    }
+    case 0x07: // undefined
+      setReg(uleb(P, End), {2, 0});
+      break;
+    case 0x08: // same_value
+      setReg(uleb(P, End), {0, 0});
+      break;
+    case 0x09: { // register
+      uint64_t R = uleb(P, End);
+      uleb(P, End);
+      if (touchesTracked(R))
+        return false;
+      break;
+    }
+    case 0x0a: // remember_state
+      if (Depth >= 8)
+        return false;
+      Stack[Depth++] = S;
+      break;
+    case 0x0b: // restore_state
+      if (!Depth)
+        return false;
+      S = Stack[--Depth];
+      break;
+    case 0x0c: // def_cfa
+      S.CfaReg = int(uleb(P, End));
+      S.CfaOff = int64_t(uleb(P, End));
+      break;
+    case 0x0d: // def_cfa_register
+      S.CfaReg = int(uleb(P, End));
+      break;
+    case 0x0e: // def_cfa_offset
+      S.CfaOff = int64_t(uleb(P, End));
+      break;
+    case 0x0f: // def_cfa_expression
+      return false;
+    case 0x10: case 0x16: { // expression, val_expression
+      uint64_t R = uleb(P, End);
+      uint64_t Len = uleb(P, End);
+      if (touchesTracked(R) || Len > uint64_t(End - P))
+        return false;
+      P += Len;
+      break;
+    }
+    case 0x11: { // offset_extended_sf
+      uint64_t R = uleb(P, End);
+      setReg(R, {1, int32_t(sleb(P, End) * DataAlign)});
+      break;
+    }
+    case 0x12: // def_cfa_sf
+      S.CfaReg = int(uleb(P, End));
+      S.CfaOff = sleb(P, End) * DataAlign;
+      break;
+    case 0x13: // def_cfa_offset_sf
+      S.CfaOff = sleb(P, End) * DataAlign;
+      break;
+    case 0x14: case 0x15: { // val_offset(_sf)
+      uint64_t R = uleb(P, End);
+      if (Op == 0x14)
+        uleb(P, End);
+      else
+        sleb(P, End);
+      if (touchesTracked(R))
+        return false;
+      break;
+    }
+    case 0x2e: // GNU_args_size
+      uleb(P, End);
+      break;
+    case 0x2f: { // GNU_negative_offset_extended
+      uint64_t R = uleb(P, End);
+      setReg(R, {1, int32_t(-int64_t(uleb(P, End)) * DataAlign)});
+      break;
+    }
+    default:
+      return false;
+    }
+  }
+  return true;
+}
+
+// The rule at Pc (a return address minus one, or the first frame's exact PC).
+bool computeRule(uintptr_t Pc, Rule &Out) {
+  DwarfEhBases Bases{};
+  const uint8_t *Fde = static_cast<const uint8_t *>(_Unwind_Find_FDE(reinterpret_cast<void *>(Pc), &Bases));
+  if (!Fde || !Bases.func)
+    return false;
+  uint32_t FLen = rd32(Fde);
+  if (FLen == 0 || FLen == 0xffffffffu)
+    return false;
+  const uint8_t *FEnd = Fde + 4 + FLen;
+  const uint8_t *CiePtr = Fde + 4 - rd32(Fde + 4);
+  uint32_t CLen = rd32(CiePtr);
+  if (CLen == 0 || CLen == 0xffffffffu || rd32(CiePtr + 4) != 0)
+    return false;
+  const uint8_t *CEnd = CiePtr + 4 + CLen;
+  const uint8_t *P = CiePtr + 8;
+  uint8_t Version = *P++;
+  const char *Aug = reinterpret_cast<const char *>(P);
+  size_t AugLen = 0;
+  while (P + AugLen < CEnd && Aug[AugLen])
+    ++AugLen;
+  P += AugLen + 1;
+  if (Version == 4)
+    P += 2;
+  uint64_t CodeAlign = uleb(P, CEnd);
+  int64_t DataAlign = sleb(P, CEnd);
+  uint64_t RaReg = Version == 1 ? *P++ : uleb(P, CEnd);
+  if (RaReg != RegRa)
+    return false;
+  uint8_t FdeEnc = 0;
+  bool HasZ = Aug[0] == 'z';
+  if (HasZ) {
+    uint64_t L = uleb(P, CEnd);
+    const uint8_t *AugEnd = P + L;
+    for (size_t I = 1; I < AugLen; ++I) {
+      char C = Aug[I];
+      if (C == 'R') {
+        FdeEnc = *P++;
+      } else if (C == 'P') {
+        uint8_t E = *P++;
+        if (!skipEncoded(P, AugEnd, E & 0x7f))
+          return false;
+      } else if (C == 'L') {
+        ++P;
+      } else if (C == 'B' || C == 'G') {
+      } else {
+        return false; // 'S' (signal frame) and anything unknown
+      }
+    }
+    P = AugEnd;
+  } else if (AugLen) {
+    return false;
+  }
+  if (P > CEnd)
+    return false;
+  CfaState Init{RegSp, 8, {0, 0}, {1, -8}};
+  uintptr_t Loc = uintptr_t(Bases.func);
+  CfaState S{-1, 0, {0, 0}, {0, 0}};
+  uintptr_t NoStop = ~uintptr_t(0);
+  if (!runCfa(P, CEnd, CodeAlign, DataAlign, Loc, NoStop, S, S, FdeEnc))
+    return false;
+  Init = S;
+  // The FDE: pc_begin and pc_range (Bases.func is pc_begin), augmentation data.
+  const uint8_t *F = Fde + 8;
+  if (!skipEncoded(F, FEnd, uint8_t(FdeEnc & 0x0f)) || !skipEncoded(F, FEnd, uint8_t(FdeEnc & 0x0f)))
+    return false;
+  if (HasZ) {
+    uint64_t L = uleb(F, FEnd);
+    F += L;
+  }
+  if (F > FEnd)
+    return false;
+  Loc = uintptr_t(Bases.func);
+  if (!runCfa(F, FEnd, CodeAlign, DataAlign, Loc, Pc, S, Init, FdeEnc))
+    return false;
+  if (S.Ra.Kind == 2) {
+    Out = Rule{true, false, false, 0, 0, 0};
+    return true;
+  }
+  if ((S.CfaReg != RegSp && S.CfaReg != RegFp) || S.CfaOff <= 0 || S.CfaOff >= (1ll << 31) ||
+      S.Ra.Kind != 1 || S.Ra.Off < -2048 || S.Ra.Off > 2047 ||
+      (S.Fp.Kind == 1 && (S.Fp.Off < -2048 || S.Fp.Off > 2047)) || S.Fp.Kind == 2)
+    return false;
+  Out = Rule{false, S.CfaReg == RegFp, S.Fp.Kind == 1, uint32_t(S.CfaOff), S.Fp.Off, S.Ra.Off};
+  return true;
+}
+
+bool ruleFor(uintptr_t Pc, Rule &Out) {
+  uint64_t H = (uint64_t(Pc) * 0x9E3779B97F4A7C15ull) >> (64 - RuleBits);
+  for (unsigned Probe = 0; Probe < 8; ++Probe) {
+    RuleSlot &Sl = RuleCache[(H + Probe) & ((1u << RuleBits) - 1)];
+    uint64_t K = __atomic_load_n(&Sl.Key, __ATOMIC_ACQUIRE);
+    if (K == Pc) {
+      uint64_t V = __atomic_load_n(&Sl.Val, __ATOMIC_ACQUIRE);
+      if (V >> 63) {
+        Out = unpackRule(V);
+        return true;
+      }
+      return computeRule(Pc, Out); // being filled in by another thread
+    }
+    if (K == 0) {
+      if (!computeRule(Pc, Out))
+        return false;
+      uint64_t Zero = 0;
+      if (__atomic_compare_exchange_n(&Sl.Key, &Zero, uint64_t(Pc), false, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_RELAXED))
+        __atomic_store_n(&Sl.Val, packRule(Out), __ATOMIC_RELEASE);
+      return true;
+    }
+  }
+  return computeRule(Pc, Out); // table crowded here: not cached
+}
+
+// Returns the frames taken, or -1 when the stack leaves the model (the
+// caller then uses libgcc's unwinder).
+__attribute__((noinline)) int fastStack(uint64_t *Out, int Max) {
+  uintptr_t Pc, Sp, Fp;
+  __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2" : "=r"(Pc), "=r"(Sp), "=r"(Fp));
+  int N = 0;
+  bool First = true;
+  for (int Steps = 0; N < Max && Steps < 64; ++Steps) {
+    Rule R;
+    if (!ruleFor(First ? Pc : Pc - 1, R))
+      return -1;
+    if (R.End)
+      break;
+    uintptr_t Cfa = (R.CfaIsFp ? Fp : Sp) + R.CfaOff;
+    if (Cfa <= Sp || Cfa - Sp > (64u << 20) || (Cfa & 7))
+      return -1;
+    uintptr_t Ra = *reinterpret_cast<const uintptr_t *>(Cfa + intptr_t(R.RaOff));
+    if (R.FpSaved)
+      Fp = *reinterpret_cast<const uintptr_t *>(Cfa + intptr_t(R.FpOff));
+    Sp = Cfa;
+    Pc = Ra;
+    First = false;
+    if (!Ra)
+      break;
+    if (!knownPc(Ra))
+      return -1; // a new object (or no object): libgcc, and refresh the list
+    if (N == 0 && Ra >= G.SelfLo && Ra < G.SelfHi)
+      continue; // the shim's own frames
+    Out[N++] = Ra;
+  }
+  return N;
+}
+#endif
+
+void countSlow() { if (G.Hdr) __atomic_fetch_add(&G.Hdr->unwind_slow, 1, __ATOMIC_RELAXED); }
+
+// The stack of the calling thread (return addresses, innermost first, the
+// shim's own frames dropped).
+int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
+  if (Max <= 0)
+    return 0;
+#if defined(__x86_64__)
+  if (!UntilPc && G.UnwindMode != 1) {
+    int N = fastStack(Out, Max);
+    if (N >= 0 && G.UnwindMode == 2) {
+      uint64_t Check[SHIM_MAX_FRAMES];
+      int M = slowStack(Check, Max, 0);
+      if (M != N || memcmp(Check, Out, sizeof(uint64_t) * size_t(N)) != 0) {
+        if (G.Hdr)
+          __atomic_fetch_add(&G.Hdr->unwind_mismatch, 1, __ATOMIC_RELAXED);
+        memcpy(Out, Check, sizeof(uint64_t) * size_t(M));
+        return M;
+      }
+    }
+    if (N >= 0)
+      return N;
+    countSlow();
+  }
+#endif
+  return slowStack(Out, Max, UntilPc);
+}
+
 // ---- Records ---------------------------------------------------------------
+// Written records leave the function's memory. Every 1,024 records the batch
+// two behind the cursor is unmapped (MADV_DONTNEED: a shared file mapping
+// keeps its data in the page cache; a late writer of a slot there faults the
+// page back in), so the function's RSS holds about three batches of the
+// ledger, not all of it. Every 4,096 records the shim starts the write-back of
+// the 1 MiB behind that (sync_file_range) and drops the 1 MiB it started
+// writing back last time from the page cache (POSIX_FADV_DONTNEED drops clean,
+// unmapped pages), so the ledger is not charged to the function's memory
+// cgroup either (Max Memory Used, the OOM limit). All raw syscalls: safe in
+// signal handlers. On tmpfs the pages stay (shared memory): use a disk-backed
+// TMPDIR for long runs.
+void releaseBehind(uint64_t I) {
+  const uint64_t B = SHIM_POPULATE_RECORDS;
+  if (I >= 2 * B) {
+    uintptr_t From = uintptr_t(&G.Recs[I - 2 * B]);
+    sys(SYS_madvise, (long)From, (long)(B * SHIM_RECORD_SIZE), MADV_DONTNEED);
+  }
+  if (I % (4 * B) || I < 8 * B || !G.LedgerPath[0])
+    return;
+  int Fd = rawOpen(G.LedgerPath, O_RDWR);
+  if (Fd < 0)
+    return;
+  const long Chunk = long(4 * B * SHIM_RECORD_SIZE);
+  long WriteFrom = long(SHIM_LEDGER_HEADER_SIZE + (I - 8 * B) * SHIM_RECORD_SIZE);
+  sys(SYS_sync_file_range, Fd, WriteFrom, Chunk, 2 /* SYNC_FILE_RANGE_WRITE */);
+  if (I >= 12 * B)
+    sys(SYS_fadvise64, Fd, WriteFrom - Chunk, Chunk, POSIX_FADV_DONTNEED);
+  rawClose(Fd);
+}
+
 ShimRecord *begin(int Type, int Call) {
   if (!G.Hdr)
     return nullptr;
@@ -180,9 +763,12 @@ ShimRecord *begin(int Type, int Call) {
   // Fault the ledger in 256 KiB batches ahead of the cursor (the mapping is
   // MADV_RANDOM: no readahead of the sparse file's holes into the function's
   // memory): one madvise per 1,024 records instead of a fault per page.
-  if ((I % SHIM_POPULATE_RECORDS) == 0 && I + SHIM_POPULATE_RECORDS < G.Cap) {
-    uintptr_t From = uintptr_t(&G.Recs[I + SHIM_POPULATE_RECORDS]) & ~uintptr_t(4095);
-    sys(SYS_madvise, (long)From, (long)(SHIM_POPULATE_RECORDS * SHIM_RECORD_SIZE), SHIM_MADV_POPULATE_WRITE);
+  if ((I % SHIM_POPULATE_RECORDS) == 0) {
+    if (I + SHIM_POPULATE_RECORDS < G.Cap) {
+      uintptr_t From = uintptr_t(&G.Recs[I + SHIM_POPULATE_RECORDS]) & ~uintptr_t(4095);
+      sys(SYS_madvise, (long)From, (long)(SHIM_POPULATE_RECORDS * SHIM_RECORD_SIZE), SHIM_MADV_POPULATE_WRITE);
+    }
+    releaseBehind(I);
   }
   R->type = uint16_t(Type);
   R->call = uint16_t(Call);
@@ -201,16 +787,6 @@ ShimRecord *begin(int Type, int Call) {
   return R;
 }
 void commit(ShimRecord *R) { __atomic_store_n(&R->commit, SHIM_RECORD_COMMITTED, __ATOMIC_RELEASE); }
-
-// Made inside a library call on a handle (curl_easy_perform): the record
-// names the handle, so the reader joins it to where the handle was made.
-inline void setHandle(ShimRecord *R) {
-  if (uint64_t H = shim_t_handle) {
-    R->flags |= SHIM_FLAG_HANDLE;
-    R->aux = uint32_t(H);
-    R->reserved = uint32_t(H >> 32);
-  }
-}
 
 void setPeerText(ShimRecord *R, const char *S) {
   if (!S)
@@ -404,15 +980,30 @@ bool openLedger(int Flags, int ParentPid) {
   int Fd = rawOpen(Path, O_RDWR | O_CREAT | O_EXCL, 0644);
   if (Fd < 0)
     return false;
-  uint64_t Bytes = SHIM_LEDGER_HEADER_SIZE + G.Cap * SHIM_RECORD_SIZE;
-  if (sys(SYS_ftruncate, Fd, (long)Bytes) != 0) {
-    rawClose(Fd);
-    return false;
+  G.LedgerPath[0] = 0;
+  // The file is sparse: only written records take blocks. A file size limit
+  // (ftruncate past it raises SIGXFSZ) or an address-space limit (mmap fails)
+  // gives a smaller ledger rather than none.
+  rlimit Fs;
+  if (getrlimit(RLIMIT_FSIZE, &Fs) == 0 && Fs.rlim_cur != RLIM_INFINITY) {
+    uint64_t MaxRecs = Fs.rlim_cur > SHIM_LEDGER_HEADER_SIZE ? (Fs.rlim_cur - SHIM_LEDGER_HEADER_SIZE) / SHIM_RECORD_SIZE : 0;
+    if (G.Cap > MaxRecs)
+      G.Cap = MaxRecs;
   }
-  void *M = (void *)sys(SYS_mmap, 0, (long)Bytes, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  void *M = MAP_FAILED;
+  uint64_t Bytes = 0;
+  for (; G.Cap >= 64; G.Cap /= 2) {
+    Bytes = SHIM_LEDGER_HEADER_SIZE + G.Cap * SHIM_RECORD_SIZE;
+    if (sys(SYS_ftruncate, Fd, (long)Bytes) != 0)
+      continue;
+    M = (void *)sys(SYS_mmap, 0, (long)Bytes, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+    if (M != MAP_FAILED)
+      break;
+  }
   rawClose(Fd);
   if (M == MAP_FAILED)
     return false;
+  memcpy(G.LedgerPath, Path, sizeof(G.LedgerPath));
   // No readahead on faults: a fault in the sparse file would otherwise read
   // read_ahead_kb of holes into the page cache (8 MB on a disk with
   // read_ahead_kb 8192), charged to the function's memory cgroup and shown
@@ -475,28 +1066,6 @@ int selfRangeCb(dl_phdr_info *Info, size_t, void *Arg) {
   return 0;
 }
 
-// dlopen after start: a new object changes dlpi_adds; then the maps are
-// copied again so PCs in it can be symbolized. One locked walk step, run only
-// on the paths that capture a stack anyway (the unwinder walks the same list).
-unsigned long long LastAdds;
-int addsCb(dl_phdr_info *Info, size_t, void *Arg) {
-  *static_cast<unsigned long long *>(Arg) = Info->dlpi_adds;
-  return 1;
-}
-void checkNewObjects() {
-  unsigned long long Adds = 0;
-  dl_iterate_phdr(addsCb, &Adds);
-  if (Adds == __atomic_load_n(&LastAdds, __ATOMIC_RELAXED))
-    return;
-  __atomic_store_n(&LastAdds, Adds, __ATOMIC_RELAXED);
-  uint32_t K = G.Hdr ? G.Hdr->maps_count : 0;
-  dumpMaps();
-  if (ShimRecord *R = begin(SHIM_REC_DLOPEN, SHIM_CALL_dlopen)) {
-    R->aux = K;
-    commit(R);
-  }
-}
-
 // ---- Stack capture (deadline) ----------------------------------------------
 void captureHandler(int, siginfo_t *, void *UcV) {
   int SavedErrno = errno;
@@ -545,7 +1114,7 @@ void sleepMs(long Ms) {
 }
 
 void captureAllThreads(uint32_t Reason) {
-  checkNewObjects();
+  refreshObjects(true);
   int Self = tid();
   int Pid = (int)sys(SYS_getpid);
   ShimRecord *Begin = begin(SHIM_REC_CAPTURE, 0);
@@ -669,9 +1238,15 @@ void initialise() {
   if (G.Frames > SHIM_MAX_FRAMES)
     G.Frames = SHIM_MAX_FRAMES;
   const char *C = getenv(SHIM_ENV_CAPACITY);
-  G.Cap = C ? strtoull(C, nullptr, 10) : (1u << 20);
+  // 16 Mi records (4 GiB of sparse file): nothing a function does in a run is
+  // dropped, and the pages written leave its memory (releaseBehind).
+  G.Cap = C ? strtoull(C, nullptr, 10) : (1ull << 24);
   if (G.Cap < 1024)
     G.Cap = 1024;
+  if (G.Cap > (1ull << 32))
+    G.Cap = 1ull << 32;
+  const char *U = getenv(SHIM_ENV_UNWIND);
+  G.UnwindMode = U && !strcmp(U, "libgcc") ? 1 : U && !strcmp(U, "check") ? 2 : 0;
   const char *S = getenv(SHIM_ENV_SIGNAL);
   G.Sig = S ? int(strtol(S, nullptr, 10)) : SIGRTMAX - 2;
   dl_iterate_phdr(selfRangeCb, reinterpret_cast<void *>(&initialise));
@@ -681,7 +1256,7 @@ void initialise() {
   const char *Api = G.Ctl && G.Ctl->runtime_api[0] ? G.Ctl->runtime_api : getenv(SHIM_ENV_RUNTIME_API);
   parseRuntimeApi(Api);
   dumpMaps();
-  dl_iterate_phdr(addsCb, &LastAdds);
+  refreshObjects(false);
   recordInherited();
   struct sigaction Sa;
   memset(&Sa, 0, sizeof(Sa));
@@ -744,8 +1319,6 @@ void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, 
   shim_set_kind(Fd, Kind);
   if (Fd >= 0 && Fd < SHIM_KIND_TABLE_SIZE)
     __atomic_store_n(&FdReader[Fd], 0, __ATOMIC_RELAXED);
-  if (G.Frames)
-    checkNewObjects();
   ShimRecord *R = begin(SHIM_REC_ACQUIRE, Call);
   if (!R)
     return;
@@ -760,6 +1333,7 @@ void shim_record_acquire(int Call, int Fd, int Fd2, int Kind, const char *Path, 
     setPeerAddr(R, Sa, SaLen);
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+  noteFrames(R->frames, R->nframes, R->mono_ns);
 }
 
 void shim_record_release(int Call, int Fd, int FdLast) {
@@ -783,7 +1357,6 @@ void shim_record_release(int Call, int Fd, int FdLast) {
 }
 
 void shim_record_connect(int Fd, const sockaddr *Sa, socklen_t SaLen, int Err) {
-  checkNewObjects();
   ShimRecord *R = begin(SHIM_REC_CONNECT, SHIM_CALL_connect);
   if (!R)
     return;
@@ -806,10 +1379,10 @@ void shim_record_connect(int Fd, const sockaddr *Sa, socklen_t SaLen, int Err) {
   setPeerAddr(R, Sa, SaLen);
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+  noteFrames(R->frames, R->nframes, R->mono_ns);
 }
 
 void shim_record_handle(int Call, uint64_t Handle) {
-  checkNewObjects();
   ShimRecord *R = begin(SHIM_REC_HANDLE, Call);
   if (!R)
     return;
@@ -817,10 +1390,10 @@ void shim_record_handle(int Call, uint64_t Handle) {
   R->reserved = uint32_t(Handle >> 32);
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+  noteFrames(R->frames, R->nframes, R->mono_ns);
 }
 
 void shim_record_dns(const char *Node, int Result) {
-  checkNewObjects();
   ShimRecord *R = begin(SHIM_REC_DNS, SHIM_CALL_getaddrinfo);
   if (!R)
     return;
@@ -828,6 +1401,7 @@ void shim_record_dns(const char *Node, int Result) {
   R->err = Result;
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+  noteFrames(R->frames, R->nframes, R->mono_ns);
 }
 
 void shim_record_failed(int Call, int Err) {
@@ -837,6 +1411,7 @@ void shim_record_failed(int Call, int Err) {
   R->err = Err;
   R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
   commit(R);
+  noteFrames(R->frames, R->nframes, R->mono_ns);
 }
 
 void shim_note_use(int Fd, int Call) {
@@ -846,13 +1421,12 @@ void shim_note_use(int Fd, int Call) {
   int Self = tid();
   if (__atomic_load_n(&FdReader[Fd], __ATOMIC_RELAXED) != Self && shim_enter()) {
     __atomic_store_n(&FdReader[Fd], Self, __ATOMIC_RELAXED);
-    if (G.Frames)
-      checkNewObjects();
     if (ShimRecord *R = begin(SHIM_REC_USE, Call)) {
       R->fd = Fd;
       R->kind = uint16_t(shim_get_kind(Fd));
       R->nframes = uint16_t(captureStack(R->frames, G.Frames, 0));
       commit(R);
+      noteFrames(R->frames, R->nframes, R->mono_ns);
     }
     shim_leave();
   }
