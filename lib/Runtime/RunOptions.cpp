@@ -401,6 +401,17 @@ bool parseRunOptions(int Argc, const char **Argv, RunOptions &Opts,
       if (!Opts.MemoryGiven)
         Opts.MemoryMb = *T.MemoryMb;
     }
+    if (T.MaxConcurrency) {
+      if (*T.MaxConcurrency > 64) {
+        Error = "template function '" + T.Name +
+                "' has a PerExecutionEnvironmentMaxConcurrency above 64 (run --max-concurrency's bound)";
+        return false;
+      }
+      Note("max concurrency " + std::to_string(*T.MaxConcurrency) + " (Lambda Managed Instances)",
+           Opts.MaxConcurrency > 0);
+      if (Opts.MaxConcurrency == 0)
+        Opts.MaxConcurrency = *T.MaxConcurrency;
+    }
     if (!T.Handler.empty()) {
       Note("handler " + T.Handler, Opts.HandlerGiven);
       if (!Opts.HandlerGiven)

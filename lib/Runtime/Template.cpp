@@ -150,6 +150,17 @@ void applySam(const Value *P, TemplateFunction &F) {
     F.Handler = H->Text;
   if (const Value *N = P->get("FunctionName"); N && N->plain())
     F.FunctionName = N->Text;
+  if (const Value *C = P->get("CapacityProviderConfig"))
+    if (const Value *L = C->get("LambdaManagedInstancesCapacityProviderConfig")) {
+      const Value *M = L->get("PerExecutionEnvironmentMaxConcurrency");
+      if (auto N = integer(M, "PerExecutionEnvironmentMaxConcurrency", F))
+        F.MaxConcurrency = *N;
+      else if (!M) {
+        F.MaxConcurrency = 4;
+        F.Notes.push_back("Managed Instances without PerExecutionEnvironmentMaxConcurrency: 4 "
+                          "(SAM CLI's default; the cloud's depends on the runtime and the vCPUs)");
+      }
+    }
 }
 
 void applyServerless(const Value *P, TemplateFunction &F, bool Provider) {

@@ -9,7 +9,8 @@
 // deployed (and agrees with the static checks, which read the same files):
 //   * AWS SAM / CloudFormation (template.yaml): Resources of type
 //     AWS::Serverless::Function or AWS::Lambda::Function; Timeout,
-//     MemorySize, Environment.Variables, Layers, Handler, FunctionName from
+//     MemorySize, Environment.Variables, Layers, Handler, FunctionName and
+//     CapacityProviderConfig (Managed Instances: --max-concurrency) from
 //     Properties, SAM's Globals.Function as defaults, else 3 s / 128 MB.
 //   * Serverless Framework (serverless.yml): functions.<f>.{timeout,
 //     memorySize, environment, layers, handler, name} over provider.*,
@@ -35,6 +36,10 @@ struct TemplateFunction {
   std::string Kind;     // "sam" or "serverless"
   std::string Name;     // logical id / functions key
   std::optional<int64_t> TimeoutMs, MemoryMb;
+  // SAM's CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig
+  // (Lambda Managed Instances): PerExecutionEnvironmentMaxConcurrency, or
+  // SAM CLI's default 4 when it is not given.
+  std::optional<int64_t> MaxConcurrency;
   std::vector<std::string> Env; // K=V, the template's Environment.Variables
   std::vector<std::string> Extensions; // layers taken as external extensions
   std::vector<std::string> Layers;     // every layer, as written

@@ -355,6 +355,24 @@ class ManagedInstances(unittest.TestCase):
                 os.kill(pid, 0)
             self.assertEqual([n for n in os.listdir(tmp) if n.startswith("serverless-shim-")], [])
 
+    def test_template(self):
+        # SAM's CapacityProviderConfig gives the concurrency, as SAM CLI does.
+        with tempfile.TemporaryDirectory() as tmp:
+            t = os.path.join(tmp, "template.yaml")
+            with open(t, "w") as f:
+                f.write("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                        "    Properties:\n      Timeout: 5\n      CapacityProviderConfig:\n"
+                        "        LambdaManagedInstancesCapacityProviderConfig:\n"
+                        "          CapacityProviderArn: !Ref Provider\n"
+                        "          PerExecutionEnvironmentMaxConcurrency: 3\n")
+            r = run(["--template", t, "--invocations", "6"], [{"sleep_ms": 300}])
+        self.assertEqual(r.rc, 0, r.err)
+        self.assertRegex(r.out, r"AWS_LAMBDA_MAX_CONCURRENCY=3 workers=3")
+        self.assertRegex(r.out, r"max concurrency 3 \(Lambda Managed Instances\)")
+        self.assertEqual(r.json["config"]["max_concurrency"], 3)
+        self.assertEqual(r.json["environments"][0]["max_in_flight"], 3)
+        self.assertEqual(r.json["config"]["init_timeout_ms"], 130000)
+
     def test_bad_options(self):
         for args, what in ((["--max-concurrency", "0"], "--max-concurrency"),
                            (["--max-concurrency", "65"], "--max-concurrency"),
