@@ -633,10 +633,18 @@ VerifyResult join(const std::vector<StaticFinding> &Findings, const std::vector<
       std::string Call;
     };
     std::map<std::tuple<std::string, std::string, unsigned, std::string>, Group> Groups;
+    // A descriptor made through a library handle is grouped where the
+    // handle was made (curl_easy_init's caller), not inside the call that
+    // happened to connect it.
+    std::map<uint64_t, const RuntimeEvent *> MadeAt;
+    for (const RuntimeEvent &E : Main.Events)
+      if (E.T == RuntimeEvent::Create && E.Handle && !E.Frames.empty())
+        MadeAt[E.Handle] = &E;
     for (const RuntimeEvent &E : Main.Events) {
       if (Claimed.count(&E) || E.Frames.empty())
         continue;
-      const core::Site &S = E.Frames[0];
+      auto Made = E.Handle ? MadeAt.find(E.Handle) : MadeAt.end();
+      const core::Site &S = Made != MadeAt.end() ? Made->second->Frames[0] : E.Frames[0];
       std::string Kind;
       if (E.T == RuntimeEvent::Connect && E.Phase == core::Phase::Invoke && E.Invocation)
         Kind = "connection-per-invocation";

@@ -277,6 +277,13 @@ TEST(VerifyJoin, LazyHandleJoinedThroughTheHandleMadeAtTheSite) {
   EXPECT_NE(V.Findings[0].Summary.find("through the handle made here"), std::string::npos) << V.Findings[0].Summary;
   EXPECT_TRUE(V.RuntimeOnlyEntries.empty()) << "the handle's descriptors are claimed";
 
+  // Without a finding, the handles' leaked descriptors are runtime-only
+  // evidence where the handles were made, not in send().
+  V = join({}, {R});
+  ASSERT_EQ(V.RuntimeOnlyEntries.size(), 2u);
+  for (const RuntimeOnly &O : V.RuntimeOnlyEntries)
+    EXPECT_EQ(O.Where.Path + ":" + std::to_string(O.Where.Line), "/src/client.cpp:7") << O.Kind;
+
   // One handle made at init and reused: its single connect is no client
   // per invocation. Handles made elsewhere are not this site's.
   RuntimeFacts Once = run(3);

@@ -315,6 +315,47 @@ def test_alc():
         ws.close()
 
 
+def test_handles():
+    # Clients made on one line and connected on another (issue 19's handle
+    # -> site mapping): a libcurl handle made per invocation in
+    # app::make_client (client.cpp), kept in a list and performed by
+    # app::send (net.cpp), where make_client is never on the stack -- joined
+    # through the handle the ledger recorded at curl_easy_init; and a
+    # pqxx::connection, which connects inside libpq under its constructor,
+    # joined at the constructor's line through the stack.
+    ws = Workspace("handles", files=["main.cpp", "client.cpp", "net.cpp"], includes=[os.environ["ALC_INCLUDE"]])
+    try:
+        with PostgresServer() as pg, HttpServer() as web:
+            peers = ["--env", "NOTIFY_URL=http://127.0.0.1:%d/notify" % web.port,
+                     "--env", "PGHOST=127.0.0.1", "--env", "PGPORT=%d" % pg.port]
+            proc, doc = ws.verify(["--invocations", "4"] + peers, None, expect=1, binary="handles")
+        init = line_of("handles", "client.cpp", "HANDLE-INIT")
+        call = line_of("handles", "main.cpp", "HANDLE-CALL")
+        hs = findings_at(doc, CHECK_HS, *init) + findings_at(doc, CHECK_HS, *call)
+        check(len(hs) >= 1, "a handler-scope-client finding for the HTTP client", doc)
+        for f in hs:
+            ev = f["evidence"]
+            check(f["verdict"] == "confirmed" and ev["peer"] == "127.0.0.1:%d" % web.port and ev["connections"] == 4,
+                  "a new connection to the endpoint in each of 4 invocations", doc)
+            if f["file"] == init[0]:
+                check(ev["match"] == "handle", "make_client's finding joined through the handle", doc)
+        check(web.requests == 4, "the endpoint answered 4 requests")
+        db = one(doc, CHECK_HS, *line_of("handles", "main.cpp", "PQXX-SITE"))
+        check(db["verdict"] == "confirmed" and db["evidence"]["match"] == "line" and
+              db["evidence"]["peer"] == "127.0.0.1:%d" % pg.port and db["evidence"]["connections"] == 4,
+              "pqxx::connection per invocation joined at its constructor's line", doc)
+        check(not any(r["kind"] == "connection-per-invocation" for r in doc["runtime_only"]),
+              "no connection left unexplained", doc)
+        # The handles are kept and never cleaned up (no check flags a handle
+        # stored in a global list): their sockets grow, reported where the
+        # handles were made, not inside send().
+        growth = [r for r in doc["runtime_only"] if r["kind"] == "fd-growth"]
+        check(len(growth) == 1 and (growth[0]["file"], growth[0]["line"]) == init and
+              growth[0]["evidence"]["runtime_kind"] == "tcp", "the handles' sockets grow at make_client", doc)
+    finally:
+        ws.close()
+
+
 def test_sarif():
     ws = Workspace("bad")
     sarif = os.path.join(ws.tmp, "verify.sarif")
