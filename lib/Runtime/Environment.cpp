@@ -1421,7 +1421,7 @@ void EnvironmentSlot::runLanes(const std::vector<int64_t> *Indices, ServeQueue *
 bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
   if (refuseOversize(Index, Job))
     return true;
-  for (;;) {
+  for (int Attempt = 0;; ++Attempt) {
     bool Cold = false;
     {
       std::unique_lock<std::mutex> L(Lanes->M);
@@ -1454,7 +1454,7 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
     }
     std::string EndedBy;
     bool Retry = false;
-    bool Ok = invokeConcurrent(Index, Cold, Job, EndedBy, Retry);
+    bool Ok = invokeConcurrent(Index, Cold, Job, EndedBy, Retry, /*MayRetry=*/Attempt < 2);
     std::unique_lock<std::mutex> L(Lanes->M);
     --Lanes->InFlight;
     if (Retry && P)
@@ -1493,7 +1493,7 @@ bool EnvironmentSlot::laneOne(int64_t Index, ServeJob *Job) {
 }
 
 bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
-                                       std::string &EndedBy, bool &Retry) {
+                                       std::string &EndedBy, bool &Retry, bool MayRetry) {
   const RunOptions &Opts = Ctx.Opts;
   std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
   InvocationEvent E;
@@ -1539,7 +1539,23 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
   if (W == Wake::Exited || W == Wake::Aborted) {
     std::string S, T, M;
     EndedBy = ExitReason(W, S, T, M);
-    Retry = true;
+    if (MayRetry) { // it goes to the next process
+      Retry = true;
+      return true;
+    }
+    // A process that dies again before taking it: the invocation fails
+    // with it (no endless re-init).
+    Ctx.Out.line("RequestId: " + E.RequestId + " Error: " + M + "\n" + T);
+    nlohmann::json Inv = {{"index", Index},       {"request_id", E.RequestId},
+                          {"environment", EnvId}, {"slot", Slot},
+                          {"pid", Pid},           {"cold", Cold},
+                          {"status", S},          {"duration_ms", 0},
+                          {"billed_ms", 0},       {"max_rss_mb", maxMemoryMb()},
+                          {"error", M},           {"error_type", T},
+                          {"not_started", true}};
+    if (Job)
+      deliver(*Job, {200, serveError(T, M), "application/json", "Unhandled"});
+    record(std::move(Inv));
     return true;
   }
   if (W != Wake::Done) {

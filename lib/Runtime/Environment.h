@@ -118,9 +118,10 @@ private:
   bool laneOne(int64_t Index, ServeJob *Job);
   /// The invocation itself. \p EndedBy: the process ended (crash, oom,
   /// exit) or is unusable (no-worker); \p Retry: it never started (the
-  /// process died while the invocation waited for a worker).
+  /// process died while the invocation waited for a worker) and, as
+  /// \p MayRetry allows, goes to the next process; else it fails with it.
   bool invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
-                        std::string &EndedBy, bool &Retry);
+                        std::string &EndedBy, bool &Retry, bool MayRetry);
   /// Ends the process after a failure, as a reset does.
   void resetAfter(const std::string &EndedBy);
 

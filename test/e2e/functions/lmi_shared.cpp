@@ -162,6 +162,20 @@ int main() {
     return 3;
   }
   std::thread(echoServer, Listen).detach();
+  // LMI_ABORT_AFTER_MS: the process dies that long after init, whatever
+  // its workers are doing (a crash outside any invocation's handler); with
+  // LMI_ABORT_ONCE=FILE only the first process that creates FILE does.
+  const char *Once = std::getenv("LMI_ABORT_ONCE");
+  if (const char *A = std::getenv("LMI_ABORT_AFTER_MS"))
+    if (!Once || access(Once, F_OK) != 0) {
+      if (Once)
+        if (FILE *F = std::fopen(Once, "w"))
+          std::fclose(F);
+      std::thread([Ms = std::atoll(A)] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(Ms));
+        std::abort();
+      }).detach();
+    }
 
   // The shared client, made once in init and used by every worker.
   SharedFd = socket(AF_INET, SOCK_STREAM, 0); // SHARED_SOCKET

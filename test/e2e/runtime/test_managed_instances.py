@@ -373,6 +373,24 @@ class ManagedInstances(unittest.TestCase):
         self.assertEqual(r.json["environments"][0]["max_in_flight"], 3)
         self.assertEqual(r.json["config"]["init_timeout_ms"], 130000)
 
+    def test_process_dies_while_an_invocation_waits(self):
+        # One worker (the emulator has two lanes): invocation 1 waits for it
+        # while 0 runs; the process dies. 0 fails with it; 1 never started,
+        # so it goes to the next process and succeeds there.
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run(["--max-concurrency", "2", "--env", "AWS_LAMBDA_MAX_CONCURRENCY=1",
+                     "--env", "LMI_ABORT_AFTER_MS=200",
+                     "--env", "LMI_ABORT_ONCE=%s" % os.path.join(tmp, "aborted")],
+                    [{"sleep_ms": 600}, {"sleep_ms": 600}])
+        invs = sorted(r.json["invocations"], key=lambda i: i["status"])
+        # Whichever took the one worker first dies with the process.
+        self.assertEqual([i["status"] for i in invs], ["crash", "success"], invs)
+        self.assertTrue(invs[1]["cold"])
+        self.assertNotEqual(invs[0]["pid"], invs[1]["pid"])
+        self.assertNotIn("not_started", invs[1])
+        self.assertEqual([e["invocations"] for e in r.json["environments"]], [1, 1])
+        self.assertEqual(r.json["environments"][0]["ended_by"], "crash")
+
     def test_bad_options(self):
         for args, what in ((["--max-concurrency", "0"], "--max-concurrency"),
                            (["--max-concurrency", "65"], "--max-concurrency"),
