@@ -318,6 +318,10 @@ def run_verify(tool, build, incident, variant, args, out_dir, quiet):
         except subprocess.TimeoutExpired:
             _child.kill()
             _child.wait()
+        # verify created the report before it ran (to refuse an unwritable
+        # one); an interrupted run leaves it empty: not a report.
+        if os.path.exists(report) and os.path.getsize(report) == 0:
+            os.remove(report)
         raise
     finally:
         code = _child.returncode

@@ -221,10 +221,11 @@ def test_bad():
         check(findings_at(doc, CHECK_UR, db, dline) == [], "PQfinish'd: no leak finding", doc)
 
         # An HTTP client per call: curl_easy_init makes no descriptor; the
-        # connects inside curl_easy_perform, in the same function, confirm it.
+        # connects inside curl_easy_perform on the handle made there (the
+        # ledger records the handle at creation) confirm it.
         notify, nline = line_of("bad", "notify.cpp", "NOTIFY-INIT")
         cu = one(doc, CHECK_HS, notify, nline)
-        check(cu["verdict"] == "confirmed" and cu["evidence"]["match"] == "function" and
+        check(cu["verdict"] == "confirmed" and cu["evidence"]["match"] == "handle" and
               cu["evidence"]["peer"] == "127.0.0.1:%d" % web.port and cu["evidence"]["connections"] == 5,
               "per-invocation CURL handle confirmed through its function", doc)
         check(web.requests >= 5, "the endpoint saw the requests")
