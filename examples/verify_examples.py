@@ -24,6 +24,7 @@ are for), 2 bad input (one line naming it), 3 a verify or a peer failed.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -303,7 +304,8 @@ def run_verify(tool, build, incident, variant, args, out_dir, quiet):
         raise Fail("%s: not built (cmake --build %s --target serverless-examples)" % (binary, build), 2)
     pdir = compile_db(build, incident, variant)
     report = os.path.join(out_dir, "%s.%s.json" % (incident, variant))
-    cmd = [tool, "verify", "-p", pdir, "-j", "1", "--json", report, "--quiet"] + args + [binary]
+    # Not --quiet: verify's progress lines (stderr, kept) time the static half.
+    cmd = [tool, "verify", "-p", pdir, "-j", "1", "--json", report] + args + [binary]
     print("$ " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT + "/") else c for c in cmd), flush=True)
     t0 = time.monotonic()
     _child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -338,6 +340,13 @@ def run_verify(tool, build, incident, variant, args, out_dir, quiet):
     return doc, took, stdout, stderr
 
 
+def static_seconds(stderr):
+    """The static half's time from verify's first progress line
+    (`... N findings in S s; running ...`), None when absent."""
+    m = re.search(r"finding[s]? in ([0-9.]+) s; running", stderr)
+    return float(m.group(1)) if m else None
+
+
 def counts(doc):
     c = {"findings": len(doc["findings"]), "confirmed": 0, "not-reproduced": 0, "not-exercised": 0,
          "runtime-only": len(doc["runtime_only"])}
@@ -356,23 +365,25 @@ def verify_incident(tool, build, incident, out_dir, quiet=False):
         for variant in ("bad", "fixed"):
             doc, took, stdout, stderr = run_verify(tool, build, incident, variant, verify_args(incident, peer),
                                                    out_dir, quiet)
-            results[variant] = {"doc": doc, "seconds": took, "peer": peer.seen(), "stdout": stdout,
-                                "stderr": stderr}
+            results[variant] = {"doc": doc, "seconds": took, "static": static_seconds(stderr),
+                                "peer": peer.seen(), "stdout": stdout, "stderr": stderr}
     return results
 
 
 def table(all_results):
-    lines = ["%-24s %-6s %8s %10s %15s %14s %13s %9s %8s" % (
+    lines = ["%-24s %-6s %8s %10s %15s %14s %13s %9s %8s %8s" % (
         "example", "fn", "findings", "confirmed", "not reproduced", "not exercised", "runtime only",
-        "peer conn", "seconds")]
+        "peer conn", "static s", "total s")]
     for incident, results in all_results:
         for variant in ("bad", "fixed"):
             r = results[variant]
             c = counts(r["doc"])
             conn = r["peer"].get("connections")
-            lines.append("%-24s %-6s %8d %10d %15d %14d %13d %9s %8.1f" % (
+            st = r.get("static")
+            lines.append("%-24s %-6s %8d %10d %15d %14d %13d %9s %8s %8.1f" % (
                 incident, variant, c["findings"], c["confirmed"], c["not-reproduced"], c["not-exercised"],
-                c["runtime-only"], "-" if conn is None else str(conn), r["seconds"]))
+                c["runtime-only"], "-" if conn is None else str(conn), "-" if st is None else "%.1f" % st,
+                r["seconds"]))
     return "\n".join(lines) + "\n"
 
 
