@@ -145,6 +145,20 @@ static std::string defaultText(const std::vector<summary::Diagnostic> &Diags) {
   return S;
 }
 
+bool DiffBase::touches(const std::string &Path, unsigned Line) const {
+  if (Path.empty() || !Line)
+    return false;
+  if (WholeFiles.count(Path))
+    return true;
+  auto It = Changed.find(Path);
+  if (It == Changed.end())
+    return false;
+  for (const auto &[First, Last] : It->second)
+    if (First <= Line && Line <= Last)
+      return true;
+  return false;
+}
+
 EmitResult emit(const std::vector<summary::Diagnostic> &Diags, const EmitOptions &O) {
   EmitResult R;
   SourceFiles Src;
@@ -186,6 +200,21 @@ EmitResult emit(const std::vector<summary::Diagnostic> &Diags, const EmitOptions
     R.Stale = std::move(M.Stale);
   } else {
     Kept = std::move(All);
+  }
+
+  if (O.Diff) {
+    std::vector<Finding> New;
+    for (Finding &F : Kept) {
+      bool Touched = O.Diff->touches(F.D.Loc.Path, F.D.Loc.Line);
+      for (const summary::Note &N : F.D.Notes)
+        Touched = Touched || O.Diff->touches(N.Loc.Path, N.Loc.Line);
+      // Compiler errors are never left out: the TU was not analysed.
+      if (Touched || !F.Baselinable || !O.Diff->Fingerprints.count(F.Fingerprint))
+        New.push_back(std::move(F));
+      else
+        ++R.Unchanged;
+    }
+    Kept = std::move(New);
   }
 
   bool ErrorStatus = false;

@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,17 @@ bool writeOutput(const std::string &Path, const std::string &Text, std::string &
 // The whole output step of `check -p` / `merge`
 //===----------------------------------------------------------------------===//
 
+/// `check -p --diff-base REF` (tools/serverless-tidy/DiffBase.h): the
+/// findings at REF and the lines changed since.
+struct DiffBase {
+  std::string Ref, Commit;
+  std::set<std::string> Fingerprints; ///< Of the findings at REF.
+  /// Absolute path -> changed line ranges [first, last] of the current file.
+  std::map<std::string, std::vector<std::pair<unsigned, unsigned>>> Changed;
+  std::set<std::string> WholeFiles; ///< New since REF (untracked): every line.
+  bool touches(const std::string &Path, unsigned Line) const;
+};
+
 struct EmitOptions {
   Format Fmt = Format::Text;
   std::string OutputFile; // "" = standard output.
@@ -94,6 +106,9 @@ struct EmitOptions {
   std::string WriteBaseline;                 // "" = none.
   const Baseline *Base = nullptr;            // --baseline, already read.
   std::string BaselinePath;
+  /// --diff-base: keep only the findings new since REF or touching a line
+  /// changed since it.
+  const DiffBase *Diff = nullptr;
   size_t TranslationUnits = 0;
   std::map<std::string, std::string> FunctionNames;
   /// Renders the clang-style text of these diagnostics.
@@ -106,6 +121,7 @@ struct EmitResult {
   int Status = 0;
   unsigned Errors = 0, Warnings = 0, Remarks = 0;
   size_t Suppressed = 0;
+  size_t Unchanged = 0; ///< --diff-base: findings left out (there at REF, untouched).
   std::vector<BaselineEntry> Stale;
   size_t BaselineWritten = 0;
   /// One line each, for stderr (no "serverless-tidy: error: " prefix).

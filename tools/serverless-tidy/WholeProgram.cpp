@@ -15,6 +15,7 @@
 
 #include "Analysis/FunctionTimeout.h"
 #include "Model/ConfigLocator.h"
+#include "DiffBase.h"
 #include "Summary/Collector.h"
 #include "Summary/Facts.h"
 #include "Report/Report.h"
@@ -77,6 +78,8 @@ struct Options {
   // Outputs of the judged result (docs/ci.md).
   std::string Format = "text", OutputFile, SourceRoot, WriteBaseline, BaselineFile;
   std::optional<report::Baseline> LoadedBaseline; // --baseline, read before the analysis.
+  std::string DiffBaseRef;                         // --diff-base REF
+  std::optional<report::DiffBase> Diff;            // Prepared before the analysis.
 };
 
 std::string error(StringRef Msg) { return ("serverless-tidy: error: " + Msg).str(); }
@@ -154,6 +157,11 @@ std::string parseOptions(llvm::ArrayRef<const char *> Args, Options &O) {
         return error(E);
       O.BaselineFile = V;
       O.LoadedBaseline = std::move(B);
+    }
+    else if (takeValue(Args, I, "diff-base", V)) {
+      if (V.empty())
+        return error("--diff-base: expected a git commit (a branch, tag or hash)");
+      O.DiffBaseRef = V;
     }
     else if (takeValue(Args, I, "derived", V))
       O.Derived = V;
@@ -580,6 +588,12 @@ std::string lastLines(const std::string &Path, unsigned N) {
   return Out;
 }
 
+std::string sourceRootOf(const Options &O) {
+  llvm::SmallString<256> Cwd;
+  llvm::sys::fs::current_path(Cwd);
+  return O.SourceRoot.empty() ? report::defaultSourceRoot(Cwd.str().str()) : absolute(O.SourceRoot);
+}
+
 int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
   std::sort(TUs.begin(), TUs.end(),
             [](const summary::TUFacts &A, const summary::TUFacts &B) { return A.File < B.File; });
@@ -607,13 +621,12 @@ int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
   report::EmitOptions E;
   E.Fmt = *report::parseFormat(O.Format);
   E.OutputFile = O.OutputFile;
-  llvm::SmallString<256> Cwd;
-  llvm::sys::fs::current_path(Cwd);
-  E.SourceRoot = O.SourceRoot.empty() ? report::defaultSourceRoot(Cwd.str().str()) : absolute(O.SourceRoot);
+  E.SourceRoot = sourceRootOf(O);
   E.DocsDir = report::docsDirFor(selfPath());
   E.WriteBaseline = O.WriteBaseline;
   E.Base = O.LoadedBaseline ? &*O.LoadedBaseline : nullptr;
   E.BaselinePath = O.BaselineFile;
+  E.Diff = O.Diff ? &*O.Diff : nullptr;
   E.TranslationUnits = TUs.size();
   E.FunctionNames = report::functionNames(TUs);
   E.RenderText = [](const std::vector<summary::Diagnostic> &Ds) {
@@ -645,6 +658,10 @@ int judgeAndPrint(std::vector<summary::TUFacts> &TUs, const Options &O) {
     if (R.Stale.size() > 10)
       llvm::errs() << "serverless-tidy: note: ... and " << (R.Stale.size() - 10) << " more stale entries\n";
   }
+  if (!O.Quiet && O.Diff)
+    llvm::errs() << "serverless-tidy: --diff-base " << O.Diff->Ref << " (" << O.Diff->Commit.substr(0, 12)
+                 << "): " << Plural(R.Unchanged, "finding", "findings")
+                 << " already there and untouched since, not reported\n";
   if (!O.Quiet)
     llvm::errs() << "serverless-tidy: " << TUs.size() << " translation unit" << (TUs.size() == 1 ? "" : "s")
                  << ", " << R.Warnings << " warning" << (R.Warnings == 1 ? "" : "s") << ", " << R.Errors
@@ -738,6 +755,32 @@ int wholeProgramCheck(llvm::ArrayRef<const char *> Args, WholeProgramResult *Res
   if (Files.empty() && !O.ShardCount) {
     llvm::errs() << error("the compilation database '" + DBFile.str().str() + "' lists no files") << "\n";
     return 2;
+  }
+
+  // --diff-base: the findings at the base commit, first (a bad ref fails
+  // in a second, before the analysis).
+  if (!O.DiffBaseRef.empty()) {
+    if (!O.FactsDir.empty()) {
+      llvm::errs() << error("--diff-base needs the judged report: not with --facts-dir (pass it to merge's "
+                            "caller's check run instead)")
+                   << "\n";
+      return 2;
+    }
+    DiffBaseRequest Req;
+    Req.Ref = O.DiffBaseRef;
+    Req.SourceRoot = sourceRootOf(O);
+    Req.BuildPath = absolute(O.BuildPath);
+    Req.Self = selfPath();
+    Req.Forwarded = forwardedOptions(O);
+    Req.Jobs = O.Jobs;
+    Req.Quiet = O.Quiet;
+    report::DiffBase D;
+    std::string DErr;
+    if (!prepareDiffBase(Req, D, DErr)) {
+      llvm::errs() << error(DErr) << "\n";
+      return 2;
+    }
+    O.Diff = std::move(D);
   }
 
   // Where fact files go: the cache (default), or --facts-dir for shards.
