@@ -343,6 +343,29 @@ class EditorIntegration(ClangdTestCase):
         self.assertTrue(href.startswith("file://" + prefix + "/share/doc/"), href)
         self.assertTrue(os.path.isfile(urllib.parse.unquote(href[len("file://"):])), href)
 
+    def test_function_timeout_from_the_template(self):
+        # template.yaml beside the code gives the function timeout, as in
+        # the plugin and serverless-tidy (test/tool/missing-deadline-function-timeout.test).
+        text = textwrap.dedent("""\
+            #include <aws/lambda-runtime/runtime.h>
+            #include <librdkafka/rdkafka.h>
+            rd_kafka_t *rk;
+            aws::lambda_runtime::invocation_response h(aws::lambda_runtime::invocation_request const &) {
+              rd_kafka_flush(rk, 15000);
+              return aws::lambda_runtime::invocation_response::success("", "");
+            }
+            int main() { aws::lambda_runtime::run_handler(h); }
+            """)
+        template = ("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+                    "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                    "      Timeout: 10\n")
+        project = self.start(CLANGD_ENABLED.format(filter="Loose"), text=text,
+                             files={"template.yaml": template})
+        diags = project.open()
+        deadline = [d for d in diags if d.get("code") == "serverless-missing-deadline"]
+        self.assertEqual(len(deadline), 1, diags)
+        self.assertIn("longer than the function timeout of 10000 ms", deadline[0]["message"])
+
     def test_version_passes_through(self):
         out = subprocess.run([CLANGD, "--version"], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
