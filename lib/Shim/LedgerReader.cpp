@@ -616,6 +616,8 @@ static bool inFlight(const Analysis &A, const LiveFd &F) {
 /// held (reported as in flight instead).
 static std::vector<LiveFd> openAtShutdown(const Analysis &A) {
   std::vector<LiveFd> V;
+  if (A.openFdsUnknown())
+    return V; // the closes may be among the dropped records
   for (const auto &F : A.OpenAtSigterm)
     if (!inFlight(A, F))
       V.push_back(F);
@@ -657,14 +659,30 @@ nlohmann::json Analysis::invocationJson(uint64_t Index) const {
     for (auto &F : S.InFlightAtTimeout)
       J["in_flight_at_timeout"].push_back(fdJson(F));
   }
+  if (S.Incomplete)
+    J["ledger_incomplete"] = droppedText(); // the numbers above are lower bounds
   return J;
+}
+
+std::string Analysis::droppedText() const {
+  std::string T = "the ledger dropped " + std::to_string(MainDropped) + " records";
+  if (!Invocations.empty())
+    T += LastCompleteInvocation ? " after invocation " + std::to_string(IndexLabels.count(LastCompleteInvocation)
+                                                                            ? IndexLabels.at(LastCompleteInvocation)
+                                                                            : int64_t(LastCompleteInvocation))
+                                : " before the first invocation ended";
+  return T;
 }
 
 nlohmann::json Analysis::shutdownJson() const {
   nlohmann::json J = nlohmann::json::object();
   J["open_fds"] = nlohmann::json::array();
+  // Records were dropped before the signal: a descriptor's close may be
+  // among them, so none is claimed open.
+  if (openFdsUnknown())
+    J["open_fds_unknown"] = droppedText();
   for (auto &F : OpenAtSigterm)
-    if (userFd(F)) {
+    if (userFd(F) && !openFdsUnknown()) {
       J["open_fds"].push_back(fdJson(F));
       if (inFlight(*this, F))
         J["open_fds"].back()["in_flight_at_timeout"] = true;
@@ -674,13 +692,13 @@ nlohmann::json Analysis::shutdownJson() const {
   if (SawSigkill) {
     J["open_fds_at_sigkill"] = nlohmann::json::array();
     for (auto &F : OpenAtSigkill)
-      if (userFd(F))
+      if (userFd(F) && !openFdsUnknown())
         J["open_fds_at_sigkill"].push_back(fdJson(F));
   }
   return J;
 }
 
-nlohmann::json Analysis::toJson() const {
+nlohmann::json Analysis::toJson(bool WithInvocations) const {
   nlohmann::json J;
   J["fd_limit"] = FdLimit;
   J["processes"] = nlohmann::json::array();
@@ -691,9 +709,15 @@ nlohmann::json Analysis::toJson() const {
                               {"forked", P.forked()},
                               {"records", P.Records.size()},
                               {"dropped", P.Header.dropped},
+                              {"unwind_fallbacks", P.Header.unwind_slow},
+                              {"unwind_mismatches", P.Header.unwind_mismatch},
                               {"main", &P == Main}});
+  // Without them (the run document has its own invocations[]): one JSON
+  // object per invocation would be built only to be thrown away.
   J["invocations"] = nlohmann::json::array();
   for (auto &S : Invocations) {
+    if (!WithInvocations)
+      break;
     auto I = invocationJson(S.Index);
     I["index"] = S.Index;
     J["invocations"].push_back(I);
@@ -715,8 +739,11 @@ nlohmann::json Analysis::toJson() const {
     J["connection_sites"].push_back(CJ);
   }
   J["open_at_exit"] = nlohmann::json::array();
+  if (openFdsUnknown())
+    J["open_at_exit_unknown"] = droppedText();
   for (auto &F : OpenAtExit)
-    J["open_at_exit"].push_back(fdJson(F));
+    if (!openFdsUnknown() || !userFd(F))
+      J["open_at_exit"].push_back(fdJson(F));
   J["runtime_client_fds"] = nlohmann::json::array();
   for (auto &F : RuntimeClientFds)
     J["runtime_client_fds"].push_back(fdJson(F));
@@ -728,6 +755,8 @@ nlohmann::json Analysis::toJson() const {
   J["fds_opened_total"] = TotalOpened;
   J["fds_closed_total"] = TotalClosed;
   J["records_dropped"] = Dropped;
+  if (MainDropped)
+    J["last_complete_invocation"] = LastCompleteInvocation;
   J["no_debug_info"] = NoDebugInfo;
   J["evidence"] = nlohmann::json::array();
   for (auto &E : evidence())
@@ -808,13 +837,14 @@ std::vector<std::string> Analysis::summaryLines() const {
     // A rate needs invocations after warm-up that did not time out (their
     // descriptors are in flight, not open after): at least two.
     if (LeakSites.empty() && FdsPerInvocation <= 0.05) {
-      if (GrowthMeasured)
+      uint64_t LastN = MainDropped ? LastCompleteInvocation : Invocations.size();
+      if (GrowthMeasured && LastN)
         L.push_back("0 fd growth per invocation after warm-up (" +
-                    std::to_string(Invocations.back().FdsOpenAfter) + " open)");
+                    std::to_string(Invocations[LastN - 1].FdsOpenAfter) + " open)");
       else
         L.push_back("fd growth not measured: " + std::to_string(Invocations.size()) +
-                    " invocation(s), " + std::to_string(GrowthPoints) +
-                    " after warm-up without a timeout (2 needed)");
+                    " invocation(s), " + std::to_string(GrowthPoints) + " after warm-up without a timeout" +
+                    (MainDropped ? " recorded whole" : "") + " (2 needed)");
     }
     for (auto &C : ConnectionSites) {
       char B[32];
@@ -838,9 +868,13 @@ std::vector<std::string> Analysis::summaryLines() const {
                     B.Site);
       }
     for (auto &S : Invocations)
-      if (S.TimedOut)
+      if (S.TimedOut && !S.Incomplete)
         for (auto &G : groupFds(S.InFlightAtTimeout))
           L.push_back("in flight at the timeout of " + Label(S.Index) + " (not a leak): " + G);
+  } else if (openFdsUnknown()) {
+    // The closes of what looks open may be among the dropped records.
+    L.push_back(std::to_string(TotalOpened) + " fds opened, " + std::to_string(TotalClosed) +
+                " closed (recorded); open at exit: unknown (" + droppedText() + ")");
   } else {
     L.push_back(std::to_string(TotalOpened) + " fds opened, " + std::to_string(TotalClosed) + " closed, " +
                 std::to_string(OpenAtExit.size()) + " open at exit");
@@ -858,7 +892,9 @@ std::vector<std::string> Analysis::summaryLines() const {
     auto Groups = groupFds(openAtShutdown(*this));
     for (const std::string &G : Groups)
       L.push_back("open " + When + ": " + G);
-    if (Groups.empty())
+    if (openFdsUnknown())
+      L.push_back("open " + When + ": unknown (" + droppedText() + ")");
+    else if (Groups.empty())
       L.push_back("nothing the function opened was still open " + When);
   }
   if (!RuntimeClientFds.empty()) {
@@ -874,8 +910,14 @@ std::vector<std::string> Analysis::summaryLines() const {
   for (auto &O : NoDebugInfo)
     L.push_back("hint: no line information for the sites in " + O +
                 " (built without -g): sites are function names; build with -g for file:line");
-  if (Dropped)
-    L.push_back("warning: " + std::to_string(Dropped) + " ledger records dropped (raise SERVERLESS_SHIM_CAPACITY)");
+  if (MainDropped && !Invocations.empty())
+    L.push_back("warning: " + droppedText() + " (its file was full): later invocations are left out of the "
+                "rates and sites, and what was open after that is unknown (raise SERVERLESS_SHIM_CAPACITY)");
+  else if (MainDropped)
+    L.push_back("warning: " + droppedText() + " (its file was full; raise SERVERLESS_SHIM_CAPACITY)");
+  if (Dropped > MainDropped)
+    L.push_back("warning: " + std::to_string(Dropped - MainDropped) +
+                " ledger records of child processes dropped (raise SERVERLESS_SHIM_CAPACITY)");
   return L;
 }
 
@@ -926,19 +968,25 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     N2 = std::min<uint64_t>(N2, FileSize > SHIM_LEDGER_HEADER_SIZE
                                     ? (FileSize - SHIM_LEDGER_HEADER_SIZE) / SHIM_RECORD_SIZE
                                     : 0);
-    std::string Data(N2 * SHIM_RECORD_SIZE, '\0');
+    // In chunks straight into the records (no second copy of the file).
     In.seekg(SHIM_LEDGER_HEADER_SIZE);
-    In.read(Data.data(), std::streamsize(Data.size()));
-    N2 = uint64_t(In.gcount()) / SHIM_RECORD_SIZE;
     P.Records.reserve(N2);
-    for (uint64_t I = 0; I < N2; ++I) {
-      ShimRecord R;
-      memcpy(&R, Data.data() + I * SHIM_RECORD_SIZE, sizeof R);
-      if (R.commit != SHIM_RECORD_COMMITTED) {
-        ++P.Torn;
-        continue;
+    constexpr uint64_t ChunkRecs = 4096;
+    std::vector<ShimRecord> Chunk(ChunkRecs);
+    for (uint64_t Done = 0; Done < N2;) {
+      uint64_t Want = std::min<uint64_t>(ChunkRecs, N2 - Done);
+      In.read(reinterpret_cast<char *>(Chunk.data()), std::streamsize(Want * SHIM_RECORD_SIZE));
+      uint64_t Got = uint64_t(In.gcount()) / SHIM_RECORD_SIZE;
+      for (uint64_t I = 0; I < Got; ++I) {
+        if (Chunk[I].commit != SHIM_RECORD_COMMITTED) {
+          ++P.Torn;
+          continue;
+        }
+        P.Records.push_back(Chunk[I]);
       }
-      P.Records.push_back(R);
+      Done += Got;
+      if (Got < Want)
+        break;
     }
     A.Dropped += P.Header.dropped;
     // maps.<pid>.<start>.<k>.txt, newest first so dlopen'd objects win.
@@ -997,6 +1045,21 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   A.Invocations.resize(NInv);
   for (uint64_t I = 0; I < NInv; ++I)
     A.Invocations[I].Index = I + 1;
+  // A full ledger drops its tail: every record after the last one kept.
+  // Invocations whose end came after that point are incomplete.
+  A.MainDropped = P.Header.cursor > P.Header.capacity ? P.Header.dropped : 0;
+  A.LastCompleteInvocation = NInv;
+  if (A.MainDropped) {
+    uint64_t EndState = 0;
+    for (auto &R : P.Records)
+      EndState = std::max<uint64_t>(EndState, R.state);
+    uint64_t K = 0;
+    while (K < NInv && SHIM_STATE(K + 1, SHIM_PHASE_INVOKE) < EndState)
+      ++K;
+    A.LastCompleteInvocation = K;
+    for (uint64_t I = K; I < NInv; ++I)
+      A.Invocations[I].Incomplete = true;
+  }
   std::set<uint64_t> TimedOut;
   for (uint64_t T : Opts.TimedOut)
     if (T >= 1 && T <= NInv) {
@@ -1186,7 +1249,7 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   {
     double N = 0, Sx = 0, Sy = 0, Sxx = 0, Sxy = 0;
     for (uint64_t I = uint64_t(W); I < NInv; ++I) {
-      if (TimedOut.count(I + 1))
+      if (TimedOut.count(I + 1) || A.Invocations[I].Incomplete)
         continue;
       double X = double(I + 1), Y = A.Invocations[I].FdsOpenAfter;
       N += 1, Sx += X, Sy += Y, Sxx += X * X, Sxy += X * Y;
@@ -1203,9 +1266,9 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     uint64_t Span = NInv - uint64_t(W);
     uint64_t Span2 = 0;
     for (uint64_t I = uint64_t(W); I < NInv; ++I)
-      Span2 += TimedOut.count(I + 1) ? 0 : 1;
+      Span2 += TimedOut.count(I + 1) || A.Invocations[I].Incomplete ? 0 : 1;
     Span = Span2 ? Span2 : Span;
-    uint64_t LastOk = NInv;
+    uint64_t LastOk = A.LastCompleteInvocation ? A.LastCompleteInvocation : NInv;
     while (LastOk > 1 && TimedOut.count(LastOk))
       --LastOk;
     int Last = A.Invocations[LastOk - 1].FdsOpenAfter;
@@ -1217,7 +1280,8 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     {
       // Re-derive the table at the end of the last invocation.
       std::map<int, LiveFd> L2;
-      uint64_t Limit = SHIM_STATE(NInv, SHIM_PHASE_INVOKE);
+      // (With dropped records: the last invocation recorded whole.)
+      uint64_t Limit = SHIM_STATE(A.MainDropped ? A.LastCompleteInvocation : NInv, SHIM_PHASE_INVOKE);
       uint64_t Prev = 0;
       for (size_t Idx = 0; Idx < P.Records.size(); ++Idx) {
         const ShimRecord &R = P.Records[Idx];
@@ -1267,15 +1331,16 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
   }
   {
     std::map<std::pair<std::string, std::string>, std::pair<int, SiteInfo>> Conns;
-    uint64_t From = NInv > uint64_t(W) ? uint64_t(W) : 0;
-    for (uint64_t I = From; I < NInv; ++I)
+    uint64_t Upto = A.MainDropped ? A.LastCompleteInvocation : NInv;
+    uint64_t From = Upto > uint64_t(W) ? uint64_t(W) : 0;
+    for (uint64_t I = From; I < Upto; ++I)
       for (auto &C : A.Invocations[I].ConnectionsOpened) {
         auto &Slot = Conns[{C.Peer, C.Site}];
         if (!Slot.first)
           Slot.second = C.Where;
         ++Slot.first;
       }
-    uint64_t Span = NInv - From;
+    uint64_t Span = Upto - From;
     for (auto &[K, C] : Conns)
       if (Span && double(C.first) / double(Span) >= 0.5)
         A.ConnectionSites.push_back({K.first, K.second, double(C.first) / double(Span), C.second});

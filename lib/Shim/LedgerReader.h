@@ -119,6 +119,9 @@ struct InvocationStats {
   int DnsLookups = 0;
   std::vector<BlockedCall> BlockedPastDeadline;
   bool TimedOut = false; // the emulator's deadline passed (killed or kept)
+  // The ledger dropped records before this invocation's end was recorded:
+  // its numbers are lower bounds, and it is left out of rates and sites.
+  bool Incomplete = false;
   // Descriptors opened in this invocation and still open when it was killed
   // at its deadline: held by the call in flight, not leaked.
   std::vector<LiveFd> InFlightAtTimeout;
@@ -199,6 +202,13 @@ struct Analysis {
   std::vector<ConnectionSite> ConnectionSites;
   std::vector<BlockedCall> DeadlineStacks; // every stack captured
   uint64_t TotalOpened = 0, TotalClosed = 0, Dropped = 0;
+  // Records the main process's ledger dropped (its file was full): every
+  // record after the last one kept is lost, so what was open after that
+  // point is unknown. LastCompleteInvocation: the last invocation whose end
+  // was recorded (0: none).
+  uint64_t MainDropped = 0, LastCompleteInvocation = 0;
+  bool openFdsUnknown() const { return MainDropped != 0; }
+  std::string droppedText() const; // "the ledger dropped N records after invocation K"
   std::vector<std::string> Warnings;
   // The first shutdown signal was SIGTERM (else SIGKILL without warning).
   bool SigtermSent = false;
@@ -217,7 +227,7 @@ struct Analysis {
 
   nlohmann::json invocationJson(uint64_t Index) const; // fields for one `invocations[]` entry
   nlohmann::json shutdownJson() const;                 // {"open_fds": [...], "open_fds_at_sigkill": [...]}
-  nlohmann::json toJson() const;                       // everything
+  nlohmann::json toJson(bool WithInvocations = true) const; // everything
   std::vector<std::string> summaryLines() const;       // terminal summary, in words
 };
 

@@ -291,7 +291,7 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
               S[K] = V;
         }
     Run["shim"] = Run.contains("shim") ? Run["shim"] : nlohmann::json::object();
-    auto J = A->toJson();
+    auto J = A->toJson(/*WithInvocations=*/false);
     J.erase("invocations");
     Run["shim"][std::to_string(EnvId)] = J;
     for (auto &Ev : A->evidence())
