@@ -180,25 +180,30 @@ def test_driver():
     out = tempfile.mkdtemp(prefix="st-examples-")
     try:
         d = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "verify_examples.py"), "--build", BUILD,
-                              "--tool", TOOL, "--out", out, "incident-003-fd-leak"],
+                              "--tool", TOOL, "--out", out, "incident-001-postgres"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
         peer = None
         line = "-"
         t0 = time.monotonic()
         while line and not line.startswith("$ ") and time.monotonic() - t0 < 60:
             line = d.stdout.readline()
-            m = re.search(r"redis-server on \S+ \(pid (\d+), dir (\S+)\)", line)
+            m = re.search(r"PostgreSQL on \S+ \(pid (\d+), dir (\S+)\).*psql \(pid (\d+)\)", line)
             if m:
-                peer = (int(m.group(1)), m.group(2))
+                peer = (int(m.group(1)), m.group(2), int(m.group(3)))
         check(peer is not None and line.startswith("$ "), "the peer started, then verify")
-        time.sleep(3)  # inside the function's run
+        # Inside the function's run: its invocations wait 2 s each on the
+        # locked row.
+        time.sleep(1.5)
         d.send_signal(signal.SIGTERM)
         _, err = d.communicate(timeout=60)
         print(err)
         check(d.returncode == 130 and "interrupted" in err, "exit 130 after SIGTERM (%d)" % d.returncode)
-        check(not alive(peer[0]), "redis-server (pid %d) stopped" % peer[0])
+        check(not alive(peer[0]), "PostgreSQL (pid %d) stopped" % peer[0])
+        check(not alive(peer[2]), "the locking psql (pid %d) stopped" % peer[2])
         check(not os.path.exists(peer[1]), "its directory %s removed" % peer[1])
-        left = subprocess.run(["pgrep", "-f", os.path.join(BUILD, "examples", "incident-003-fd-leak")],
+        left = subprocess.run(["pgrep", "-f", peer[1]], stdout=subprocess.PIPE, universal_newlines=True)
+        check(left.stdout.strip() == "", "no postgres process of its directory left: %s" % left.stdout)
+        left = subprocess.run(["pgrep", "-f", os.path.join(BUILD, "examples", "incident-001-postgres")],
                               stdout=subprocess.PIPE, universal_newlines=True)
         check(left.stdout.strip() == "", "no function process left: %s" % left.stdout)
     finally:
