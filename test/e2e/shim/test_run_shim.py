@@ -73,6 +73,21 @@ def test_redis_per_call():
               "summary names the peer")
 
 
+def test_memory():
+    # 400,000 ledger records (100 MB) in one invocation: Max Memory Used with
+    # the shim stays within a few MB of the run without it (the ledger's pages
+    # were charged to the function: +100 MB, an OOM at the default 128 MB).
+    used = {}
+    for flags in ([], ["--no-shim"]):
+        proc, doc = run(["--memory", "512", "--timeout", "60", "--env", "EVENTS=200000"] + flags +
+                        [FN + "/many_events"], 3)
+        check(proc.returncode == 0 and all(i["status"] == "success" for i in doc["invocations"]),
+              "3 successful invocations", doc)
+        used[bool(flags)] = max(e["max_memory_used_mb"] for e in doc["environments"])
+    print("Max Memory Used: %d MB with the shim, %d MB without" % (used[False], used[True]))
+    check(used[False] - used[True] <= 3, "the shim's pages are not the function's memory: %s" % used)
+
+
 if __name__ == "__main__":
     globals()["test_" + sys.argv[1]]()
     print("PASS", sys.argv[1])
