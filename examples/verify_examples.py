@@ -8,7 +8,9 @@ BUILD/examples/<incident>/{bad,fixed}) this starts the incident's peers on
 loopback, runs `verify` over the bad and the fixed function (the static half
 over a compilation database of that variant's sources, taken from
 BUILD/compile_commands.json), stops the peers, and at the end prints one
-table: findings and verdicts per function, what the peer saw, wall time.
+table: findings and verdicts per function, what the peer saw, wall time. The
+reports (`--json`, and `--html` with the per-invocation charts) are
+OUT/<incident>.<bad|fixed>.{json,html}.
 
 Peers (test/e2e/servers.py starts redis-server and PostgreSQL; the others are
 here): 000 a loopback HTTP endpoint standing in for DynamoDB; 001 PostgreSQL
@@ -304,8 +306,9 @@ def run_verify(tool, build, incident, variant, args, out_dir, quiet):
         raise Fail("%s: not built (cmake --build %s --target serverless-examples)" % (binary, build), 2)
     pdir = compile_db(build, incident, variant)
     report = os.path.join(out_dir, "%s.%s.json" % (incident, variant))
+    page = os.path.join(out_dir, "%s.%s.html" % (incident, variant))
     # Not --quiet: verify's progress lines (stderr, kept) time the static half.
-    cmd = [tool, "verify", "-p", pdir, "-j", "1", "--json", report] + args + [binary]
+    cmd = [tool, "verify", "-p", pdir, "-j", "1", "--json", report, "--html", page] + args + [binary]
     print("$ " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT + "/") else c for c in cmd), flush=True)
     t0 = time.monotonic()
     _child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -322,8 +325,9 @@ def run_verify(tool, build, incident, variant, args, out_dir, quiet):
             _child.wait()
         # verify created the report before it ran (to refuse an unwritable
         # one); an interrupted run leaves it empty: not a report.
-        if os.path.exists(report) and os.path.getsize(report) == 0:
-            os.remove(report)
+        for f in (report, page):
+            if os.path.exists(f) and os.path.getsize(f) == 0:
+                os.remove(f)
         raise
     finally:
         code = _child.returncode
