@@ -584,10 +584,6 @@ def chromium(args, tmp):
 SERIES = (0xcc, 0x33, 0x33)  # svg.chart .series / .point (lib/Verify/Html.cpp)
 
 
-def near(px, rgb, tol=40):
-    return all(abs(a - b) <= tol for a, b in zip(px, rgb))
-
-
 def render_charts(page, tmp, invocations):
     # The page as Chromium parses it: each chart an SVG with one series
     # (a polyline) of one point per invocation, and a marker per point.
