@@ -565,7 +565,7 @@ def chromium(args, tmp):
     exe = shutil.which("chromium")
     check(exe is not None, "chromium is not installed (scripts/setup-debian.sh installs it)")
     profile = tempfile.mkdtemp(prefix="st-chromium-", dir=tmp)
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
            "--user-data-dir=" + profile, "--window-size=1200,900"] + args
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                          start_new_session=True)
