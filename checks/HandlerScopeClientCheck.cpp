@@ -198,6 +198,8 @@ static bool matchesAny(const std::vector<model::NamePattern> &Patterns,
 /// Why the `static` fix-it for \p S may be unsafe, from the model (empty:
 /// nothing known against it).
 static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &S);
+static void releasedLocals(const Stmt *Body, const model::ApiModel &Model, NameCache &Names,
+                           llvm::SmallPtrSetImpl<const VarDecl *> &Out);
 
 void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
                                                    TUContext &TU) {
@@ -293,12 +295,19 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
     if (Sites.empty())
       continue;
 
-    // Fix-it support: which locals may carry invocation data.
+    // Fix-it support: which locals may carry invocation data, and which
+    // the body releases; once per function, only for a handler (where the
+    // fix-it is offered).
     TaintCollector Taint;
-    do {
-      Taint.Changed = false;
-      Taint.TraverseStmt(Def->getBody());
-    } while (Taint.Changed);
+    llvm::SmallPtrSet<const VarDecl *, 16> Released;
+    const bool OffersFix = H ? H->Function == FD : Scope.isHandler(FD);
+    if (OffersFix) {
+      do {
+        Taint.Changed = false;
+        Taint.TraverseStmt(Def->getBody());
+      } while (Taint.Changed);
+      releasedLocals(Def->getBody(), Model, Names, Released);
+    }
 
     for (const Site &S : Sites) {
       if (!Reported.insert(S.Where).second)
@@ -308,8 +317,8 @@ void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
       // The `static` fix-it, and why it may be unsafe (then it goes on a
       // note: `-fix` does not apply it, editors still offer it).
       std::optional<FixItHint> Fix;
-      if (H ? H->Function == FD : Scope.isHandler(FD))
-        Fix = staticFix(Ctx, TU, Def, S.Where, Taint.Tainted);
+      if (OffersFix)
+        Fix = staticFix(Ctx, TU, Def, S.Where, Taint.Tainted, Released);
       std::string Unsafe = Fix ? staticUnsafeReason(Model, S) : std::string();
       {
         // The builder must be gone before the notes are emitted.
@@ -365,9 +374,44 @@ static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &
   return Out;
 }
 
+/// The variables \p Body releases, deletes or moves away (a `static` client
+/// must not be): one walk per function, however many clients it creates.
+static void releasedLocals(const Stmt *Body, const model::ApiModel &Model, NameCache &Names,
+                           llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+  auto Add = [&](const Expr *E) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *UO = dyn_cast<UnaryOperator>(E))
+      E = UO->getSubExpr()->IgnoreParenImpCasts();
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        Out.insert(VD);
+  };
+  // Not recursive (StmtWalk.h): a body may hold a 20,000-term expression.
+  ::serverless::walkStmts(Body, [&](const Stmt *S) {
+    if (const auto *DE = dyn_cast<CXXDeleteExpr>(S))
+      Add(DE->getArgument());
+    if (const auto *CE = dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *Callee = CE->getDirectCallee()) {
+        const std::string &N = Names.qualifiedName(Callee);
+        if (Model.release(N).first != nullptr || Model.ownershipTransfer(N) != nullptr ||
+            N == "std::move")
+          for (const Expr *A : CE->arguments())
+            Add(A);
+      }
+    // A static whose owner is re-seated per invocation (`p.reset(...)`,
+    // any model ownership_transfer member) would not stay shared.
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
+      if (const CXXMethodDecl *M = MC->getMethodDecl())
+        if (Model.ownershipTransfer(Names.qualifiedName(M)))
+          Add(MC->getImplicitObjectArgument());
+    return true;
+  });
+}
+
 std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
     ASTContext &Ctx, TUContext &TU, const FunctionDecl *FD, const Stmt *Where,
-    const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted) {
+    const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
+    const llvm::SmallPtrSetImpl<const VarDecl *> &Released) {
   // Only `T x(args);`, `T x{args};`, `auto x = make(args);` as the sole
   // declaration of a DeclStmt directly in the handler.
   ParentMap &PM = TU.handlerScope().parents(FD);
@@ -399,41 +443,7 @@ std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
   if (RefersToLocalByAddress)
     return std::nullopt;
   // A static must not be released, deleted or moved away per invocation.
-  const model::ApiModel &Model = TU.model();
-  NameCache &Names = TU.names();
-  bool Released = false;
-  // Not recursive (StmtWalk.h): a body may hold a 20,000-term expression.
-  auto FindRelease = [&](const Stmt *S) {
-    if (Released)
-      return false;
-    auto RefersToVD = [&](const Expr *E) {
-      E = E->IgnoreParenImpCasts();
-      if (const auto *UO = dyn_cast<UnaryOperator>(E))
-        E = UO->getSubExpr()->IgnoreParenImpCasts();
-      const auto *DRE = dyn_cast<DeclRefExpr>(E);
-      return DRE && DRE->getDecl() == VD;
-    };
-    if (const auto *DE = dyn_cast<CXXDeleteExpr>(S))
-      Released |= RefersToVD(DE->getArgument());
-    if (const auto *CE = dyn_cast<CallExpr>(S))
-      if (const FunctionDecl *Callee = CE->getDirectCallee()) {
-        const std::string &N = Names.qualifiedName(Callee);
-        bool Releases = Model.release(N).first != nullptr ||
-                        Model.ownershipTransfer(N) != nullptr || N == "std::move";
-        if (Releases)
-          for (const Expr *A : CE->arguments())
-            Released |= RefersToVD(A);
-      }
-    // A static whose owner is re-seated per invocation (`p.reset(...)`,
-    // any model ownership_transfer member) would not stay shared.
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (Model.ownershipTransfer(Names.qualifiedName(M)))
-          Released |= RefersToVD(MC->getImplicitObjectArgument());
-    return true;
-  };
-  ::serverless::walkStmts(FD->getBody(), FindRelease);
-  if (Released)
+  if (Released.count(VD))
     return std::nullopt;
   SourceLocation Begin = DS->getBeginLoc();
   if (Begin.isInvalid() || Begin.isMacroID())

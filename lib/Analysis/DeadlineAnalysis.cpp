@@ -28,6 +28,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SparseBitVector.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include <climits>
@@ -1406,6 +1407,29 @@ void Analyzer::evaluateConstruct(const CXXConstructExpr *CC, State &St,
   }
 }
 
+/// The tracked local (or parameter) \p S creates afresh (its state is
+/// overwritten, nothing read): a declaration, `h = make()`, `cfg = other`.
+static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Tracked,
+                      llvm::SmallVectorImpl<const VarDecl *> &Out) {
+  if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *V = dyn_cast<VarDecl>(D); V && Tracked.count(V))
+        Out.push_back(V);
+    return;
+  }
+  const Expr *LHS = nullptr;
+  if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+    LHS = BO->getLHS();
+  else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
+           OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+           !isa<MemberExpr>(peel(OC->getArg(0))))
+    LHS = OC->getArg(0);
+  if (LHS)
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(LHS)))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Tracked.count(V))
+        Out.push_back(V);
+}
+
 void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   CFG::BuildOptions Opts;
   // Every subexpression as its own element, in evaluation order, so calls
@@ -1414,13 +1438,91 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   std::unique_ptr<CFG> G = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!G)
     return;
-  std::vector<std::optional<State>> In(G->getNumBlockIDs());
+  const unsigned N = G->getNumBlockIDs();
+
+  // Sparse states: a block's state holds only the handles still read on
+  // some path from it (liveness of the tracked locals), so a long function
+  // with a handle every few lines does not carry every earlier handle
+  // through every later block. A handle's state is read only by statements
+  // that name it (calls, constructions, field assignments), and a
+  // declaration or `h = make()` overwrites it, so dropping it where it is
+  // dead changes no result. Globals enter with their summary and are kept.
+  llvm::DenseMap<const VarDecl *, unsigned> VarIndex;
+  auto IndexOf = [&](const VarDecl *V) -> int {
+    if (!V->hasLocalStorage())
+      return -1;
+    return VarIndex.try_emplace(V, VarIndex.size()).first->second;
+  };
+  std::vector<llvm::SparseBitVector<>> Gen(N), Kill(N), LiveIn(N);
+  llvm::SmallVector<const VarDecl *, 4> Defs;
+  for (const CFGBlock *B : *G) {
+    llvm::SparseBitVector<> &Gn = Gen[B->getBlockID()], &Kl = Kill[B->getBlockID()];
+    for (auto I = B->rbegin(); I != B->rend(); ++I) {
+      auto CS = I->getAs<CFGStmt>();
+      if (!CS)
+        continue;
+      const Stmt *S = CS->getStmt();
+      Defs.clear();
+      createdBy(S, Tracked, Defs);
+      if (!Defs.empty()) {
+        for (const VarDecl *V : Defs)
+          if (int X = IndexOf(V); X >= 0) {
+            Gn.reset(X);
+            Kl.set(X);
+          }
+        continue;
+      }
+      if (!isa<CallExpr>(S) && !isa<CXXConstructExpr>(S) && !isa<BinaryOperator>(S))
+        continue;
+      if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() != BO_Assign)
+        continue;
+      walkStmts(S, [&](const Stmt *C) {
+        if (const auto *DRE = dyn_cast<DeclRefExpr>(C))
+          if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Tracked.count(V))
+            if (int X = IndexOf(V); X >= 0)
+              Gn.set(X);
+        return true;
+      });
+    }
+  }
+  {
+    std::deque<const CFGBlock *> Work;
+    std::vector<bool> Queued(N, true);
+    for (auto It = G->rbegin(); It != G->rend(); ++It)
+      Work.push_back(*It);
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.front();
+      Work.pop_front();
+      Queued[B->getBlockID()] = false;
+      llvm::SparseBitVector<> Out;
+      for (const CFGBlock *Succ : B->succs())
+        if (Succ)
+          Out |= LiveIn[Succ->getBlockID()];
+      Out.intersectWithComplement(Kill[B->getBlockID()]);
+      Out |= Gen[B->getBlockID()];
+      if (Out == LiveIn[B->getBlockID()])
+        continue;
+      LiveIn[B->getBlockID()] = std::move(Out);
+      for (const CFGBlock *Pred : B->preds())
+        if (Pred && !Queued[Pred->getBlockID()]) {
+          Queued[Pred->getBlockID()] = true;
+          Work.push_back(Pred);
+        }
+    }
+  }
+  auto LiveAt = [&](const CFGBlock *B, const VarDecl *V) {
+    auto It = VarIndex.find(V);
+    return !V->hasLocalStorage() ||
+           (It != VarIndex.end() && LiveIn[B->getBlockID()].test(It->second));
+  };
+
+  std::vector<std::optional<State>> In(N);
   std::deque<const CFGBlock *> Work;
-  std::vector<bool> Queued(G->getNumBlockIDs());
+  std::vector<bool> Queued(N);
   In[G->getEntry().getBlockID()] = State();
   Work.push_back(&G->getEntry());
   Queued[G->getEntry().getBlockID()] = true;
-  unsigned Budget = 50 * G->getNumBlockIDs() + 100;
+  unsigned Budget = 50 * N + 100;
   auto Run = [&](const CFGBlock *B, State St, bool Report) {
     for (const CFGElement &E : *B)
       if (auto CS = E.getAs<CFGStmt>())
@@ -1436,11 +1538,15 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
       if (!Succ)
         continue;
       auto &SIn = In[Succ->getBlockID()];
+      State Live;
+      for (const auto &[V, HS] : OutSt)
+        if (LiveAt(Succ, V))
+          Live.emplace_hint(Live.end(), V, HS);
       State Joined = SIn ? *SIn : State();
       if (SIn)
-        joinInto(Joined, OutSt);
+        joinInto(Joined, Live);
       else
-        Joined = OutSt;
+        Joined = std::move(Live);
       if (!SIn || !(Joined == *SIn)) {
         SIn = std::move(Joined);
         if (!Queued[Succ->getBlockID()]) {

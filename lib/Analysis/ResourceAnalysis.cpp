@@ -454,14 +454,52 @@ static Writes writesOf(const VarDecl *V, const FunctionDecl *FD) {
   return W;
 }
 
+/// The variable a write to \p E writes, as writesOf() reads it.
+static const VarDecl *designated(const Expr *E) {
+  E = strip(E);
+  if (const auto *UO = dyn_cast<UnaryOperator>(E);
+      UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref))
+    E = strip(UO->getSubExpr());
+  if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+    E = strip(AS->getBase());
+  const auto *DRE = dyn_cast<DeclRefExpr>(E);
+  return DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+}
+
+/// Every local or parameter \p FD's body writes (writesOf() not None), in
+/// one walk: asking writesOf() for each local walked the body once per
+/// local.
+static void collectWritten(const FunctionDecl *FD, llvm::DenseSet<const VarDecl *> &Out) {
+  walkStmts(FD->getBody(), [&](const Stmt *S) {
+    if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
+      if (BO->isAssignmentOp() && !isa<UnaryOperator>(strip(BO->getLHS())))
+        if (const VarDecl *V = designated(BO->getLHS()))
+          Out.insert(V);
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
+      if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
+        if (const VarDecl *V = designated(UO->getSubExpr()))
+          Out.insert(V);
+    }
+    return true;
+  });
+}
+
 const Expr *ResourceAnalysis::singleDefinition(const VarDecl *V) {
   auto It = SingleDefs.find(V);
   if (It != SingleDefs.end())
     return It->second;
   const Expr *Def = nullptr;
   const auto *FD = dyn_cast<FunctionDecl>(V->getDeclContext());
+  auto Written = [&]() -> bool {
+    if (!FD || !FD->getBody())
+      return true;
+    auto [W, New] = WrittenIn.try_emplace(FD);
+    if (New)
+      collectWritten(FD, W->second);
+    return W->second.count(V) != 0;
+  };
   if (V->hasLocalStorage() && !isa<ParmVarDecl>(V) && V->getInit() &&
-      !V->getType()->isReferenceType() && writesOf(V, FD) == Writes::None)
+      !V->getType()->isReferenceType() && !Written())
     Def = V->getInit();
   SingleDefs[V] = Def;
   return Def;
@@ -561,12 +599,200 @@ bool ResourceAnalysis::insideTry(const Stmt *S, const FunctionDecl *FD) {
   return false;
 }
 
-std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
-                                                     const Tracking &T) {
+namespace {
+/// The values a path knows of the function's guard variables (at most 3).
+struct PathFacts {
+  uint8_t Known = 0, Value = 0;
+  unsigned key() const { return unsigned(Known) | (unsigned(Value) << 3); }
+};
+} // namespace
+
+struct ResourceAnalysis::FunctionIndex {
+  CFG *C = nullptr;
+  std::vector<const VarDecl *> GuardVars;
+  /// Per block, the elements that can matter to any held handle, in order:
+  /// returns, throws, calls to functions with a body (they may always
+  /// exit) or that the models say throw, assignments to guard variables.
+  std::vector<llvm::SmallVector<unsigned, 2>> Generic;
+  /// Per variable, (block, element) pairs of the elements whose own
+  /// expression (not the nested elements, which have entries of their own)
+  /// names it, and of its lifetime ends; in block order.
+  llvm::DenseMap<const VarDecl *, std::vector<std::pair<unsigned, unsigned>>> Uses;
+  /// Where each call element is.
+  llvm::DenseMap<const Stmt *, llvm::SmallVector<std::pair<unsigned, unsigned>, 1>> Where;
+  /// The guard values a path from the entry can have at each block's start
+  /// (whatever the handle's state: path facts do not depend on it).
+  std::vector<llvm::SmallVector<uint8_t, 1>> EntryKnown, EntryValue;
+  /// Is the edge from B with index I compatible with path facts P; the
+  /// facts on it.
+  std::optional<PathFacts> along(const CFGBlock *B, unsigned I, PathFacts P) const;
+  /// The guard a two-way branch tests and whether its true edge means the
+  /// guard is true.
+  llvm::DenseMap<unsigned, std::pair<int, bool>> GuardOf;
+  /// A guard given a constant by element \p S: the facts after it.
+  void assign(const Stmt *S, PathFacts &P, ASTContext &Ctx) const;
+};
+
+std::optional<PathFacts>
+ResourceAnalysis::FunctionIndex::along(const CFGBlock *B, unsigned Index, PathFacts P) const {
+  auto It = GuardOf.find(B->getBlockID());
+  if (It == GuardOf.end())
+    return P;
+  auto [Guard, Positive] = It->second;
+  // Edge 0 is the true branch: the guard's value on it.
+  bool GuardValue = (Index == 0) == Positive;
+  uint8_t Bit = uint8_t(1u << Guard);
+  if ((P.Known & Bit) && bool(P.Value & Bit) != GuardValue)
+    return std::nullopt; // Contradicts what this path already took.
+  P.Known |= Bit;
+  P.Value = GuardValue ? (P.Value | Bit) : (P.Value & ~Bit);
+  return P;
+}
+
+void ResourceAnalysis::FunctionIndex::assign(const Stmt *St, PathFacts &P,
+                                             ASTContext &Ctx) const {
+  if (GuardVars.empty())
+    return;
+  if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
+    for (unsigned G = 0; G < GuardVars.size(); ++G)
+      if (refersTo(BO->getLHS(), GuardVars[G]))
+        if (std::optional<llvm::APSInt> CV = BO->getRHS()->getIntegerConstantExpr(Ctx)) {
+          uint8_t Bit = uint8_t(1u << G);
+          P.Known |= Bit;
+          P.Value = CV->getBoolValue() ? (P.Value | Bit) : (P.Value & ~Bit);
+        }
+}
+
+ResourceAnalysis::~ResourceAnalysis() = default;
+
+ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *FD) {
+  auto &Slot = Indexes[FD];
+  if (Slot)
+    return Slot.get();
   CFG *C = cfgFor(FD);
   if (!C)
+    return nullptr;
+  Slot = std::make_unique<FunctionIndex>();
+  FunctionIndex &X = *Slot;
+  X.C = C;
+  X.GuardVars = guardVars(FD, *C);
+  ASTContext &Ctx = FD->getASTContext();
+  const unsigned N = C->getNumBlockIDs();
+  X.Generic.resize(N);
+  // The statements that are elements: a walk over one element's expression
+  // stops at them (they are indexed as elements of their own).
+  llvm::DenseSet<const Stmt *> Elements;
+  for (const CFGBlock *B : *C)
+    for (const CFGElement &E : *B)
+      if (auto CS = E.getAs<CFGStmt>())
+        Elements.insert(CS->getStmt());
+  for (const CFGBlock *B : *C) {
+    const unsigned ID = B->getBlockID();
+    unsigned Index = 0;
+    for (auto EI = B->begin(); EI != B->end(); ++EI, ++Index) {
+      if (auto LE = EI->getAs<CFGLifetimeEnds>()) {
+        X.Uses[LE->getVarDecl()].emplace_back(ID, Index);
+        continue;
+      }
+      auto CS = EI->getAs<CFGStmt>();
+      if (!CS)
+        continue;
+      const Stmt *St = CS->getStmt();
+      bool Generic = isa<ReturnStmt>(St) || isa<CXXThrowExpr>(St);
+      if (const auto *Call = dyn_cast<CallExpr>(St)) {
+        X.Where[St].emplace_back(ID, Index);
+        if (const FunctionDecl *Callee = Call->getDirectCallee())
+          Generic |= Callee->hasBody() ||
+                     TU.model().isThrowing(TU.names().qualifiedName(Callee));
+      }
+      if (!X.GuardVars.empty())
+        if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
+          for (const VarDecl *G : X.GuardVars)
+            Generic |= refersTo(BO->getLHS(), G);
+      if (Generic)
+        X.Generic[ID].push_back(Index);
+      llvm::SmallVector<const VarDecl *, 4> Named;
+      walkStmts(St, [&](const Stmt *S) {
+        if (S != St && Elements.count(S))
+          return false;
+        if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+          if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()))
+            if (llvm::find(Named, V) == Named.end())
+              Named.push_back(V);
+        // The variables a lambda captures are named by its capture
+        // initialisers (children); a by-reference capture without one is
+        // still a capture.
+        if (const auto *LE = dyn_cast<LambdaExpr>(S))
+          for (const LambdaCapture &Cap : LE->captures())
+            if (Cap.capturesVariable())
+              if (const auto *V = dyn_cast<VarDecl>(Cap.getCapturedVar());
+                  V && llvm::find(Named, V) == Named.end())
+                Named.push_back(V);
+        return true;
+      });
+      for (const VarDecl *V : Named)
+        X.Uses[V].emplace_back(ID, Index);
+    }
+    // The guard a two-way branch tests.
+    if (X.GuardVars.empty() || B->succ_size() != 2)
+      continue;
+    const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
+    if (!Cond)
+      continue;
+    Cond = strip(Cond);
+    bool Positive = true;
+    if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
+      Cond = strip(UO->getSubExpr());
+      Positive = false;
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Cond))
+      for (unsigned I = 0; I < X.GuardVars.size(); ++I)
+        if (DRE->getDecl() == X.GuardVars[I]) {
+          X.GuardOf[ID] = {int(I), Positive};
+          break;
+        }
+  }
+  for (auto &[V, List] : X.Uses)
+    llvm::sort(List);
+  // Path facts reachable at each block's start, from the entry.
+  X.EntryKnown.resize(N);
+  X.EntryValue.resize(N);
+  llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
+  std::deque<std::pair<const CFGBlock *, PathFacts>> Work;
+  auto Push = [&](const CFGBlock *B, PathFacts P) {
+    if (B && Seen.insert({B->getBlockID(), P.key()}).second) {
+      X.EntryKnown[B->getBlockID()].push_back(P.Known);
+      X.EntryValue[B->getBlockID()].push_back(P.Value);
+      Work.emplace_back(B, P);
+    }
+  };
+  Push(&C->getEntry(), PathFacts());
+  while (!Work.empty()) {
+    auto [B, P] = Work.front();
+    Work.pop_front();
+    for (unsigned I : X.Generic[B->getBlockID()])
+      if (auto CS = (*B)[I].getAs<CFGStmt>())
+        X.assign(CS->getStmt(), P, Ctx);
+    if (B->hasNoReturnElement())
+      continue; // exit(), abort(): the process ends.
+    unsigned Index = 0;
+    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
+      std::optional<PathFacts> NF = X.along(B, Index++, P);
+      if (NF && Succ.getReachableBlock())
+        Push(Succ.getReachableBlock(), *NF);
+    }
+  }
+  return Slot.get();
+}
+
+std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
+                                                     const Tracking &T) {
+  FunctionIndex *X = indexFor(FD);
+  if (!X)
     return std::nullopt;
-  const SourceManager &SM = FD->getASTContext().getSourceManager();
+  CFG *C = X->C;
+  ASTContext &Ctx = FD->getASTContext();
+  const SourceManager &SM = Ctx.getSourceManager();
   std::optional<LeakFinding> Best;
   auto Record = [&](LeakFinding::How How, SourceLocation Loc, std::string Throwing = "") {
     if (Best && Loc.isValid() && Best->LeakLoc.isValid() &&
@@ -582,60 +808,71 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
   // Path facts: the values of up to three guard variables (`if (fromfile)`
   // before the acquisition and again before the release), so a path does
   // not combine a branch with its contradiction.
-  const std::vector<const VarDecl *> &GuardVars = guardVars(FD, *C);
-  struct PathFacts {
-    uint8_t Known = 0, Value = 0;
-  };
-  std::deque<std::tuple<const CFGBlock *, State, PathFacts>> Work;
+  //
+  // Only held states are walked. A state that is not held (before the
+  // acquisition, after a release) does nothing but carry path facts, and
+  // those do not depend on the handle: the facts a path can have at the
+  // acquisition's block are the index's entry facts, so the walk starts
+  // there (once per block and facts) and drops states that stop being held
+  // (a later re-acquisition on a loop starts from those same seeds).
+  std::deque<std::tuple<const CFGBlock *, PathFacts, bool>> Work;
   llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
-  auto Push = [&](const CFGBlock *B, State S, PathFacts P) {
-    unsigned Key = static_cast<unsigned>(S) | (unsigned(P.Known) << 2) |
-                   (unsigned(P.Value) << 5);
-    if (B && Seen.insert({B->getBlockID(), Key}).second)
-      Work.emplace_back(B, S, P);
+  auto Push = [&](const CFGBlock *B, PathFacts P) {
+    if (B && Seen.insert({B->getBlockID(), P.key()}).second)
+      Work.emplace_back(B, P, /*Seed=*/false);
   };
-  Push(&C->getEntry(), T.StartHeld ? State::Held : State::NotYet, PathFacts());
+  if (T.StartHeld) {
+    Push(&C->getEntry(), PathFacts());
+  } else if (T.Acq) {
+    auto It = X->Where.find(T.Acq);
+    if (It == X->Where.end())
+      return std::nullopt;
+    llvm::SmallVector<unsigned, 2> Blocks;
+    for (auto [ID, I] : It->second)
+      if (llvm::find(Blocks, ID) == Blocks.end())
+        Blocks.push_back(ID);
+    for (const CFGBlock *B : *C)
+      if (llvm::is_contained(Blocks, B->getBlockID()))
+        for (size_t K = 0; K < X->EntryKnown[B->getBlockID()].size(); ++K) {
+          PathFacts P;
+          P.Known = X->EntryKnown[B->getBlockID()][K];
+          P.Value = X->EntryValue[B->getBlockID()][K];
+          Work.emplace_back(B, P, /*Seed=*/true);
+        }
+  }
   const CFGBlock *Exit = &C->getExit();
-  // The guard a two-way branch tests, and whether its true edge means the
-  // guard is true (`if (g)`) or false (`if (!g)`).
-  auto GuardOf = [&](const CFGBlock *B) -> std::pair<int, bool> {
-    if (GuardVars.empty() || B->succ_size() != 2)
-      return {-1, true};
-    const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
-    if (!Cond)
-      return {-1, true};
-    Cond = strip(Cond);
-    bool Positive = true;
-    if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
-      Cond = strip(UO->getSubExpr());
-      Positive = false;
-    }
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(Cond))
-      for (unsigned I = 0; I < GuardVars.size(); ++I)
-        if (DRE->getDecl() == GuardVars[I])
-          return {int(I), Positive};
-    return {-1, true};
-  };
+  static const std::vector<std::pair<unsigned, unsigned>> NoUses;
+  auto UsesIt = X->Uses.find(T.Var);
+  const auto &Uses = UsesIt == X->Uses.end() ? NoUses : UsesIt->second;
+  const auto *AcqWhere = T.Acq ? &X->Where[T.Acq] : nullptr;
+  llvm::SmallVector<unsigned, 8> Order;
 
   while (!Work.empty()) {
-    auto [B, S, Facts] = Work.front();
+    auto [B, Facts, Seed] = Work.front();
     Work.pop_front();
+    const unsigned ID = B->getBlockID();
+    State S = Seed ? State::NotYet : State::Held;
+    // The elements that matter here: the generic ones, those naming the
+    // handle's variable, the acquisition itself.
+    Order.assign(X->Generic[ID].begin(), X->Generic[ID].end());
+    auto Range = std::equal_range(Uses.begin(), Uses.end(), std::make_pair(ID, 0u),
+                                  [](const auto &A, const auto &B) { return A.first < B.first; });
+    for (auto I = Range.first; I != Range.second; ++I)
+      Order.push_back(I->second);
+    if (AcqWhere)
+      for (auto [AB, AI] : *AcqWhere)
+        if (AB == ID)
+          Order.push_back(AI);
+    llvm::sort(Order);
+    Order.erase(std::unique(Order.begin(), Order.end()), Order.end());
     const Stmt *LastReturn = nullptr;
     bool Ends = false;
-    for (const CFGElement &E : *B) {
+    for (unsigned EI : Order) {
+      const CFGElement &E = (*B)[EI];
       if (auto CS = E.getAs<CFGStmt>()) {
         const Stmt *St = CS->getStmt();
         // A guard given a constant (`done = true;`): the path knows it.
-        if (!GuardVars.empty())
-          if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
-            for (unsigned G = 0; G < GuardVars.size(); ++G)
-              if (refersTo(BO->getLHS(), GuardVars[G]))
-                if (std::optional<llvm::APSInt> CV =
-                        BO->getRHS()->getIntegerConstantExpr(FD->getASTContext())) {
-                  uint8_t Bit = uint8_t(1u << G);
-                  Facts.Known |= Bit;
-                  Facts.Value = CV->getBoolValue() ? (Facts.Value | Bit) : (Facts.Value & ~Bit);
-                }
+        X->assign(St, Facts, Ctx);
         if (T.Acq && St == T.Acq) {
           // Appending to the list it holds (`list = curl_slist_append(list,
           // s)` in a loop) continues the resource.
@@ -706,45 +943,32 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
         continue;
       }
     }
-    if (B->hasNoReturnElement())
-      Ends = true; // exit(), abort(): the process ends, nothing leaks.
-    if (Ends)
-      continue;
+    if (S != State::Held)
+      continue; // Released, or never acquired on this path.
+    if (Ends || B->hasNoReturnElement())
+      continue; // exit(), abort(): the process ends, nothing leaks.
 
     std::optional<bool> InvalidTrue;
-    if (S == State::Held && B->succ_size() == 2)
+    if (B->succ_size() == 2)
       InvalidTrue = invalidWhenTrue(
           dyn_cast_or_null<Expr>(B->getTerminatorCondition()), T);
-    auto [Guard, Positive] = GuardOf(B);
     unsigned Index = 0;
     for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
       const CFGBlock *Next = Succ.getReachableBlock();
-      State NS = S;
-      if (InvalidTrue && ((Index == 0 && *InvalidTrue) || (Index == 1 && !*InvalidTrue)))
-        NS = State::Done;
-      PathFacts NF = Facts;
-      if (Guard >= 0) {
-        // Edge 0 is the true branch: the guard's value on it.
-        bool GuardValue = (Index == 0) == Positive;
-        uint8_t Bit = uint8_t(1u << Guard);
-        if ((Facts.Known & Bit) && bool(Facts.Value & Bit) != GuardValue) {
-          ++Index;
-          continue; // Contradicts what this path already took.
-        }
-        NF.Known |= Bit;
-        NF.Value = GuardValue ? (NF.Value | Bit) : (NF.Value & ~Bit);
-      }
-      ++Index;
-      if (!Next)
+      const unsigned I = Index++;
+      if (InvalidTrue && ((I == 0 && *InvalidTrue) || (I == 1 && !*InvalidTrue)))
+        continue; // The acquisition failed on this branch: nothing held.
+      std::optional<PathFacts> NF = X->along(B, I, Facts);
+      if (!NF || !Next)
         continue;
-      if (Next == Exit && NS == State::Held) {
+      if (Next == Exit) {
         if (LastReturn)
           Record(LeakFinding::Return, LastReturn->getBeginLoc());
         else
           Record(LeakFinding::EndOfFunction, FD->getBody()->getEndLoc());
         continue;
       }
-      Push(Next, NS, NF);
+      Push(Next, *NF);
     }
   }
   if (Best) {

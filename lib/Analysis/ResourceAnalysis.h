@@ -10,7 +10,14 @@
 // whether the handle is released on every path out of the function.
 //
 // The walk explores (block, state) pairs, so it is path-sensitive for the one
-// fact that matters (is the handle still held?) without enumerating paths:
+// fact that matters (is the handle still held?) without enumerating paths.
+// Only held states are walked: the blocks and guard values reachable at all
+// are computed once per function (FunctionIndex), a walk starts at its
+// acquisition's block, and in each block it visits only the elements that
+// can matter to its handle (those naming its variable, returns, throws,
+// calls that may throw or end the process, guard assignments). So a
+// function costs O(CFG + the blocks each handle is held in), not
+// O(acquisitions x CFG):
 //
 //   NotYet --acquisition--> Held --release / escape / failed-acquisition
 //                                   branch--> Done
@@ -93,6 +100,7 @@ public:
   /// AcquireReleasePairs option.
   ResourceAnalysis(TUContext &TU,
                    std::vector<std::pair<std::string, std::string>> ExtraPairs);
+  ~ResourceAnalysis();
 
   /// Leaks of resources acquired in \p FD, sorted by acquisition location.
   std::vector<LeakFinding> analyze(const clang::FunctionDecl *FD);
@@ -105,9 +113,12 @@ public:
 
 private:
   struct Tracking;
+  struct FunctionIndex;
   enum class State : uint8_t { NotYet, Held, Done };
 
   clang::CFG *cfgFor(const clang::FunctionDecl *FD);
+  /// What the walks of \p FD need, computed once for all its handles.
+  FunctionIndex *indexFor(const clang::FunctionDecl *FD);
   std::optional<LeakFinding> explore(const clang::FunctionDecl *FD,
                                      const Tracking &T);
   bool releasesHandle(const clang::CallExpr *CE, const Tracking &T);
@@ -148,7 +159,10 @@ private:
   std::vector<const clang::FunctionDecl *> *UnseenSink = nullptr;
   unsigned Depth = 0;
   llvm::DenseMap<const clang::VarDecl *, const clang::Expr *> SingleDefs;
+  /// Per function, the locals and parameters its body writes.
+  llvm::DenseMap<const clang::FunctionDecl *, llvm::DenseSet<const clang::VarDecl *>> WrittenIn;
   llvm::DenseMap<const clang::FunctionDecl *, std::vector<const clang::VarDecl *>> Guards;
+  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<FunctionIndex>> Indexes;
 };
 
 } // namespace serverless
