@@ -17,7 +17,9 @@ iterations.
 Runs are interleaved and each configuration reports its best (least
 disturbed) wall time of the whole process (start-up included: the shim's
 ledger creation, maps copy and inherited-fd scan) and of the workload's loop
-alone (what each recorded event costs); ratios are against plain. The peak
+alone (what each recorded event costs), and the process's CPU time (user +
+system: steadier than wall time on a loaded machine, but blind to the kernel's
+write-back of the ledger, done by its own threads); ratios are against plain. The peak
 RSS of the function (VmHWM at its exit: the ledger pages it has mapped count)
 and the records the last shim run wrote are printed too.
 """
@@ -34,14 +36,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run_once(argv, env):
-    """(wall seconds of the process, seconds of the workload's loop, peak RSS KB)."""
+    """(wall seconds of the process, seconds of the workload's loop, peak RSS KB,
+    CPU seconds of the process: user + system)."""
     t0 = time.monotonic()
-    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, universal_newlines=True)
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, universal_newlines=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
     dt = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    p.stdout.close()
     if p.returncode != 0:
         raise SystemExit("%s failed: %d" % (" ".join(argv), p.returncode))
-    fields = dict(f.split("=", 1) for f in p.stdout.split() if "=" in f)
-    return dt, float(fields.get("seconds", "nan")), int(fields.get("peak_rss_kb", "0"))
+    fields = dict(f.split("=", 1) for f in out.split() if "=" in f)
+    return dt, float(fields.get("seconds", "nan")), int(fields.get("peak_rss_kb", "0")), ru.ru_utime + ru.ru_stime
 
 
 def ledger_stats(ledger):
@@ -99,28 +106,30 @@ def main():
                     configs.append(("valgrind --track-fds=yes",
                                     lambda: (["valgrind", "-q", "--track-fds=yes", "--log-file=/dev/null", exe],
                                              None), a.slow_reps, None))
-                best, loop, rss, stats = {}, {}, {}, {}
+                best, loop, rss, stats, cpu = {}, {}, {}, {}, {}
                 for rep in range(max(c[2] for c in configs)):
                     for name, mk, reps, tag in configs:
                         if rep >= reps or (name.startswith(("strace", "valgrind")) and
                                            not shutil.which(name.split()[0])):
                             continue
                         argv, env = mk()
-                        dt, lp, mx = run_once(argv + args, env)
+                        dt, lp, mx, cp = run_once(argv + args, env)
                         best[name] = min(best.get(name, dt), dt)
+                        cpu[name] = min(cpu.get(name, cp), cp)
                         loop[name] = min(loop.get(name, lp), lp)
                         rss[name] = max(rss.get(name, 0), mx)
                         if tag:
                             stats[name] = ledger_stats(ledger)
-                base, lbase = best["plain"], loop["plain"]
+                base, lbase, cbase = best["plain"], loop["plain"], cpu["plain"]
                 print("workload %s, %d thread(s) x %d iterations (best of %d, interleaved)" %
                       (mode, threads, a.iters, a.reps))
-                print("  %-36s %9s %8s %10s %8s %12s" % ("configuration", "process s", "ratio", "loop s",
-                                                          "ratio", "peak RSS"))
+                print("  %-34s %9s %7s %8s %7s %8s %7s %10s" % ("configuration", "process s", "ratio", "loop s",
+                                                                 "ratio", "CPU s", "ratio", "peak RSS"))
                 for name, _, _, _ in configs:
                     if name in best:
-                        print("  %-36s %9.3f %7.2fx %10.3f %7.2fx %9.1f MB" % (
-                            name, best[name], best[name] / base, loop[name], loop[name] / lbase, rss[name] / 1024.0))
+                        print("  %-34s %9.3f %6.2fx %8.3f %6.2fx %8.3f %6.2fx %7.1f MB" % (
+                            name, best[name], best[name] / base, loop[name], loop[name] / lbase,
+                            cpu[name], cpu[name] / cbase, rss[name] / 1024.0))
                 for name, (recs, dropped, files) in stats.items():
                     print("  %s: %d records in %d ledger(s), %d dropped" % (name, recs, files, dropped))
                 sys.stdout.flush()

@@ -140,8 +140,7 @@ void ShimObserver::onInvocationSpan(int EnvId, int64_t Index, int ClientPort, ui
   auto It = Envs.find(EnvId);
   if (It == Envs.end())
     return;
-  auto L = It->second.Local2.find(Index);
-  It->second.Spans.push_back({Index, L == It->second.Local2.end() ? 0 : L->second, ClientPort,
+  It->second.Spans.push_back({Index, It->second.Local2.find(Index), ClientPort,
                               StartNs, EndNs, StartNs + uint64_t(TimeoutMs) * 1000000});
 }
 
@@ -151,7 +150,7 @@ void ShimObserver::onInvocationStart(int EnvId, int64_t Index, int64_t DeadlineM
     return;
   Env &E = It->second;
   ++E.Running;
-  E.Local2[Index] = ++E.Local;
+  E.Local2.add(Index, ++E.Local);
   setState(E, SHIM_STATE(E.Local, SHIM_PHASE_INVOKE), DeadlineMs);
 }
 
@@ -159,9 +158,8 @@ void ShimObserver::onDeadlinePassed(int EnvId, int64_t Index, pid_t) {
   auto It = Envs.find(EnvId);
   if (It == Envs.end())
     return;
-  auto L = It->second.Local2.find(Index);
-  if (L != It->second.Local2.end())
-    It->second.TimedOut.push_back(L->second);
+  if (uint64_t L = It->second.Local2.find(Index))
+    It->second.TimedOut.push_back(L);
   if (!It->second.Ctl)
     return;
   ShimControl *C = It->second.Ctl;
@@ -216,10 +214,10 @@ static void addInvocationNumbers(nlohmann::json &Run, int64_t EnvId, const EnvT 
     if (!Inv.is_object() || !Inv.contains("environment") || !Inv["environment"].is_number() ||
         Inv["environment"].template get<int64_t>() != EnvId || !Inv.contains("index"))
       continue;
-    auto L = E.Local2.find(Inv["index"].template get<int64_t>());
-    if (L == E.Local2.end())
+    uint64_t L = E.Local2.find(Inv["index"].template get<int64_t>());
+    if (!L)
       continue;
-    auto J = A.invocationJson(L->second);
+    auto J = A.invocationJson(L);
     if (J.is_object())
       for (auto &[K, V] : J.items())
         Inv[K] = V;
@@ -277,8 +275,15 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
       continue;
     }
     // "invocation N" in the summary is the run document's index.
-    for (auto &[Index, Local] : E.Local2)
-      A->IndexLabels[Local] = Index;
+    // Only the invocations a line names (not one map entry per invocation).
+    auto Label = [&](uint64_t Local) {
+      E.Local2.forEachLocal(Local, [&](int64_t Index) { A->IndexLabels[Local] = Index; });
+    };
+    for (auto &S : A->Invocations)
+      if (S.TimedOut || !S.BlockedPastDeadline.empty())
+        Label(S.Index);
+    if (A->MainDropped)
+      Label(A->LastCompleteInvocation);
     if (Run.contains("invocations") && Run["invocations"].is_array())
       addInvocationNumbers(Run, EnvId, E, *A);
     if (Run.contains("shutdown") && Run["shutdown"].is_array())

@@ -16,6 +16,7 @@
 #include "LedgerReader.h"
 #include "RunObserver.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,48 @@
 struct ShimControl;
 
 namespace serverless::shim {
+
+/// Run-wide invocation index -> the process's local invocation number, as
+/// runs of consecutive pairs: one environment serving one invocation after
+/// another is a single run however many invocations (RSS flat over long
+/// runs; a std::map node per invocation was +64 bytes each).
+class IndexMap {
+public:
+  void clear() { Runs.clear(); }
+  void add(int64_t Index, uint64_t Local) {
+    if (!Runs.empty()) {
+      Run &B = Runs.back();
+      if (Index == B.Index + int64_t(B.Count) && Local == B.Local + B.Count) {
+        ++B.Count;
+        return;
+      }
+    }
+    Runs.push_back({Index, Local, 1});
+  }
+  /// The local number of \p Index, 0 if none.
+  uint64_t find(int64_t Index) const {
+    // Indices only grow within an environment's process: runs are sorted.
+    auto It = std::upper_bound(Runs.begin(), Runs.end(), Index,
+                               [](int64_t I, const Run &R) { return I < R.Index; });
+    if (It == Runs.begin())
+      return 0;
+    --It;
+    return Index < It->Index + int64_t(It->Count) ? It->Local + uint64_t(Index - It->Index) : 0;
+  }
+  /// Calls F(index) for the run-wide index of local number \p Local.
+  template <typename Fn> void forEachLocal(uint64_t Local, Fn F) const {
+    for (const Run &R : Runs)
+      if (Local >= R.Local && Local < R.Local + R.Count)
+        F(R.Index + int64_t(Local - R.Local));
+  }
+
+private:
+  struct Run {
+    int64_t Index;
+    uint64_t Local, Count;
+  };
+  std::vector<Run> Runs;
+};
 
 class ShimObserver : public runtime::RunObserver {
 public:
@@ -52,7 +95,7 @@ private:
     ShimControl *Ctl = nullptr;
     pid_t Pid = 0;
     uint64_t Local = 0;                 // 1-based invocation count in this process
-    std::map<int64_t, uint64_t> Local2; // run-wide index -> local index
+    IndexMap Local2;                    // run-wide index -> local index
     bool Sigterm = false, Sigkill = false;
     std::vector<uint64_t> TimedOut;     // local indices whose deadline passed
     int Fd = -1;

@@ -241,6 +241,9 @@ void refreshObjects(bool DumpOnChange) {
 // After a stack was taken at NowNs: refresh the object list when one of its
 // return addresses is in no known object (dlopen since the last copy), or
 // when the last copy is older than ObjPeriodNs.
+// The fast unwinder has checked every return address it took against the
+// list already; only a stack libgcc took is scanned (t_slow_stack).
+__thread int t_slow_stack __attribute__((tls_model("initial-exec")));
 void noteFrames(const uint64_t *Frames, int N, uint64_t NowNs) {
   uint64_t Last = __atomic_load_n(&ObjLastRefreshNs, __ATOMIC_RELAXED);
   uint64_t Age = NowNs > Last ? NowNs - Last : 0;
@@ -248,7 +251,7 @@ void noteFrames(const uint64_t *Frames, int N, uint64_t NowNs) {
     refreshObjects(true);
     return;
   }
-  if (Age < ObjMissNs)
+  if (!t_slow_stack || Age < ObjMissNs)
     return;
   for (int I = 0; I < N; ++I)
     if (!knownPc(uintptr_t(Frames[I]))) {
@@ -697,6 +700,7 @@ void countSlow() { if (G.Hdr) __atomic_fetch_add(&G.Hdr->unwind_slow, 1, __ATOMI
 // The stack of the calling thread (return addresses, innermost first, the
 // shim's own frames dropped).
 int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
+  t_slow_stack = 0;
   if (Max <= 0)
     return 0;
 #if defined(__x86_64__)
@@ -717,6 +721,7 @@ int captureStack(uint64_t *Out, int Max, uintptr_t UntilPc) {
     countSlow();
   }
 #endif
+  t_slow_stack = 1;
   return slowStack(Out, Max, UntilPc);
 }
 
