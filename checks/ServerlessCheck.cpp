@@ -154,6 +154,17 @@ void ServerlessCheck::check(const MatchFinder::MatchResult &Result) {
             << Line.str();
   }
   auto &TU = ::serverless::TUContext::get(Ctx, Model, HandlerPatterns, OptionsKey);
+  // Whole-program mode: which handlers this check's options find (a
+  // check-local HandlerFunctions names handlers for that check only).
+  if (auto *C = ::serverless::summary::Collector::active()) {
+    C->checkRan(getID());
+    for (const ::serverless::Handler &H : TU.handlerScope().handlers())
+      if (H.Function)
+        C->handlerSeenBy(getID(),
+                         {::serverless::summary::Collector::usr(H.Function), H.Name,
+                          ::serverless::summary::Collector::site(*SM, H.Location, H.Function, H.Name),
+                          {}});
+  }
   checkTranslationUnit(Ctx, TU);
 }
 

@@ -106,4 +106,22 @@ bool Collector::takeTag(const std::string &Check, const std::string &FilePath, u
   return true;
 }
 
+void Collector::handlerSeenBy(llvm::StringRef Check, const HandlerFact &H) {
+  if (!std::any_of(Facts.Handlers.begin(), Facts.Handlers.end(),
+                   [&](const HandlerFact &K) { return K.Usr == H.Usr; }))
+    Facts.Handlers.push_back(H);
+  HandlerChecks[H.Usr].insert(Check.str());
+}
+
+void Collector::finishHandlers() {
+  // A handler every check that ran found: no per-check restriction.
+  for (HandlerFact &H : Facts.Handlers) {
+    auto It = HandlerChecks.find(H.Usr);
+    if (It == HandlerChecks.end() || It->second == ChecksRun)
+      H.Checks.clear();
+    else
+      H.Checks.assign(It->second.begin(), It->second.end());
+  }
+}
+
 } // namespace serverless::summary

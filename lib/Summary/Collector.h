@@ -27,6 +27,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/Basic/SourceManager.h"
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -81,6 +82,16 @@ public:
   /// The call graph is recorded once per TU (several option sets may each
   /// build a HandlerScope).
   bool GraphRecorded = false;
+
+  /// \p Check found handler \p H with its options (HandlerFunctions may be
+  /// set per check): adds it to Facts.Handlers if new and records the check.
+  /// finishHandlers() turns the records into HandlerFact::Checks.
+  void handlerSeenBy(llvm::StringRef Check, const HandlerFact &H);
+  /// \p Check ran on this TU (it may have found no handler at all).
+  void checkRan(llvm::StringRef Check) { ChecksRun.insert(Check.str()); }
+  void finishHandlers();
+  std::map<std::string, std::set<std::string>> HandlerChecks;
+  std::set<std::string> ChecksRun;
   /// Helper summaries are recorded once per TU too.
   bool DerivedRecorded = false;
 

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Summary/Facts.h"
+#include <memory>
 
 #include <algorithm>
 #include <deque>
@@ -73,8 +74,12 @@ void to_json(json &J, const TUFacts &F) {
     Calls.push_back(std::move(C));
   }
   json &Hs = J["handlers"] = json::array();
-  for (const HandlerFact &H : F.Handlers)
-    Hs.push_back({{"usr", H.Usr}, {"name", H.Name}, {"decl", H.Decl}});
+  for (const HandlerFact &H : F.Handlers) {
+    json O{{"usr", H.Usr}, {"name", H.Name}, {"decl", H.Decl}};
+    if (!H.Checks.empty())
+      O["checks"] = H.Checks;
+    Hs.push_back(std::move(O));
+  }
   json &Ds = J["diagnostics"] = json::array();
   for (const Diagnostic &D : F.Diagnostics) {
     json O{{"check", D.Check}, {"level", D.Level}, {"message", D.Message}, {"loc", locJson(D.Loc)},
@@ -151,7 +156,8 @@ void from_json(const json &J, TUFacts &F) {
   }
   for (const json &H : J.at("handlers"))
     F.Handlers.push_back({H.at("usr").get<std::string>(), H.value("name", std::string()),
-                          H.at("decl").get<core::Site>()});
+                          H.at("decl").get<core::Site>(),
+                          H.value("checks", std::vector<std::string>())});
   for (const json &O : J.at("diagnostics")) {
     Diagnostic D;
     D.Check = O.at("check").get<std::string>();
@@ -291,9 +297,17 @@ bool readDerived(const std::string &Path, std::vector<DerivedFunction> &Out, std
 // Program
 //===----------------------------------------------------------------------===//
 
-Program::Program(const std::vector<TUFacts> &TUs) {
+Program::Program(const std::vector<TUFacts> &TUs, const std::string &Check) {
   std::set<std::tuple<std::string, std::string, std::string, unsigned, unsigned>> SeenEdges;
   std::set<std::string> SeenHandlers;
+  // A handler counts for \p Check when any TU's options made it one for that
+  // check (or for every check).
+  std::set<std::string> ForCheck;
+  if (!Check.empty())
+    for (const TUFacts &TU : TUs)
+      for (const HandlerFact &H : TU.Handlers)
+        if (H.Checks.empty() || std::find(H.Checks.begin(), H.Checks.end(), Check) != H.Checks.end())
+          ForCheck.insert(H.Usr);
   for (const TUFacts &TU : TUs) {
     for (const FunctionFact &F : TU.Functions)
       Functions.emplace(F.Usr, F);
@@ -301,7 +315,7 @@ Program::Program(const std::vector<TUFacts> &TUs) {
       if (SeenEdges.insert({E.Caller, E.Callee, E.Site.Path, E.Site.Line, E.Site.Column}).second)
         Edges.push_back(E);
     for (const HandlerFact &H : TU.Handlers)
-      if (SeenHandlers.insert(H.Usr).second)
+      if ((Check.empty() || ForCheck.count(H.Usr)) && SeenHandlers.insert(H.Usr).second)
         Handlers.push_back(H);
     if (!TU.MainUsr.empty())
       Mains.insert(TU.MainUsr);
@@ -418,7 +432,22 @@ static Location locOf(const core::Site &S) {
 }
 
 std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOptions &Opts) {
-  Program P(TUs);
+  Program All(TUs);
+  // Check-local HandlerFunctions: a program per check, only when some
+  // handler is not every check's (HandlerFact::Checks not empty).
+  bool PerCheck = false;
+  for (const TUFacts &TU : TUs)
+    for (const HandlerFact &H : TU.Handlers)
+      PerCheck = PerCheck || !H.Checks.empty();
+  std::map<std::string, std::unique_ptr<Program>> Programs;
+  auto ProgramFor = [&](const std::string &Check) -> const Program & {
+    if (!PerCheck)
+      return All;
+    auto &Slot = Programs[Check];
+    if (!Slot)
+      Slot = std::make_unique<Program>(TUs, Check);
+    return *Slot;
+  };
   std::vector<Diagnostic> Out;
   std::set<std::string> HookFiles;
   for (const TUFacts &TU : TUs)
@@ -427,6 +456,7 @@ std::vector<Diagnostic> judge(const std::vector<TUFacts> &TUs, const JudgeOption
   std::set<std::tuple<std::string, std::string, unsigned, unsigned, std::string>> Seen;
   for (const TUFacts &TU : TUs) {
     for (const Diagnostic &D : TU.Diagnostics) {
+      const Program &P = ProgramFor(D.Check);
       if (D.Condition == Diagnostic::Requires::HandlerScope && !P.inHandlerScope(D.FunctionUsr))
         continue;
       if (D.Condition == Diagnostic::Requires::InitScope && !P.inInitScope(D.FunctionUsr))

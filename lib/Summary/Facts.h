@@ -65,6 +65,9 @@ struct HandlerFact {
   std::string Usr;  // The function whose body runs per invocation.
   std::string Name; // For messages.
   core::Site Decl;
+  /// The checks whose options make it a handler (a check-local
+  /// HandlerFunctions names it for that check only); empty: every check.
+  std::vector<std::string> Checks;
 };
 
 struct Location {
@@ -188,7 +191,9 @@ bool readDerived(const std::string &Path, std::vector<DerivedFunction> &Out, std
 /// The merged program: one call graph, its handlers and main.
 class Program {
 public:
-  explicit Program(const std::vector<TUFacts> &TUs);
+  /// \p Check: only the handlers of that check (HandlerFact::Checks);
+  /// empty: every handler.
+  explicit Program(const std::vector<TUFacts> &TUs, const std::string &Check = "");
 
   /// How \p Usr is reached from a handler: the handler and the calls from it
   /// down to \p Usr (empty for a handler itself). False when not reached.

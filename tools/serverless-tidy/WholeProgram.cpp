@@ -503,6 +503,7 @@ int summarizeCommand(llvm::ArrayRef<const char *> Args) {
       C.Facts.CompilerErrors = true;
     C.Facts.Diagnostics.push_back(std::move(D));
   }
+  C.finishHandlers();
   // What the result depends on: every file the TU read (recorded while the
   // AST was alive), the configuration files, the user model files.
   std::set<std::string> InputPaths(C.Facts.Inputs.size() ? std::set<std::string>() : std::set<std::string>());
