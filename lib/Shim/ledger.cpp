@@ -1451,6 +1451,9 @@ void shim_after_fork_child(void) {
   G.Hdr = nullptr;
   G.Recs = nullptr;
   G.WatcherStarted = 0;
+  // A thread of the parent may have been refreshing the object list at the
+  // fork: it does not exist here, its try-lock must not stay taken.
+  __atomic_store_n(&ObjRefreshing, 0, __ATOMIC_RELEASE);
   if (!shim_enabled)
     return;
   if (!openLedger(SHIM_LEDGER_FLAG_FORKED, Parent)) {
