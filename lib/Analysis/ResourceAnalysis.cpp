@@ -92,10 +92,13 @@ CFG *ResourceAnalysis::cfgFor(const FunctionDecl *FD) {
   auto &Slot = Cfgs[FD];
   if (!Slot && FD->hasBody()) {
     CFG::BuildOptions Opts;
-    // Lifetime ends tell where a handle variable goes out of scope; implicit
-    // destructors are where RAII owners release.
-    Opts.AddImplicitDtors = true;
-    Opts.AddLifetime = true;
+    // Scope ends tell where a handle variable goes out of scope: one element
+    // per scope left. Lifetime ends would put one per variable in scope at
+    // every return, and implicit destructors make the builder ask every
+    // variable in scope whether it needs one at every return: both are
+    // quadratic in a long function with many locals. RAII owners are
+    // escapes at their construction (escapes()), not destructor calls.
+    Opts.AddScopes = true;
     Opts.AddCXXDefaultInitExprInCtors = true;
     Slot = CFG::buildCFG(FD, FD->getBody(), &FD->getASTContext(), Opts);
   }
@@ -610,6 +613,7 @@ struct PathFacts {
 struct ResourceAnalysis::FunctionIndex {
   CFG *C = nullptr;
   std::vector<const VarDecl *> GuardVars;
+  std::vector<const CFGBlock *> ByID;
   /// Per block, the elements that can matter to any held handle, in order:
   /// returns, throws, calls to functions with a body (they may always
   /// exit) or that the models say throw, assignments to guard variables.
@@ -618,6 +622,16 @@ struct ResourceAnalysis::FunctionIndex {
   /// expression (not the nested elements, which have entries of their own)
   /// names it, and of its lifetime ends; in block order.
   llvm::DenseMap<const VarDecl *, std::vector<std::pair<unsigned, unsigned>>> Uses;
+  /// The statement whose scope each local belongs to (the compound or
+  /// the if/for/while/switch/catch that declares it), and the scope-end
+  /// elements of each such scope, in block order.
+  llvm::DenseMap<const VarDecl *, const Stmt *> ScopeOf;
+  llvm::DenseMap<const Stmt *, std::vector<std::pair<unsigned, unsigned>>> ScopeEnds;
+  /// Does scope-end element \p E end \p V's scope?
+  bool ends(const CFGScopeEnd &E, const VarDecl *V) const {
+    auto A = ScopeOf.find(E.getVarDecl()), B = ScopeOf.find(V);
+    return A != ScopeOf.end() && B != ScopeOf.end() && A->second == B->second;
+  }
   /// Where each call element is.
   llvm::DenseMap<const Stmt *, llvm::SmallVector<std::pair<unsigned, unsigned>, 1>> Where;
   /// The guard values a path from the entry can have at each block's start
@@ -679,6 +693,23 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
   ASTContext &Ctx = FD->getASTContext();
   const unsigned N = C->getNumBlockIDs();
   X.Generic.resize(N);
+  X.ByID.assign(N, nullptr);
+  for (const CFGBlock *B : *C)
+    X.ByID[B->getBlockID()] = B;
+  {
+    ParentMap &PM = TU.handlerScope().parents(FD);
+    walkStmts(FD->getBody(), [&](const Stmt *S) {
+      if (const auto *DS = dyn_cast<DeclStmt>(S))
+        if (const Stmt *P = PM.getParent(DS))
+          for (const Decl *D : DS->decls())
+            if (const auto *V = dyn_cast<VarDecl>(D))
+              X.ScopeOf.try_emplace(V, P);
+      if (const auto *Catch = dyn_cast<CXXCatchStmt>(S))
+        if (const VarDecl *V = Catch->getExceptionDecl())
+          X.ScopeOf.try_emplace(V, Catch);
+      return true;
+    });
+  }
   // The statements that are elements: a walk over one element's expression
   // stops at them (they are indexed as elements of their own).
   llvm::DenseSet<const Stmt *> Elements;
@@ -690,8 +721,9 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
     const unsigned ID = B->getBlockID();
     unsigned Index = 0;
     for (auto EI = B->begin(); EI != B->end(); ++EI, ++Index) {
-      if (auto LE = EI->getAs<CFGLifetimeEnds>()) {
-        X.Uses[LE->getVarDecl()].emplace_back(ID, Index);
+      if (auto SE = EI->getAs<CFGScopeEnd>()) {
+        if (auto It = X.ScopeOf.find(SE->getVarDecl()); It != X.ScopeOf.end())
+          X.ScopeEnds[It->second].emplace_back(ID, Index);
         continue;
       }
       auto CS = EI->getAs<CFGStmt>();
@@ -752,8 +784,14 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
           break;
         }
   }
+  // Blocks are visited in ID order, elements in order: already sorted but
+  // for a block whose ID is out of order.
   for (auto &[V, List] : X.Uses)
-    llvm::sort(List);
+    if (!std::is_sorted(List.begin(), List.end()))
+      llvm::sort(List);
+  for (auto &[V, List] : X.ScopeEnds)
+    if (!std::is_sorted(List.begin(), List.end()))
+      llvm::sort(List);
   // Path facts reachable at each block's start, from the entry.
   X.EntryKnown.resize(N);
   X.EntryValue.resize(N);
@@ -831,9 +869,9 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     for (auto [ID, I] : It->second)
       if (llvm::find(Blocks, ID) == Blocks.end())
         Blocks.push_back(ID);
-    for (const CFGBlock *B : *C)
-      if (llvm::is_contained(Blocks, B->getBlockID()))
-        for (size_t K = 0; K < X->EntryKnown[B->getBlockID()].size(); ++K) {
+    for (unsigned ID : Blocks)
+      if (const CFGBlock *B = X->ByID[ID])
+        for (size_t K = 0; K < X->EntryKnown[ID].size(); ++K) {
           PathFacts P;
           P.Known = X->EntryKnown[B->getBlockID()][K];
           P.Value = X->EntryValue[B->getBlockID()][K];
@@ -845,6 +883,10 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
   auto UsesIt = X->Uses.find(T.Var);
   const auto &Uses = UsesIt == X->Uses.end() ? NoUses : UsesIt->second;
   const auto *AcqWhere = T.Acq ? &X->Where[T.Acq] : nullptr;
+  const std::vector<std::pair<unsigned, unsigned>> *ScopeEnds = nullptr;
+  if (auto SO = X->ScopeOf.find(T.Var); SO != X->ScopeOf.end())
+    if (auto SE = X->ScopeEnds.find(SO->second); SE != X->ScopeEnds.end())
+      ScopeEnds = &SE->second;
   llvm::SmallVector<unsigned, 8> Order;
 
   while (!Work.empty()) {
@@ -859,6 +901,12 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
                                   [](const auto &A, const auto &B) { return A.first < B.first; });
     for (auto I = Range.first; I != Range.second; ++I)
       Order.push_back(I->second);
+    if (ScopeEnds) {
+      auto SR = std::equal_range(ScopeEnds->begin(), ScopeEnds->end(), std::make_pair(ID, 0u),
+                                 [](const auto &A, const auto &B) { return A.first < B.first; });
+      for (auto I = SR.first; I != SR.second; ++I)
+        Order.push_back(I->second);
+    }
     if (AcqWhere)
       for (auto [AB, AI] : *AcqWhere)
         if (AB == ID)
@@ -930,8 +978,8 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
           S = State::Done;
         continue;
       }
-      if (auto LE = E.getAs<CFGLifetimeEnds>()) {
-        if (S == State::Held && LE->getVarDecl() == T.Var) {
+      if (auto LE = E.getAs<CFGScopeEnd>()) {
+        if (S == State::Held && X->ends(*LE, T.Var)) {
           if (LastReturn)
             Record(LeakFinding::Return, LastReturn->getBeginLoc());
           else if (const Stmt *Trigger = LE->getTriggerStmt())
