@@ -763,9 +763,10 @@ void EnvironmentSlot::report(nlohmann::json &Inv, const std::string &RequestId,
   }
 }
 
-void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob *Job) {
-  const RunOptions &Opts = Ctx.Opts;
-  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+/// The event of invocation \p Index: the request from --serve (\p Job) with
+/// its headers passed through, else the next of the run's events.
+static InvocationEvent newEvent(const RunOptions &Opts, int64_t Index, const ServeJob *Job,
+                                const std::string &FunctionArn) {
   InvocationEvent E;
   E.RequestId = newRequestId();
   E.Payload = Job ? Job->Payload : Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
@@ -775,7 +776,14 @@ void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob
     E.CognitoIdentity = Job->CognitoIdentity;
     E.TenantId = Job->TenantId;
   }
-  E.FunctionArn = Ctx.FunctionArn;
+  E.FunctionArn = FunctionArn;
+  return E;
+}
+
+void EnvironmentSlot::invoke(int64_t Index, bool Cold, bool Suppressed, ServeJob *Job) {
+  const RunOptions &Opts = Ctx.Opts;
+  std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
+  InvocationEvent E = newEvent(Opts, Index, Job, Ctx.FunctionArn);
   // A suppressed init ran inside this invocation: its time is spent.
   int64_t SpentMs =
       Suppressed ? static_cast<int64_t>(std::ceil(msSince(P->Spawned))) : 0;
@@ -1496,16 +1504,7 @@ bool EnvironmentSlot::invokeConcurrent(int64_t Index, bool Cold, ServeJob *Job,
                                        std::string &EndedBy, bool &Retry, bool MayRetry) {
   const RunOptions &Opts = Ctx.Opts;
   std::string Tag = "[env " + std::to_string(P->EnvId) + "] ";
-  InvocationEvent E;
-  E.RequestId = newRequestId();
-  E.Payload = Job ? Job->Payload : Opts.Events[static_cast<size_t>(Index) % Opts.Events.size()];
-  E.TraceId = Job && !Job->TraceId.empty() ? Job->TraceId : newTraceId();
-  if (Job) {
-    E.ClientContext = Job->ClientContext;
-    E.CognitoIdentity = Job->CognitoIdentity;
-    E.TenantId = Job->TenantId;
-  }
-  E.FunctionArn = Ctx.FunctionArn;
+  InvocationEvent E = newEvent(Opts, Index, Job, Ctx.FunctionArn);
   int EnvId = P->EnvId;
   pid_t Pid = P->Pid;
   RuntimeApiServer::Ticker Tick;

@@ -82,6 +82,21 @@ std::string describe(const httplib::Request &Req) {
   return printable(Req.method, 16) + " " + printable(Req.path);
 }
 
+/// The headers of a `next` response for \p E (the Runtime API's, as RIE
+/// sends them: the optional ones only when set).
+void setInvocationHeaders(httplib::Response &Res, const InvocationEvent &E) {
+  Res.set_header("Lambda-Runtime-Aws-Request-Id", E.RequestId);
+  Res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(E.DeadlineMs));
+  Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E.FunctionArn);
+  Res.set_header("Lambda-Runtime-Trace-Id", E.TraceId);
+  if (!E.ClientContext.empty())
+    Res.set_header("Lambda-Runtime-Client-Context", E.ClientContext);
+  if (!E.CognitoIdentity.empty())
+    Res.set_header("Lambda-Runtime-Cognito-Identity", E.CognitoIdentity);
+  if (!E.TenantId.empty())
+    Res.set_header("Lambda-Runtime-Aws-Tenant-Id", E.TenantId);
+}
+
 } // namespace
 
 RuntimeApiServer::RuntimeApiServer(int Slot, std::string FunctionName,
@@ -300,17 +315,7 @@ void RuntimeApiServer::installRoutes() {
           CV.notify_all();
           L.unlock();
           Res.status = 200;
-          Res.set_header("Lambda-Runtime-Aws-Request-Id", E->RequestId);
-          Res.set_header("Lambda-Runtime-Deadline-Ms",
-                         std::to_string(E->DeadlineMs));
-          Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E->FunctionArn);
-          Res.set_header("Lambda-Runtime-Trace-Id", E->TraceId);
-          if (!E->ClientContext.empty())
-            Res.set_header("Lambda-Runtime-Client-Context", E->ClientContext);
-          if (!E->CognitoIdentity.empty())
-            Res.set_header("Lambda-Runtime-Cognito-Identity", E->CognitoIdentity);
-          if (!E->TenantId.empty())
-            Res.set_header("Lambda-Runtime-Aws-Tenant-Id", E->TenantId);
+          setInvocationHeaders(Res, *E);
           if (E->Payload.empty()) {
             Res.set_content("", JsonType);
             return;
@@ -1023,16 +1028,7 @@ void RuntimeApiServer::nextConcurrent(HttpConnection *Conn, int ClientPort,
   CV.notify_all();
   L.unlock();
   Res.status = 200;
-  Res.set_header("Lambda-Runtime-Aws-Request-Id", E->RequestId);
-  Res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(E->DeadlineMs));
-  Res.set_header("Lambda-Runtime-Invoked-Function-Arn", E->FunctionArn);
-  Res.set_header("Lambda-Runtime-Trace-Id", E->TraceId);
-  if (!E->ClientContext.empty())
-    Res.set_header("Lambda-Runtime-Client-Context", E->ClientContext);
-  if (!E->CognitoIdentity.empty())
-    Res.set_header("Lambda-Runtime-Cognito-Identity", E->CognitoIdentity);
-  if (!E->TenantId.empty())
-    Res.set_header("Lambda-Runtime-Aws-Tenant-Id", E->TenantId);
+  setInvocationHeaders(Res, *E);
   if (E->Payload.empty()) {
     Res.set_content("", JsonType);
     return;
