@@ -32,7 +32,8 @@ MissingDeadlineCheck::MissingDeadlineCheck(StringRef Name,
     : ServerlessCheck(Name, Context),
       MaxBlockingMs(Options.get<int64_t>("MaxBlockingMs", 30000)),
       FunctionTimeoutMs(Options.getLocalOrGlobal<int64_t>("FunctionTimeoutMs", 0)),
-      StrictUnknownTimeouts(Options.get<bool>("StrictUnknownTimeouts", false)) {
+      StrictUnknownTimeouts(Options.get<bool>("StrictUnknownTimeouts", false)),
+      MaxFunctionStatements(Options.getLocalOrGlobal<unsigned>("MaxFunctionStatements", 0)) {
   EffectiveFunctionTimeoutMs = FunctionTimeoutMs;
 }
 
@@ -41,13 +42,18 @@ void MissingDeadlineCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "MaxBlockingMs", MaxBlockingMs);
   Options.store(Opts, "FunctionTimeoutMs", FunctionTimeoutMs);
   Options.store(Opts, "StrictUnknownTimeouts", StrictUnknownTimeouts);
+  Options.store(Opts, "MaxFunctionStatements", MaxFunctionStatements);
 }
 
 void MissingDeadlineCheck::checkTranslationUnit(ASTContext &, TUContext &TU) {
   if (TU.handlerScope().handlers().empty() && !wholeProgram())
     return;
+  TU.setFunctionBudget(MaxFunctionStatements);
   DeadlineAnalysis &A = TU.shared<DeadlineAnalysis>(
       [&] { return std::make_unique<DeadlineAnalysis>(TU); });
+  for (const FunctionDecl *FD : A.skipped())
+    if (TU.handlerScope().inHandlerScope(FD) || TU.handlerScope().inInitScope(FD))
+      remarkOverBudget(FD, TU);
   const std::string &Hint = A.deadlineHint();
   // The function timeout: the option, else template.yaml / serverless.yml
   // above the main file (the same lookup in every front end).

@@ -31,6 +31,7 @@ private:
   /// Report server-side settings (statement_timeout) not seen on the
   /// connection, which a role or the server may set.
   bool StrictUnknownTimeouts;
+  unsigned MaxFunctionStatements;
   /// In effect: the option, or else SERVERLESS_TIDY_FUNCTION_TIMEOUT_MS
   /// (set by `serverless-tidy check` from template.yaml/serverless.yml).
   int64_t EffectiveFunctionTimeoutMs;

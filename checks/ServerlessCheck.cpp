@@ -198,6 +198,16 @@ void ServerlessCheck::noteHandlerAndChain(const FunctionDecl *FD,
   }
 }
 
+void ServerlessCheck::remarkOverBudget(const FunctionDecl *FD, ::serverless::TUContext &TU) {
+  diag(FD->getLocation(),
+       std::string(remarkPrefix()) +
+           "'%0' has more than %1 statements (option MaxFunctionStatements): %2 "
+           "did not analyse it",
+       remarkLevel())
+      << ::serverless::displayFunctionName(FD, TU.names()) << TU.functionBudget()
+      << getID();
+}
+
 bool ServerlessCheck::wholeProgram() {
   return ::serverless::summary::Collector::active() != nullptr;
 }

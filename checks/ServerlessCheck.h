@@ -82,6 +82,10 @@ protected:
   static DiagnosticIDs::Level remarkLevel();
   static StringRef remarkPrefix();
 
+  /// The remark for a function over the MaxFunctionStatements budget, which
+  /// this check did not analyse (TUContext::overBudget).
+  void remarkOverBudget(const FunctionDecl *FD, ::serverless::TUContext &TU);
+
 private:
   const SourceManager *SM = nullptr;
   std::string ModelFiles;

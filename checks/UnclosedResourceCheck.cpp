@@ -28,7 +28,8 @@ UnclosedResourceCheck::UnclosedResourceCheck(StringRef Name,
                                              ClangTidyContext *Context)
     : ServerlessCheck(Name, Context),
       AcquireReleasePairs(Options.get("AcquireReleasePairs", "")),
-      HandlerScopeOnly(Options.get("HandlerScopeOnly", true)) {
+      HandlerScopeOnly(Options.get("HandlerScopeOnly", true)),
+      MaxFunctionStatements(Options.getLocalOrGlobal<unsigned>("MaxFunctionStatements", 0)) {
   for (StringRef Pair : utils::options::parseStringList(AcquireReleasePairs)) {
     Pair = Pair.trim();
     if (Pair.empty())
@@ -57,6 +58,7 @@ void UnclosedResourceCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   ServerlessCheck::storeOptions(Opts);
   Options.store(Opts, "AcquireReleasePairs", AcquireReleasePairs);
   Options.store(Opts, "HandlerScopeOnly", HandlerScopeOnly);
+  Options.store(Opts, "MaxFunctionStatements", MaxFunctionStatements);
 }
 
 static std::string joinNames(const std::vector<std::string> &Names) {
@@ -71,6 +73,7 @@ static std::string joinNames(const std::vector<std::string> &Names) {
 
 void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
                                                  TUContext &TU) {
+  TU.setFunctionBudget(MaxFunctionStatements);
   ::serverless::HandlerScope &Scope = TU.handlerScope();
   std::vector<const FunctionDecl *> Functions;
   if (HandlerScopeOnly) {
@@ -116,6 +119,10 @@ void UnclosedResourceCheck::checkTranslationUnit(ASTContext &Ctx,
   for (const FunctionDecl *FD : Functions) {
     if (::serverless::isInSystemHeader(FD))
       continue;
+    if (TU.overBudget(FD)) {
+      remarkOverBudget(FD, TU);
+      continue;
+    }
     for (const LeakFinding &L : Analysis.analyze(FD)) {
       // Handed to a function defined elsewhere that may release it: per-TU
       // mode cannot know; whole-program mode decides with that function's

@@ -27,6 +27,7 @@ protected:
 private:
   std::string AcquireReleasePairs;
   bool HandlerScopeOnly;
+  unsigned MaxFunctionStatements;
   std::vector<std::pair<std::string, std::string>> Pairs;
 };
 

@@ -418,6 +418,10 @@ private:
   HandlerScope &Scope;
   std::vector<DeadlineSite> &Out;
   std::vector<std::pair<const FunctionDecl *, unsigned>> &Configurers;
+public:
+  /// Functions with blocking calls over the MaxFunctionStatements budget.
+  std::vector<const FunctionDecl *> Skipped;
+private:
 
   std::vector<const model::TimeoutSpec *> Setters;
   std::vector<const model::NamePattern *> MethodPatterns;
@@ -1590,10 +1594,14 @@ void Analyzer::run() {
   // its caller is summarised.
   for (auto It = Functions.rbegin(); It != Functions.rend(); ++It)
     summarize(It->first, It->second);
-  // Pass 3.
+  // Pass 3, within the MaxFunctionStatements budget.
   for (auto &[FD, Body] : Functions)
-    if (NeedsCfg.count(FD))
-      analyzeFunction(FD, Body);
+    if (NeedsCfg.count(FD)) {
+      if (TU.overBudget(FD))
+        Skipped.push_back(FD);
+      else
+        analyzeFunction(FD, Body);
+    }
   // Whole-program summaries: which parameters a function configures, for
   // the TUs that hand it a handle without seeing its body.
   if (Scope.wholeProgram())
@@ -1637,7 +1645,9 @@ DeadlineAnalysis::DeadlineAnalysis(TUContext &TU) {
   }
   if (Hint.empty())
     Hint = "the invocation's remaining time";
-  Analyzer(TU, Sites, Configurers).run();
+  Analyzer A(TU, Sites, Configurers);
+  A.run();
+  Skipped = std::move(A.Skipped);
   // Analysis order is scope order; report in source order.
   llvm::sort(Sites, [](const DeadlineSite &A, const DeadlineSite &B) {
     return std::make_pair(A.Loc.getRawEncoding(), static_cast<int>(A.Kind)) <

@@ -113,8 +113,13 @@ public:
     return Configurers;
   }
 
+  /// Functions with blocking calls that were not analysed: more statements
+  /// than the MaxFunctionStatements budget (TUContext::overBudget).
+  llvm::ArrayRef<const clang::FunctionDecl *> skipped() const { return Skipped; }
+
 private:
   std::vector<DeadlineSite> Sites;
+  std::vector<const clang::FunctionDecl *> Skipped;
   std::vector<std::pair<const clang::FunctionDecl *, unsigned>> Configurers;
   std::string Hint;
 };

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/TUContext.h"
+#include "Analysis/StmtWalk.h"
 #include "llvm/Support/FileSystem.h"
 #include <map>
 #include <mutex>
@@ -79,6 +80,21 @@ HandlerScope &TUContext::handlerScope() {
   if (!Scope)
     Scope = std::make_unique<HandlerScope>(Ctx, *Model, Names, HandlerFunctions);
   return *Scope;
+}
+
+unsigned TUContext::statementCount(const clang::FunctionDecl *FD) {
+  auto [It, New] = StatementCounts.try_emplace(FD, 0);
+  if (!New)
+    return It->second;
+  unsigned N = 0;
+  if (const clang::Stmt *Body = FD->getBody())
+    walkStmts(Body, [&](const clang::Stmt *S) {
+      if (const auto *CS = llvm::dyn_cast<clang::CompoundStmt>(S))
+        N += CS->size();
+      return !Budget || N <= Budget;
+    });
+  StatementCounts[FD] = N;
+  return N;
 }
 
 } // namespace serverless

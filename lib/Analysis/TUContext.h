@@ -23,6 +23,7 @@
 #include "Handlers/HandlerScope.h"
 #include "Model/ApiModel.h"
 #include "clang/AST/ASTContext.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include <any>
 #include <functional>
@@ -68,6 +69,25 @@ public:
   TUContext(clang::ASTContext &Ctx, std::shared_ptr<const model::ApiModel> Model,
             std::vector<model::NamePattern> HandlerFunctions);
 
+  /// The MaxFunctionStatements budget (0: none). The first check of the TU
+  /// to ask sets it, before any shared analysis is computed; the option is
+  /// read with getLocalOrGlobal, so one global entry sets it for all checks.
+  void setFunctionBudget(unsigned N) {
+    if (!BudgetSet)
+      Budget = N;
+    BudgetSet = true;
+  }
+  unsigned functionBudget() const { return Budget; }
+  /// Statements in \p FD's body (every statement of every block, nested
+  /// ones included), counted once; the count stops one past the budget.
+  unsigned statementCount(const clang::FunctionDecl *FD);
+  /// Is \p FD over the budget? The flow-sensitive analyses skip it (linear
+  /// as they are, a 5,000-statement generated handler would still cost an
+  /// editor hundreds of milliseconds per keystroke).
+  bool overBudget(const clang::FunctionDecl *FD) {
+    return Budget && statementCount(FD) > Budget;
+  }
+
 private:
   clang::ASTContext &Ctx;
   std::shared_ptr<const model::ApiModel> Model;
@@ -79,6 +99,9 @@ private:
     return &Key;
   }
   std::unordered_map<const void *, std::shared_ptr<void>> Shared;
+  unsigned Budget = 0;
+  bool BudgetSet = false;
+  llvm::DenseMap<const clang::FunctionDecl *, unsigned> StatementCounts;
 };
 
 } // namespace serverless
