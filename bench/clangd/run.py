@@ -2,6 +2,8 @@
 """Latency serverless-* adds to serverless-clangd, per file open and per edit.
 
     bench/clangd/run.py --clangd build/bin/serverless-clangd [--lines 2000] [--reps 5] [--edits 8]
+    bench/clangd/run.py --clangd ... --long-handler 5000   (issue 17: one long handler,
+                                                          with and without MaxFunctionStatements)
 
 Generates a handler TU of about --lines lines (a dispatching handler, per-route
 handlers calling helpers, some SDK clients constructed per invocation) over the
@@ -130,6 +132,17 @@ def generate(lines):
     return "".join(out)
 
 
+def generate_long(statements):
+    """One handler of about `statements` statements (bench/checks/gen_shapes.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench", "checks"))
+    import gen_shapes  # noqa: E402
+    out = []
+    gen_shapes.long_handler(out.append, statements)
+    # The edited literal: the handler's last return.
+    return "".join(out).replace('std::to_string(total), "text/plain"',
+                                'std::to_string(total), "application/json"')
+
+
 def edit(text, k):
     # Change a literal inside the first route's body, as a keystroke would.
     return text.replace('"application/json"', '"application/json%d"' % k, 1)
@@ -185,12 +198,20 @@ def main():
     ap.add_argument("--edits", type=int, default=8, help="didChange rounds per start")
     ap.add_argument("--per-check", action="store_true",
                     help="also measure each serverless check on its own")
+    ap.add_argument("--long-handler", type=int, metavar="S",
+                    help="instead: one handler of S statements (issue 17's long-handler "
+                         "shape); adds the configuration with MaxFunctionStatements: 2000")
     a = ap.parse_args()
+    if a.long_handler:
+        CONFIGS["serverless-* budget 2000"] = (
+            ENABLE % "serverless-*" + "    CheckOptions:\n      MaxFunctionStatements: 2000\n",
+            None)
+        DELTAS.append(("serverless-* budget 2000", "tidy off"))
     if a.per_check:
         for check in CHECKS:
             CONFIGS[check] = (ENABLE % check, None)
             DELTAS.append((check, "tidy off"))
-    text = generate(a.lines)
+    text = generate_long(a.long_handler) if a.long_handler else generate(a.lines)
     keys = ["open", "change", "ast_open", "init_open", "match_open",
             "ast_change", "init_change", "match_change"]
     results = {name: dict({k: [] for k in keys}, found=0) for name in CONFIGS}
@@ -228,8 +249,9 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("\n%d-line TU (%d lines generated), %d starts x %d edits per configuration"
-          % (a.lines, text.count("\n"), a.reps, a.edits))
+    print("\n%s (%d lines generated), %d starts x %d edits per configuration"
+          % ("one handler of %d statements" % a.long_handler if a.long_handler
+             else "%d-line TU" % a.lines, text.count("\n"), a.reps, a.edits))
     print("| configuration | didOpen -> diagnostics (median) | didChange -> diagnostics (median) |")
     print("|---|---|---|")
     for name, r in results.items():
