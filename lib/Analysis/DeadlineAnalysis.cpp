@@ -371,6 +371,14 @@ private:
   void factsOf(const Stmt *S,
                llvm::function_ref<void(const VarDecl *, Fact)> Emit);
   std::optional<HandleState> creationOf(const VarDecl *V, const Expr *Init);
+  /// The settings a conninfo-taking call (PQconnectdb, a pqxx::connection
+  /// constructor) gets from its connection string, one fact each.
+  void conninfoSettings(const Expr *Call, const FunctionDecl *Callee,
+                        llvm::function_ref<void(Fact)> Emit);
+  /// \p HS, an object constructed from \p Init, gets the settings of the
+  /// connection it is constructed on (pqxx::work w(c)): what \p St knows of
+  /// the connection, else what its connection string sets.
+  void inheritConnection(HandleState &HS, const Expr *Init, State &St);
   /// The model's `nonblocking` entries for \p Callee whose handle is of
   /// kind \p Which (the result, or an argument/object) and whose
   /// conditions hold at \p CE: one fact per entry on the handle (\p Result
@@ -940,9 +948,15 @@ std::optional<HandleState> Analyzer::creationOf(const VarDecl *V, const Expr *In
   markNonBlocking(CE, Callee, model::HandleRef::Return,
                   [&](const VarDecl *, Fact F) { HS.set(std::move(F)); }, V);
   // Settings carried by the connection string (options=-c statement_timeout=...).
+  conninfoSettings(CE, Callee, [&](Fact F) { HS.set(std::move(F)); });
+  return HS;
+}
+
+void Analyzer::conninfoSettings(const Expr *Call, const FunctionDecl *Callee,
+                                llvm::function_ref<void(Fact)> Emit) {
   const CalleeInfo &I = info(Callee);
   if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::Conninfo)
-    if (auto Text = stringValue(argOf(CE, I.Block->Timeout.Arg)))
+    if (auto Text = stringValue(argOf(Call, I.Block->Timeout.Arg)))
       for (const std::string &Setting : Settings)
         if (auto Val = conninfoValue(*Text, Setting)) {
           Value X;
@@ -950,9 +964,32 @@ std::optional<HandleState> Analyzer::creationOf(const VarDecl *V, const Expr *In
             X.Kind = Value::Const;
             X.Ms = X.Raw = *Ms;
           }
-          HS.set({Setting, X, CE->getBeginLoc()});
+          Emit({Setting, X, Call->getBeginLoc()});
         }
-  return HS;
+}
+
+void Analyzer::inheritConnection(HandleState &HS, const Expr *Init, State &St) {
+  const auto *CC = dyn_cast_or_null<CXXConstructExpr>(peel(Init));
+  if (!CC || !HS.Known)
+    return;
+  auto Add = [&](Fact F) {
+    if (!HS.find(F.Name))
+      HS.set(std::move(F));
+  };
+  for (const Expr *A : CC->arguments()) {
+    const VarDecl *Conn = varOf(A);
+    if (!Conn)
+      continue;
+    // The connection's state here when it is followed, else the settings
+    // of the connection string it was constructed with.
+    if (auto It = St.find(Conn); It != St.end()) {
+      for (const Fact &F : It->second.Facts)
+        Add(F);
+      continue;
+    }
+    if (const auto *Ctor = dyn_cast_or_null<CXXConstructExpr>(peel(Conn->getInit())))
+      conninfoSettings(Ctor, Ctor->getConstructor(), Add);
+  }
 }
 
 void Analyzer::markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
@@ -1117,8 +1154,12 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
   if (const auto *DS = dyn_cast<DeclStmt>(S)) {
     for (const Decl *D : DS->decls())
       if (const auto *V = dyn_cast<VarDecl>(D); V && Tracked.count(V))
-        if (auto HS = creationOf(V, V->getInit()))
+        if (auto HS = creationOf(V, V->getInit())) {
+          // A transaction built on a connection (pqxx::work w(c)) runs with
+          // the connection's settings (statement_timeout in its conninfo).
+          inheritConnection(*HS, V->getInit(), St);
           St[V] = std::move(*HS);
+        }
     return;
   }
   if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
