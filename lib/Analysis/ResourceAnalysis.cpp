@@ -297,6 +297,14 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
         return true;
     return false;
   }
+  if (const auto *RE = dyn_cast<RecoveryExpr>(S)) {
+    // Code the compiler could not resolve (a call to an undeclared or
+    // ambiguous function in C++): what it does with the handle is unknown.
+    for (const Expr *Sub : RE->subExpressions())
+      if (Sub && refersTo(Sub, V))
+        return true;
+    return false;
+  }
   if (const auto *CE = dyn_cast<CallExpr>(S)) {
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (Callee) {
@@ -304,7 +312,18 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
               TU.model().ownershipTransfer(TU.names().qualifiedName(Callee)))
         if (O->Arg < CE->getNumArgs() && refersTo(CE->getArg(O->Arg), V))
           return true;
+      // A function C had to declare implicitly (its header is missing or
+      // it was never declared): unknown code, which may take the handle.
+      if (Callee->isImplicit() && !Callee->getBuiltinID())
+        for (const Expr *A : CE->arguments())
+          if (refersTo(A, V))
+            return true;
     }
+    // A call clang could only partly resolve: the same.
+    if (CE->containsErrors())
+      for (const Expr *A : CE->arguments())
+        if (refersTo(A, V))
+          return true;
     // Its address handed to a call: the callee may close or take it.
     for (const Expr *A : CE->arguments())
       if (isAddressOf(A, V))
