@@ -325,11 +325,16 @@ void sharedSitesLines(const Analysis &A, std::vector<std::string> &Lines) {
   }
   if (A.SharedSites.empty()) {
     // How much the invocations overlapped, so "nothing shared" means something.
+    // The most invocations running at one moment: the most at some span's
+    // start (counting the spans that started before or then and had not
+    // ended). Not the spans that start during one span's lifetime, which
+    // counts two waves of N when the answer of one is recorded after the
+    // next hand-out.
     size_t Most = 0;
     for (const auto &X : A.Spans) {
       size_t N = 0;
       for (const auto &Y : A.Spans)
-        N += X.StartNs <= Y.StartNs && Y.StartNs < endOf(X);
+        N += Y.StartNs <= X.StartNs && X.StartNs < endOf(Y);
       Most = std::max(Most, N);
     }
     Lines.push_back("no descriptor was used by two invocations that overlapped (" +

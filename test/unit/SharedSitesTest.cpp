@@ -189,4 +189,25 @@ TEST(SharedSites, WordsAndEvidence) {
                   "to 2 at once)");
 }
 
+TEST(SharedSites, AtOnceIsTheMostRunningAtOneMoment) {
+  // Four workers; the first answer is recorded after the next wave's first
+  // hand-outs. Counting the starts inside one span's lifetime said 6 (more
+  // than the 4 workers); at most 4 ran at one moment.
+  Analysis A;
+  auto Span = [](int64_t I, uint64_t Start, uint64_t End) {
+    InvocationSpan S;
+    S.Index = I;
+    S.StartNs = Start;
+    S.EndNs = End;
+    return S;
+  };
+  A.Spans = {Span(0, 0, 305), Span(1, 1, 300), Span(2, 2, 300), Span(3, 3, 300),
+             Span(4, 301, 600), Span(5, 302, 600)};
+  std::vector<std::string> L;
+  sharedSitesLines(A, L);
+  ASSERT_EQ(L.size(), 1u);
+  EXPECT_EQ(L[0], "no descriptor was used by two invocations that overlapped (6 invocations, up "
+                  "to 4 at once)");
+}
+
 } // namespace
