@@ -53,18 +53,11 @@ static bool isValueOf(const Expr *E, const Expr *CE) {
   return false;
 }
 
+static const VarDecl *designated(const Expr *E);
+
 /// `V`, `&V`, `V[i]`, `*V`: the expression designates the handle in V.
 static bool refersTo(const Expr *E, const VarDecl *V) {
-  if (!E || !V)
-    return false;
-  E = strip(E);
-  if (const auto *UO = dyn_cast<UnaryOperator>(E);
-      UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref))
-    E = strip(UO->getSubExpr());
-  if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
-    E = strip(AS->getBase());
-  const auto *DRE = dyn_cast<DeclRefExpr>(E);
-  return DRE && DRE->getDecl() == V;
+  return E && V && designated(E) == V;
 }
 
 static bool isAddressOf(const Expr *E, const VarDecl *V) {
