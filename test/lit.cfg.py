@@ -17,8 +17,11 @@ config.test_exec_root = os.path.join(config.serverless_binary_dir, "lit-" + lit_
 # preloaded (also wherever a test runs %clang_tidy). Any sanitizer report
 # fails the test; leaks are not checked (clang frees little on purpose).
 clang_tidy = config.clang_tidy
+# Debian's default clang-tidy (14), for the plugin's version guard.
+clang_tidy_14 = "clang-tidy-14"
 if getattr(config, "asan_runtime", ""):
     clang_tidy = "env LD_PRELOAD=%s %s" % (config.asan_runtime, config.clang_tidy)
+    clang_tidy_14 = "env LD_PRELOAD=%s %s" % (config.asan_runtime, clang_tidy_14)
     config.available_features.add("sanitized")
     config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:halt_on_error=1"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
@@ -36,6 +39,7 @@ config.substitutions.append(("%check_serverless",
     "%s %s -runner='%s' -filecheck=%s" % (config.python, os.path.join(config.test_source_root, "check_serverless.py"), tidy, config.filecheck)))
 config.substitutions.append(("%clang_tidy_serverless", tidy))
 config.substitutions.append(("%serverless_tidy", config.serverless_tidy))
+config.substitutions.append(("%clang_tidy_14", clang_tidy_14))
 config.substitutions.append(("%clang_tidy", clang_tidy))
 config.substitutions.append(("%plugin", config.plugin))
 config.substitutions.append(("%python", config.python))

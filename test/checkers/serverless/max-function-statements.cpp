@@ -1,6 +1,6 @@
 // RUN: %check_serverless %s serverless-unclosed-resource,serverless-missing-deadline %t -- \
 // RUN:   -config="{CheckOptions: {MaxFunctionStatements: 6}}" -- -isystem %sdk
-// RUN: clang-tidy-19 --load=%plugin %s --checks='-*,serverless-unclosed-resource,serverless-missing-deadline' -- -isystem %sdk 2>&1 \
+// RUN: %clang_tidy --load=%plugin %s --checks='-*,serverless-unclosed-resource,serverless-missing-deadline' -- -isystem %sdk 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=NOBUDGET
 
 // A function with more statements than MaxFunctionStatements is not
