@@ -972,8 +972,10 @@ void Analyzer::inheritConnection(HandleState &HS, const Expr *Init, State &St) {
   const auto *CC = dyn_cast_or_null<CXXConstructExpr>(peel(Init));
   if (!CC || !HS.Known)
     return;
+  // Only connection settings (statement_timeout): an object built from a
+  // handle does not take the handle's other facts (its own timeouts).
   auto Add = [&](Fact F) {
-    if (!HS.find(F.Name))
+    if (Settings.count(F.Name) && !HS.find(F.Name))
       HS.set(std::move(F));
   };
   for (const Expr *A : CC->arguments()) {
