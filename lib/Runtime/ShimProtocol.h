@@ -49,6 +49,7 @@
 #define SHIM_ENV_SIGNAL "SERVERLESS_SHIM_SIGNAL"   /* stack-capture signal, default SIGRTMAX-2 */
 #define SHIM_ENV_RUNTIME_API "AWS_LAMBDA_RUNTIME_API" /* host:port; sockets to it are the runtime's own */
 #define SHIM_ENV_UNWIND "SERVERLESS_SHIM_UNWIND" /* "fast" (default), "libgcc", "check" (both, counted) */
+#define SHIM_ENV_RING "SERVERLESS_SHIM_RING" /* dir of a drainer's ShimDrainPage: ring mode (below) */
 
 /* ---- Control page ------------------------------------------------------- */
 #define SHIM_CONTROL_MAGIC 0x4C525453u /* "STRL" */
@@ -110,10 +111,65 @@ typedef struct ShimLedgerHeader {
   /* Appended (the header is 4 KiB; older readers ignore these): */
   uint64_t unwind_slow;     /* stacks the cached-CFI unwinder left to libgcc's _Unwind_Backtrace */
   uint64_t unwind_mismatch; /* SERVERLESS_SHIM_UNWIND=check: stacks where the two differed */
+  /* Ring mode (SHIM_LEDGER_FLAG_RING): */
+  uint32_t ring_segments;        /* segments in the ring file */
+  uint32_t ring_segment_records; /* records per segment (a power of two) */
+  uint64_t torn;                 /* drained ledger: slots reserved but never committed (the
+                                    process died mid-record): records that may be lost */
 } ShimLedgerHeader;
 
 #define SHIM_LEDGER_FLAG_FORKED 1u   /* created in a fork child (ppid's ledger is the parent) */
 #define SHIM_LEDGER_FLAG_CONTROL 2u  /* a control page was mapped */
+#define SHIM_LEDGER_FLAG_RING 4u     /* written through a ring: records in drain order, not time
+                                        order (the reader orders them by mono_ns) */
+
+/* ---- Ring mode ------------------------------------------------------------
+ * With SERVERLESS_SHIM_RING=<dir>, where a drainer (the emulator's
+ * ShimObserver, or serverless-shim-drain) has created <dir>/drainer (a
+ * ShimDrainPage), each process image writes a bounded ring instead of a
+ * growing ledger file:
+ *   <dir>/ring.<pid>.<start_ns>.bin:  ShimLedgerHeader (4 KiB, flag RING)
+ *                                     ShimRingSegment[ring_segments] (4 KiB-rounded)
+ *                                     ShimRecord[ring_segments * ring_segment_records]
+ * A thread writes to segment (tid % ring_segments): `head` is reserved with
+ * fetch_add (uncontended unless two threads' tids collide), the record is
+ * filled, then its commit word is set (release). The drainer copies committed
+ * records in order from `tail`, clears their commit word and advances `tail`
+ * (release), appending them to <ledger dir>/ledger.<pid>.<start_ns>.bin (the
+ * flat format above, flag RING, capacity = cursor = records). A writer whose
+ * segment is full waits (futex on the low 32 bits of `tail`) -- it never
+ * drops while the drainer lives and is not `closed`. Global order: every
+ * record's mono_ns is taken where the flat ledger reserved its slot (after
+ * an acquisition returned, before a release), so ordering by mono_ns puts a
+ * close before the open that reuses its number, across threads. The ring's
+ * pages are reused: the function's memory is the ring, however many records.
+ * A slot reserved but not committed when its process died is `torn` (counted;
+ * the reader treats it as possibly lost). */
+#define SHIM_DRAIN_MAGIC 0x4E525344u /* "DSRN" */
+#define SHIM_DRAIN_PAGE_NAME "drainer"
+#define SHIM_RING_DEFAULT_SEGMENTS 16u
+#define SHIM_RING_DEFAULT_SEGMENT_RECORDS 2048u
+
+typedef struct ShimDrainPage {
+  uint32_t magic;           /* SHIM_DRAIN_MAGIC, written last */
+  uint32_t version;         /* SHIM_PROTOCOL_VERSION */
+  int32_t drainer_pid;      /* a waiting writer gives up (drops) when it is gone */
+  uint32_t closed;          /* 1: the drainer took its last look; full writers drop */
+  uint32_t doorbell;        /* futex word: ++ and FUTEX_WAKE by a writer wanting a drain */
+  uint32_t sleeping;        /* 1 while the drainer waits on the doorbell */
+  uint32_t segments;        /* ring_segments for new rings (0: default) */
+  uint32_t segment_records; /* ring_segment_records (power of two, 0: default) */
+} ShimDrainPage;
+
+typedef struct ShimRingSegment {
+  uint64_t head;            /* next position to reserve (writers) */
+  uint32_t waiters;         /* writers waiting for space */
+  uint32_t pad0;
+  uint8_t pad1[48];
+  uint64_t tail;            /* next position to drain (drainer); low half: futex word */
+  uint8_t pad2[56];
+} ShimRingSegment;
+#define SHIM_RING_SEGMENT_TABLE_SIZE(n) ((((uint64_t)(n) * 128u) + 4095u) & ~(uint64_t)4095u)
 
 enum ShimRecordType {
   SHIM_REC_PROCESS = 1,   /* first record: process start (aux = parent pid) */
@@ -196,6 +252,7 @@ typedef struct ShimRecord {
 static_assert(sizeof(ShimRecord) == SHIM_RECORD_SIZE, "record size is part of the format");
 static_assert(sizeof(ShimLedgerHeader) <= SHIM_LEDGER_HEADER_SIZE, "header fits");
 static_assert(sizeof(ShimControl) <= SHIM_CONTROL_SIZE, "control fits");
+static_assert(sizeof(ShimRingSegment) == 128, "two cache lines: writers', drainer's");
 #else
 _Static_assert(sizeof(ShimRecord) == SHIM_RECORD_SIZE, "record size is part of the format");
 #endif

@@ -665,7 +665,9 @@ nlohmann::json Analysis::invocationJson(uint64_t Index) const {
 }
 
 std::string Analysis::droppedText() const {
-  std::string T = "the ledger dropped " + std::to_string(MainDropped) + " records";
+  std::string T = MainTorn == MainDropped
+                      ? std::to_string(MainTorn) + " record(s) were being written when the process died"
+                      : "the ledger dropped " + std::to_string(MainDropped) + " records";
   if (!Invocations.empty())
     T += LastCompleteInvocation ? " after invocation " + std::to_string(IndexLabels.count(LastCompleteInvocation)
                                                                             ? IndexLabels.at(LastCompleteInvocation)
@@ -709,6 +711,8 @@ nlohmann::json Analysis::toJson(bool WithInvocations) const {
                               {"forked", P.forked()},
                               {"records", P.Records.size()},
                               {"dropped", P.Header.dropped},
+                              {"torn", P.Torn},
+                              {"ring", bool(P.Header.flags & SHIM_LEDGER_FLAG_RING)},
                               {"unwind_fallbacks", P.Header.unwind_slow},
                               {"unwind_mismatches", P.Header.unwind_mismatch},
                               {"main", &P == Main}});
@@ -755,6 +759,8 @@ nlohmann::json Analysis::toJson(bool WithInvocations) const {
   J["fds_opened_total"] = TotalOpened;
   J["fds_closed_total"] = TotalClosed;
   J["records_dropped"] = Dropped;
+  if (MainTorn)
+    J["records_torn"] = MainTorn;
   if (MainDropped)
     J["last_complete_invocation"] = LastCompleteInvocation;
   J["no_debug_info"] = NoDebugInfo;
@@ -910,13 +916,15 @@ std::vector<std::string> Analysis::summaryLines() const {
   for (auto &O : NoDebugInfo)
     L.push_back("hint: no line information for the sites in " + O +
                 " (built without -g): sites are function names; build with -g for file:line");
-  if (MainDropped && !Invocations.empty())
+  if (MainDropped && MainTorn == MainDropped)
+    L.push_back("warning: " + droppedText() + ": what was open after that is unknown");
+  else if (MainDropped && !Invocations.empty())
     L.push_back("warning: " + droppedText() + " (its file was full): later invocations are left out of the "
                 "rates and sites, and what was open after that is unknown (raise SERVERLESS_SHIM_CAPACITY)");
   else if (MainDropped)
     L.push_back("warning: " + droppedText() + " (its file was full; raise SERVERLESS_SHIM_CAPACITY)");
-  if (Dropped > MainDropped)
-    L.push_back("warning: " + std::to_string(Dropped - MainDropped) +
+  if (Dropped > MainDropped - MainTorn)
+    L.push_back("warning: " + std::to_string(Dropped - (MainDropped - MainTorn)) +
                 " ledger records of child processes dropped (raise SERVERLESS_SHIM_CAPACITY)");
   return L;
 }
@@ -989,6 +997,41 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
         break;
     }
     A.Dropped += P.Header.dropped;
+    // Drained from a ring (ShimProtocol.h, "Ring mode"): the drainer took the
+    // segments (one per thread) in turn, so the records are in drain order;
+    // the global order is mono_ns (taken where the flat ledger reserved its
+    // slot: a close before the open that reuses its number). Sorted through
+    // an index (no second copy of the records), stable: a thread's own
+    // records keep their order on equal times.
+    if (P.Header.flags & SHIM_LEDGER_FLAG_RING) {
+      P.Torn += P.Header.torn;
+      std::vector<std::pair<uint64_t, uint32_t>> Key(P.Records.size());
+      bool Sorted = true;
+      for (size_t I = 0; I < P.Records.size(); ++I) {
+        Key[I] = {P.Records[I].mono_ns, uint32_t(I)};
+        if (I && Key[I].first < Key[I - 1].first)
+          Sorted = false;
+      }
+      if (!Sorted) {
+        std::stable_sort(Key.begin(), Key.end(),
+                         [](const auto &X, const auto &Y) { return X.first < Y.first; });
+        // Apply the permutation in place, cycle by cycle.
+        std::vector<bool> Done(Key.size());
+        for (size_t I = 0; I < Key.size(); ++I) {
+          if (Done[I] || Key[I].second == I)
+            continue;
+          ShimRecord Tmp = P.Records[I];
+          size_t J = I;
+          while (Key[J].second != I) {
+            P.Records[J] = P.Records[Key[J].second];
+            Done[J] = true;
+            J = Key[J].second;
+          }
+          P.Records[J] = Tmp;
+          Done[J] = true;
+        }
+      }
+    }
     // maps.<pid>.<start>.<k>.txt, newest first so dlopen'd objects win.
     std::string Stem = N.substr(7, N.size() - 11);
     std::vector<uint32_t> &Ks = MapsFiles[Stem];
@@ -1047,7 +1090,14 @@ std::optional<Analysis> analyzeLedgerDir(const std::string &Dir, const AnalysisO
     A.Invocations[I].Index = I + 1;
   // A full ledger drops its tail: every record after the last one kept.
   // Invocations whose end came after that point are incomplete.
-  A.MainDropped = P.Header.cursor > P.Header.capacity ? P.Header.dropped : 0;
+  // A drained ring drops only once its drainer is gone; a slot reserved but
+  // never committed (the process died mid-record) may have been anything:
+  // both make what was open after them unknown.
+  A.MainTorn = P.Torn;
+  A.MainDropped = ((P.Header.flags & SHIM_LEDGER_FLAG_RING) || P.Header.cursor > P.Header.capacity
+                       ? P.Header.dropped
+                       : 0) +
+                  P.Torn;
   A.LastCompleteInvocation = NInv;
   if (A.MainDropped) {
     uint64_t EndState = 0;

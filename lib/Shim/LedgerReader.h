@@ -206,7 +206,9 @@ struct Analysis {
   // record after the last one kept is lost, so what was open after that
   // point is unknown. LastCompleteInvocation: the last invocation whose end
   // was recorded (0: none).
-  uint64_t MainDropped = 0, LastCompleteInvocation = 0;
+  // MainTorn (counted in MainDropped): slots reserved but never committed
+  // (the process died mid-record).
+  uint64_t MainDropped = 0, LastCompleteInvocation = 0, MainTorn = 0;
   bool openFdsUnknown() const { return MainDropped != 0; }
   std::string droppedText() const; // "the ledger dropped N records after invocation K"
   std::vector<std::string> Warnings;

@@ -68,6 +68,12 @@ struct Globals {
   // Capture bookkeeping.
   int CaptureAcks;
   int Capturing;
+  // Ring mode (SERVERLESS_SHIM_RING with a live drainer; ShimProtocol.h):
+  // Segs non-null. The ring's pages are reused, nothing is released behind.
+  ShimDrainPage *Drain;
+  char RingDir[256];
+  ShimRingSegment *Segs;
+  uint32_t NSeg, SegRecs; // powers of two
 };
 Globals G;
 
@@ -755,24 +761,93 @@ void releaseBehind(uint64_t I) {
   rawClose(Fd);
 }
 
+void futexWait(uint32_t *Addr, uint32_t Val, long Ms);
+void futexWake(uint32_t *Addr);
+
+// ---- Ring mode ---------------------------------------------------------------
+void ringDoorbell() {
+  __atomic_fetch_add(&G.Drain->doorbell, 1, __ATOMIC_SEQ_CST);
+  futexWake(&G.Drain->doorbell);
+}
+
+bool drainerAlive() {
+  if (__atomic_load_n(&G.Drain->closed, __ATOMIC_ACQUIRE))
+    return false;
+  int Pid = G.Drain->drainer_pid;
+  if (Pid <= 0)
+    return false;
+  int Saved = errno;
+  long Rc = sys(SYS_kill, Pid, 0);
+  bool Alive = Rc == 0 || errno == EPERM;
+  errno = Saved;
+  return Alive;
+}
+
+// Position I of Seg is reserved but the segment is full: wait until the
+// drainer has taken position I - SegRecs. Never drops while the drainer
+// lives and has not closed the ring (then the record is counted dropped:
+// the reader makes what it could change unknown).
+bool ringWait(ShimRingSegment *Seg, uint64_t I) {
+  for (;;) {
+    uint64_t T = __atomic_load_n(&Seg->tail, __ATOMIC_SEQ_CST);
+    if (I - T < G.SegRecs)
+      return true;
+    if (!drainerAlive()) {
+      __atomic_fetch_add(&G.Hdr->dropped, 1, __ATOMIC_RELAXED);
+      return false;
+    }
+    __atomic_fetch_add(&Seg->waiters, 1, __ATOMIC_SEQ_CST);
+    ringDoorbell();
+    // The low half of tail (little-endian): any advance changes it.
+    futexWait(reinterpret_cast<uint32_t *>(&Seg->tail), uint32_t(T), 50);
+    __atomic_fetch_sub(&Seg->waiters, 1, __ATOMIC_SEQ_CST);
+  }
+}
+
+// One fetch_add on this thread's segment (tid % segments: no cursor shared
+// by all threads), no syscall unless the drainer sleeps with the segment
+// half full (one wake per half segment) or the segment is full.
+inline ShimRecord *ringReserve() {
+  uint32_t S = uint32_t(tid()) & (G.NSeg - 1);
+  ShimRingSegment *Seg = &G.Segs[S];
+  uint64_t I = __atomic_fetch_add(&Seg->head, 1, __ATOMIC_RELAXED);
+  uint64_t T = __atomic_load_n(&Seg->tail, __ATOMIC_ACQUIRE);
+  uint64_t Used = I - T;
+  if (__builtin_expect(Used >= G.SegRecs, 0)) {
+    if (!ringWait(Seg, I))
+      return nullptr;
+  } else if (Used >= G.SegRecs / 2 && (I & 63) == 0 &&
+             __atomic_load_n(&G.Drain->sleeping, __ATOMIC_RELAXED)) {
+    ringDoorbell();
+  }
+  return &G.Recs[uint64_t(S) * G.SegRecs + (I & (G.SegRecs - 1))];
+}
+
 ShimRecord *begin(int Type, int Call) {
   if (!G.Hdr)
     return nullptr;
-  uint64_t I = __atomic_fetch_add(&G.Hdr->cursor, 1, __ATOMIC_RELAXED);
-  if (I >= G.Cap) {
-    __atomic_fetch_add(&G.Hdr->dropped, 1, __ATOMIC_RELAXED);
-    return nullptr;
-  }
-  ShimRecord *R = &G.Recs[I];
-  // Fault the ledger in 256 KiB batches ahead of the cursor (the mapping is
-  // MADV_RANDOM: no readahead of the sparse file's holes into the function's
-  // memory): one madvise per 1,024 records instead of a fault per page.
-  if ((I % SHIM_POPULATE_RECORDS) == 0) {
-    if (I + SHIM_POPULATE_RECORDS < G.Cap) {
-      uintptr_t From = uintptr_t(&G.Recs[I + SHIM_POPULATE_RECORDS]) & ~uintptr_t(4095);
-      sys(SYS_madvise, (long)From, (long)(SHIM_POPULATE_RECORDS * SHIM_RECORD_SIZE), SHIM_MADV_POPULATE_WRITE);
+  ShimRecord *R;
+  if (G.Segs) {
+    R = ringReserve();
+    if (!R)
+      return nullptr;
+  } else {
+    uint64_t I = __atomic_fetch_add(&G.Hdr->cursor, 1, __ATOMIC_RELAXED);
+    if (I >= G.Cap) {
+      __atomic_fetch_add(&G.Hdr->dropped, 1, __ATOMIC_RELAXED);
+      return nullptr;
     }
-    releaseBehind(I);
+    R = &G.Recs[I];
+    // Fault the ledger in 256 KiB batches ahead of the cursor (the mapping is
+    // MADV_RANDOM: no readahead of the sparse file's holes into the function's
+    // memory): one madvise per 1,024 records instead of a fault per page.
+    if ((I % SHIM_POPULATE_RECORDS) == 0) {
+      if (I + SHIM_POPULATE_RECORDS < G.Cap) {
+        uintptr_t From = uintptr_t(&G.Recs[I + SHIM_POPULATE_RECORDS]) & ~uintptr_t(4095);
+        sys(SYS_madvise, (long)From, (long)(SHIM_POPULATE_RECORDS * SHIM_RECORD_SIZE), SHIM_MADV_POPULATE_WRITE);
+      }
+      releaseBehind(I);
+    }
   }
   R->type = uint16_t(Type);
   R->call = uint16_t(Call);
@@ -973,7 +1048,54 @@ void recordInherited() {
   });
 }
 
+bool startHeader(ShimLedgerHeader *H, int Pid, uint64_t Start, int Flags, int ParentPid);
+
+// Ring mode: <ring dir>/ring.<pid>.<start_ns>.bin, a bounded set of pages
+// the drainer empties while the function runs (ShimProtocol.h).
+bool openRing(int Flags, int ParentPid) {
+  uint64_t Start = monoNs();
+  int Pid = (int)sys(SYS_getpid);
+  Buf BB(G.Base, sizeof(G.Base));
+  BB.u((unsigned)Pid).s(".").u(Start);
+  char Path[400];
+  Buf B(Path, sizeof(Path));
+  B.s(G.RingDir).s("/ring.").s(G.Base).s(".bin");
+  auto Pow2 = [](uint32_t V, uint32_t Def, uint32_t Lo, uint32_t Hi) {
+    if (!V)
+      V = Def;
+    uint32_t P = Lo;
+    while (P < V && P < Hi)
+      P <<= 1;
+    return P;
+  };
+  G.NSeg = Pow2(G.Drain->segments, SHIM_RING_DEFAULT_SEGMENTS, 1, 1024);
+  G.SegRecs = Pow2(G.Drain->segment_records, SHIM_RING_DEFAULT_SEGMENT_RECORDS, 128, 1u << 20);
+  uint64_t Table = SHIM_RING_SEGMENT_TABLE_SIZE(G.NSeg);
+  uint64_t Bytes = SHIM_LEDGER_HEADER_SIZE + Table + uint64_t(G.NSeg) * G.SegRecs * SHIM_RECORD_SIZE;
+  int Fd = rawOpen(Path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (Fd < 0)
+    return false;
+  void *M = MAP_FAILED;
+  if (sys(SYS_ftruncate, Fd, (long)Bytes) == 0)
+    M = (void *)sys(SYS_mmap, 0, (long)Bytes, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  rawClose(Fd);
+  if (M == MAP_FAILED) {
+    sys(SYS_unlinkat, AT_FDCWD, (long)Path, 0);
+    return false;
+  }
+  G.LedgerPath[0] = 0;
+  G.Cap = uint64_t(G.NSeg) * G.SegRecs;
+  G.Segs = reinterpret_cast<ShimRingSegment *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE);
+  G.Recs = reinterpret_cast<ShimRecord *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE + Table);
+  auto *H = static_cast<ShimLedgerHeader *>(M);
+  H->ring_segments = G.NSeg;
+  H->ring_segment_records = G.SegRecs;
+  return startHeader(H, Pid, Start, Flags | SHIM_LEDGER_FLAG_RING, ParentPid);
+}
+
 bool openLedger(int Flags, int ParentPid) {
+  if (G.Drain)
+    return openRing(Flags, ParentPid);
   uint64_t Start = monoNs();
   int Pid = (int)sys(SYS_getpid);
   Buf BB(G.Base, sizeof(G.Base));
@@ -1019,7 +1141,13 @@ bool openLedger(int Flags, int ParentPid) {
                  ? SHIM_LEDGER_HEADER_SIZE + 2 * SHIM_POPULATE_RECORDS * SHIM_RECORD_SIZE
                  : Bytes),
       SHIM_MADV_POPULATE_WRITE);
-  auto *H = static_cast<ShimLedgerHeader *>(M);
+  G.Recs = reinterpret_cast<ShimRecord *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE);
+  return startHeader(static_cast<ShimLedgerHeader *>(M), Pid, Start, Flags, ParentPid);
+}
+
+// Fills a new ledger's (or ring's) header, publishes it and writes the
+// PROCESS record.
+bool startHeader(ShimLedgerHeader *H, int Pid, uint64_t Start, int Flags, int ParentPid) {
   H->version = SHIM_PROTOCOL_VERSION;
   H->header_size = SHIM_LEDGER_HEADER_SIZE;
   H->record_size = SHIM_RECORD_SIZE;
@@ -1038,7 +1166,6 @@ bool openLedger(int Flags, int ParentPid) {
   H->shim_end = G.SelfHi;
   long N = sys(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)H->exe, sizeof(H->exe) - 1);
   H->exe[N > 0 ? N : 0] = 0;
-  G.Recs = reinterpret_cast<ShimRecord *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE);
   __atomic_store_n(&H->magic, SHIM_LEDGER_MAGIC, __ATOMIC_RELEASE);
   G.Hdr = H;
   if (ShimRecord *R = begin(SHIM_REC_PROCESS, 0)) {
@@ -1230,6 +1357,32 @@ void mapControl(const char *Path) {
   G.Ctl = C;
 }
 
+// SERVERLESS_SHIM_RING=<dir>: ring mode when <dir>/drainer is a drain page
+// whose drainer is alive; else the growing ledger file.
+void mapDrain(const char *Dir) {
+  if (!Dir || !*Dir || slen(Dir) >= sizeof(G.RingDir) - 80)
+    return;
+  char Path[400];
+  Buf B(Path, sizeof(Path));
+  B.s(Dir).s("/" SHIM_DRAIN_PAGE_NAME);
+  int Fd = rawOpen(Path, O_RDWR);
+  if (Fd < 0)
+    return;
+  void *M = (void *)sys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, Fd, 0);
+  rawClose(Fd);
+  if (M == MAP_FAILED)
+    return;
+  auto *D = static_cast<ShimDrainPage *>(M);
+  G.Drain = D;
+  if (__atomic_load_n(&D->magic, __ATOMIC_ACQUIRE) != SHIM_DRAIN_MAGIC || D->version != SHIM_PROTOCOL_VERSION ||
+      !drainerAlive()) {
+    G.Drain = nullptr;
+    sys(SYS_munmap, (long)M, 4096);
+    return;
+  }
+  memcpy(G.RingDir, Dir, slen(Dir) + 1);
+}
+
 void initialise() {
   const char *Dir = getenv(SHIM_ENV_LEDGER);
   if (!Dir || !*Dir || slen(Dir) >= sizeof(G.Dir) - 80)
@@ -1255,8 +1408,14 @@ void initialise() {
   G.Sig = S ? int(strtol(S, nullptr, 10)) : SIGRTMAX - 2;
   dl_iterate_phdr(selfRangeCb, reinterpret_cast<void *>(&initialise));
   mapControl(getenv(SHIM_ENV_CONTROL));
-  if (!openLedger(0, 0))
-    return;
+  mapDrain(getenv(SHIM_ENV_RING));
+  if (!openLedger(0, 0)) {
+    if (!G.Drain)
+      return;
+    G.Drain = nullptr; // no ring (the directory is not writable): the file
+    if (!openLedger(0, 0))
+      return;
+  }
   const char *Api = G.Ctl && G.Ctl->runtime_api[0] ? G.Ctl->runtime_api : getenv(SHIM_ENV_RUNTIME_API);
   parseRuntimeApi(Api);
   dumpMaps();
@@ -1450,6 +1609,7 @@ void shim_after_fork_child(void) {
   int Parent = G.Hdr ? G.Hdr->pid : 0;
   G.Hdr = nullptr;
   G.Recs = nullptr;
+  G.Segs = nullptr;
   G.WatcherStarted = 0;
   // A thread of the parent may have been refreshing the object list at the
   // fork: it does not exist here, its try-lock must not stay taken.
