@@ -116,6 +116,7 @@ typedef struct ShimLedgerHeader {
   uint32_t ring_segment_records; /* records per segment (a power of two) */
   uint64_t torn;                 /* drained ledger: slots reserved but never committed (the
                                     process died mid-record): records that may be lost */
+  uint64_t ring_waits;           /* times a writer found its segment full and waited */
 } ShimLedgerHeader;
 
 #define SHIM_LEDGER_FLAG_FORKED 1u   /* created in a fork child (ppid's ledger is the parent) */

@@ -258,6 +258,8 @@ void RingDrainer::retire(Ring &R) {
 uint64_t RingDrainer::drainOnce(bool Final) {
   std::lock_guard<std::mutex> L(Mu);
   ++Stats.Passes;
+  if (monoNs() - LastScanNs > 50000000ull)
+    scan(); // new images (fork, exec) every 50 ms
   uint64_t N = 0;
   // Rings of images that are gone get a last, final pass (gone is decided
   // before the pass: no write can follow it). An image whose pid has a newer
@@ -295,11 +297,6 @@ void RingDrainer::loop() {
   uint32_t Seen = __atomic_load_n(&Page->doorbell, __ATOMIC_ACQUIRE);
   bool Rang = false;
   while (!Stop.load()) {
-    uint64_t Now = monoNs();
-    if (Now - LastScanNs > 50000000ull) {
-      std::lock_guard<std::mutex> L(Mu);
-      scan();
-    }
     uint64_t N = drainOnce(false);
     if (Rang && N == 0) {
       // A writer rang and nothing known was waiting: a new image's ring.

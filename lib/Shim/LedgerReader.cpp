@@ -713,6 +713,7 @@ nlohmann::json Analysis::toJson(bool WithInvocations) const {
                               {"dropped", P.Header.dropped},
                               {"torn", P.Torn},
                               {"ring", bool(P.Header.flags & SHIM_LEDGER_FLAG_RING)},
+                              {"ring_waits", P.Header.ring_waits},
                               {"unwind_fallbacks", P.Header.unwind_slow},
                               {"unwind_mismatches", P.Header.unwind_mismatch},
                               {"main", &P == Main}});

@@ -19,6 +19,7 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
@@ -50,12 +51,34 @@ std::string findShim(std::string P) {
 
 void futexWake(uint32_t *A) { syscall(SYS_futex, A, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0); }
 
+// The rings' directory: tmpfs (/dev/shm) when there is one -- pages written
+// again and again never go to a disk -- else beside the ledger.
+std::string makeRingDir(const std::string &EnvDir) {
+  struct statfs F;
+  if (statfs("/dev/shm", &F) == 0 && F.f_type == 0x01021994 /* TMPFS_MAGIC */ &&
+      access("/dev/shm", W_OK) == 0) {
+    std::string T = "/dev/shm/serverless-shim-ring-XXXXXX";
+    if (mkdtemp(T.data()))
+      return T;
+  }
+  std::string D = EnvDir + "/ring";
+  std::error_code EC;
+  std::filesystem::create_directory(D, EC);
+  return EC ? "" : D;
+}
+
 } // namespace
 
 ShimObserver::ShimObserver(std::string ShimPath) : Shim(findShim(std::move(ShimPath))) {}
 
 ShimObserver::~ShimObserver() {
   for (auto &[Id, E] : Envs) {
+    E.finishDrains();
+    E.Drainers.clear();
+    for (auto &R : E.RingDirs) {
+      std::error_code EC;
+      std::filesystem::remove_all(R, EC);
+    }
     if (E.Ctl)
       munmap(E.Ctl, SHIM_CONTROL_SIZE);
     if (!E.Dir.empty() && !getenv("SERVERLESS_SHIM_KEEP")) {
@@ -122,6 +145,26 @@ void ShimObserver::onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVa
     EnvVars.push_back("LD_PRELOAD=" + Shim);
   EnvVars.push_back(std::string(SHIM_ENV_LEDGER) + "=" + E.Ledger);
   EnvVars.push_back(std::string(SHIM_ENV_CONTROL) + "=" + E.ControlPath);
+  // Ring mode: the function writes a bounded ring this drainer empties while
+  // it runs (its memory no longer grows with its records). SERVERLESS_SHIM_NO_RING=1:
+  // the growing ledger file instead.
+  const char *NoRing = getenv("SERVERLESS_SHIM_NO_RING");
+  if (!(NoRing && *NoRing && strcmp(NoRing, "0") != 0)) {
+    std::string RingDir = makeRingDir(E.Dir);
+    if (!RingDir.empty()) {
+      if (RingDir.rfind("/dev/shm/", 0) == 0) {
+        E.RingDirs.push_back(RingDir);
+        if (!getenv("SERVERLESS_SHIM_KEEP"))
+          runtime::registerCleanupPath(RingDir);
+      }
+      auto D = std::make_unique<RingDrainer>(RingDir, E.Ledger);
+      if (D->ok()) {
+        D->start();
+        E.Drainers.push_back(std::move(D));
+        EnvVars.push_back(std::string(SHIM_ENV_RING) + "=" + RingDir);
+      }
+    }
+  }
 }
 
 void ShimObserver::onEnvironmentStarted(int EnvId, pid_t Pid) {
@@ -235,6 +278,7 @@ void ShimObserver::onRunAborted(nlohmann::json &Run, const std::string &) {
     O.Invocations = E.Local;
     O.MainPid = E.Pid;
     O.TimedOut = E.TimedOut;
+    E.finishDrains();
     auto A = analyzeLedgerDir(E.Ledger, O);
     if (!A)
       continue;
@@ -265,6 +309,7 @@ void ShimObserver::onRunEnd(nlohmann::json &Run, std::ostream &Summary) {
     O.Sigkill = E.Sigkill;
     O.TimedOut = E.TimedOut;
     O.Spans = E.Spans;
+    E.finishDrains(); // the processes are gone: the rings' last records
     std::string Err;
     auto A = analyzeLedgerDir(E.Ledger, O, &Err);
     EnvResult R;

@@ -13,6 +13,7 @@
 #ifndef SERVERLESS_SHIM_SHIMOBSERVER_H
 #define SERVERLESS_SHIM_SHIMOBSERVER_H
 
+#include "LedgerDrain.h"
 #include "LedgerReader.h"
 #include "RunObserver.h"
 
@@ -101,6 +102,14 @@ private:
     int Fd = -1;
     int Running = 0;                    // --max-concurrency: invocations in flight
     std::vector<InvocationSpan> Spans;  // --max-concurrency: for shared sites
+    // Ring mode (ShimProtocol.h): one drainer per process started for the
+    // environment, emptying its rings into Ledger while it runs.
+    std::vector<std::unique_ptr<RingDrainer>> Drainers;
+    std::vector<std::string> RingDirs;
+    void finishDrains() {
+      for (auto &D : Drainers)
+        D->finish();
+    }
   };
   bool Concurrent = false; // run --max-concurrency
   int64_t TimeoutMs = 0;

@@ -74,6 +74,8 @@ struct Globals {
   char RingDir[256];
   ShimRingSegment *Segs;
   uint32_t NSeg, SegRecs; // powers of two
+  void *RingMap;          // this image's ring mapping (a fork child unmaps its parent's)
+  uint64_t RingBytes;
 };
 Globals G;
 
@@ -788,6 +790,7 @@ bool drainerAlive() {
 // lives and has not closed the ring (then the record is counted dropped:
 // the reader makes what it could change unknown).
 bool ringWait(ShimRingSegment *Seg, uint64_t I) {
+  __atomic_fetch_add(&G.Hdr->ring_waits, 1, __ATOMIC_RELAXED);
   for (;;) {
     uint64_t T = __atomic_load_n(&Seg->tail, __ATOMIC_SEQ_CST);
     if (I - T < G.SegRecs)
@@ -1084,6 +1087,8 @@ bool openRing(int Flags, int ParentPid) {
     return false;
   }
   G.LedgerPath[0] = 0;
+  G.RingMap = M;
+  G.RingBytes = Bytes;
   G.Cap = uint64_t(G.NSeg) * G.SegRecs;
   G.Segs = reinterpret_cast<ShimRingSegment *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE);
   G.Recs = reinterpret_cast<ShimRecord *>(static_cast<char *>(M) + SHIM_LEDGER_HEADER_SIZE + Table);
@@ -1610,13 +1615,20 @@ void shim_after_fork_child(void) {
   G.Hdr = nullptr;
   G.Recs = nullptr;
   G.Segs = nullptr;
+  void *ParentRing = G.RingMap;
+  uint64_t ParentRingBytes = G.RingBytes;
+  G.RingMap = nullptr;
   G.WatcherStarted = 0;
   // A thread of the parent may have been refreshing the object list at the
   // fork: it does not exist here, its try-lock must not stay taken.
   __atomic_store_n(&ObjRefreshing, 0, __ATOMIC_RELEASE);
   if (!shim_enabled)
     return;
-  if (!openLedger(SHIM_LEDGER_FLAG_FORKED, Parent)) {
+  bool Opened = openLedger(SHIM_LEDGER_FLAG_FORKED, Parent);
+  // The parent's ring pages are shared with it: not this process's memory.
+  if (ParentRing)
+    sys(SYS_munmap, (long)ParentRing, (long)ParentRingBytes);
+  if (!Opened) {
     shim_enabled = 0;
     return;
   }

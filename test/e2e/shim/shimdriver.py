@@ -71,8 +71,37 @@ class ControlPage:
         self.f.close()
 
 
+class Drainer:
+    """serverless-shim-drain (the emulator's drainer of the shim's ring mode,
+    lib/Shim/LedgerDrain.h) on a ring dir in /dev/shm and a ledger dir."""
+
+    def __init__(self, tool, ledger, *opts):
+        self.ring = tempfile.mkdtemp(prefix="st-ring-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        atexit.register(shutil.rmtree, self.ring, True)
+        self.ledger = ledger
+        self.p = subprocess.Popen([tool, self.ring, ledger] + list(opts), stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, universal_newlines=True)
+        line = self.p.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError("drainer did not start: %r" % line)
+        self.stats = None
+
+    def env(self):
+        return {"SERVERLESS_SHIM_RING": self.ring, "SERVERLESS_SHIM_LEDGER": self.ledger}
+
+    def finish(self):
+        """Last look (the processes are gone); returns its numbers."""
+        if self.stats is None:
+            self.p.stdin.close()
+            out = self.p.stdout.read()
+            self.p.wait()
+            self.stats = {k: float(v) if "." in v else int(v)
+                          for k, v in (f.split("=", 1) for f in out.split() if "=" in f)}
+        return self.stats
+
+
 class Emulator:
-    def __init__(self, argv, shim, env=None, timeout_ms=3000, fd_limit=1024, shim_enabled=True):
+    def __init__(self, argv, shim, env=None, timeout_ms=3000, fd_limit=1024, shim_enabled=True, drain=None):
         self.argv, self.shim, self.timeout_ms = argv, shim, timeout_ms
         self.tmp = tempfile.mkdtemp(prefix="st-shim-")
         # The ledger and control page live until the test process exits (the
@@ -89,6 +118,8 @@ class Emulator:
         self.fd_limit = fd_limit
         self.shim_enabled = shim_enabled
         self.proc = None
+        # drain: the serverless-shim-drain tool: ring mode, as `serverless-tidy run` does.
+        self.drainer = Drainer(drain, self.ledger) if drain and shim_enabled else None
 
     # --- Runtime API ---------------------------------------------------------
     def _server(self):
@@ -143,6 +174,8 @@ class Emulator:
             env["LD_PRELOAD"] = self.shim
             env["SERVERLESS_SHIM_LEDGER"] = self.ledger
             env["SERVERLESS_SHIM_CONTROL"] = self.ctl.path
+            if self.drainer:
+                env.update(self.drainer.env())
         self.ctl.set_state(0, PHASE_INIT, 0)
         limit = self.fd_limit
 
@@ -186,11 +219,15 @@ class Emulator:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.ctl.close()
+        if self.drainer:
+            self.drainer.finish()
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        if self.drainer:
+            self.drainer.finish()
 
     def report(self, report_tool, *extra):
         out = subprocess.run([report_tool, self.ledger, "--json", "--invocations", str(self.inv),

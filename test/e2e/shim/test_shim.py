@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -16,12 +18,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # test/e2e: servers.py
 sys.path.insert(0, HERE)
 from servers import PostgresServer, RedisServer  # noqa: E402
-from shimdriver import Emulator  # noqa: E402
+from shimdriver import Drainer, Emulator  # noqa: E402
 
 SHIM = os.environ["SHIM_LIB"]
 REPORT = os.environ["SHIM_REPORT"]
 FN = os.environ["SHIM_FUNCTIONS"]
 SRC = os.environ.get("SHIM_SOURCES", os.path.join(HERE, "functions"))
+DRAIN = os.environ.get("SHIM_DRAIN", os.path.join(os.path.dirname(REPORT), "serverless-shim-drain"))
 
 
 def line_of(source, marker):
@@ -40,7 +43,7 @@ def check(cond, what, data=None):
         raise AssertionError(what)
 
 
-def run_invocations(argv, n, env=None, **kw):
+def run_invocations(argv, n, env=None, **kw):  # kw: Emulator's (drain=DRAIN: ring mode)
     emu = Emulator(argv, SHIM, env=env, **kw).start()
     try:
         responses = [emu.invoke() for _ in range(n)]
@@ -297,6 +300,175 @@ def test_memory():
         check(shim - plain < 8 * 1024, "ledger pages not in the function's RSS: %d KB vs %d KB" % (shim, plain))
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- Ring mode (ShimProtocol.h "Ring mode", lib/Shim/LedgerDrain.h) ----------
+def _ring_run(argv, drain_opts=(), env=None, report_args=("--no-symbolize",)):
+    """Runs argv with the shim in ring mode and serverless-shim-drain draining;
+    returns (drainer stats, report JSON, ledger dir)."""
+    d = tempfile.mkdtemp(prefix="st-ringled-")
+    dr = Drainer(DRAIN, d, *drain_opts)
+    e = dict(os.environ, LD_PRELOAD=SHIM, **dr.env())
+    e.update(env or {})
+    subprocess.run(argv, env=e, check=True, stdout=subprocess.DEVNULL)
+    st = dr.finish()
+    rep = json.loads(subprocess.run([REPORT, d, "--json"] + list(report_args), check=True,
+                                    capture_output=True, text=True).stdout)
+    return st, rep, d
+
+
+def _main(rep):
+    return [p for p in rep["processes"] if p["main"]][0]
+
+
+def _user_open(rep):
+    return [f for f in rep["open_at_exit"] if f["call"] != "inherited"]
+
+
+def test_ring_wrap():
+    # 40,000 records through one 128-record segment: the ring wraps ~300
+    # times while the drainer empties it; every record arrives, none dropped.
+    st, rep, d = _ring_run([FN + "/ring_stress", "1", "20000", "loop"],
+                           ("--segments", "1", "--segment-records", "128", "--poll-ms", "2"))
+    try:
+        m = _main(rep)
+        print(st, m)
+        check(m["ring"] and m["dropped"] == 0 and m["torn"] == 0, "ring, nothing lost", rep)
+        check(st["records"] == sum(p["records"] for p in rep["processes"]), "drained = read", rep)
+        check(m["records"] >= 40000, "all 40,000 records of the loop: %d" % m["records"], rep)
+        check(rep["fds_opened_total"] == rep["fds_closed_total"] >= 20000, "20,000 pairs, balanced", rep)
+        check(not _user_open(rep) and "open_at_exit_unknown" not in rep, "nothing open", rep)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_ring_full_waits():
+    # The drainer is stopped (SIGSTOP): the function fills its 128-record
+    # segment and must wait -- not drop -- until the drainer runs again.
+    d = tempfile.mkdtemp(prefix="st-ringled-")
+    prog = os.path.join(d, "progress")
+    open(prog, "wb").close()
+    dr = Drainer(DRAIN, d, "--segments", "1", "--segment-records", "128", "--poll-ms", "20")
+    try:
+        os.kill(dr.p.pid, signal.SIGSTOP)
+        e = dict(os.environ, LD_PRELOAD=SHIM, **dr.env())
+        fn = subprocess.Popen([FN + "/ring_stress", "1", "1000", "loop", prog], env=e, stdout=subprocess.DEVNULL)
+        time.sleep(1.5)
+        with open(prog, "rb") as f:
+            done = struct.unpack_from("<Q", f.read(8))[0]
+        running = fn.poll() is None
+        os.kill(dr.p.pid, signal.SIGCONT)
+        rc = fn.wait(timeout=60)
+        st = dr.finish()
+        print("pairs done while the drainer was stopped: %d; %s" % (done, st))
+        check(running and done < 1000, "the function waited for the stopped drainer (%d pairs done)" % done)
+        check(rc == 0, "the function finished once the drainer ran")
+        rep = json.loads(subprocess.run([REPORT, d, "--json", "--no-symbolize"], check=True, capture_output=True,
+                                        text=True).stdout)
+        m = _main(rep)
+        check(m["dropped"] == 0 and m["torn"] == 0, "nothing dropped", rep)
+        check(rep["fds_opened_total"] == rep["fds_closed_total"] >= 1000, "all 1,000 pairs recorded", rep)
+        check(not _user_open(rep), "nothing open", rep)
+    finally:
+        if dr.p.poll() is None:
+            os.kill(dr.p.pid, signal.SIGCONT)
+            dr.finish()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_ring_sigkill():
+    # 4 threads loop until SIGKILL. Every pair completed before the kill (the
+    # function's own counters) is in the ledger; a record being written at the
+    # kill is torn, and then nothing is claimed open.
+    for attempt in range(3):
+        d = tempfile.mkdtemp(prefix="st-ringled-")
+        prog = os.path.join(d, "progress")
+        open(prog, "wb").close()
+        dr = Drainer(DRAIN, d, "--segment-records", "256")
+        try:
+            e = dict(os.environ, LD_PRELOAD=SHIM, **dr.env())
+            fn = subprocess.Popen([FN + "/ring_stress", "4", "0", "loop", prog], env=e, stdout=subprocess.DEVNULL)
+            time.sleep(0.8 + 0.3 * attempt)
+            fn.kill()
+            fn.wait()
+            with open(prog, "rb") as f:
+                done = struct.unpack_from("<4Q", f.read(32))
+            st = dr.finish()
+            rep = json.loads(subprocess.run([REPORT, d, "--json", "--no-symbolize"], check=True,
+                                            capture_output=True, text=True).stdout)
+            m = _main(rep)
+            print("pairs completed %s = %d; %s; opened %d closed %d torn %d" % (
+                done, sum(done), st, rep["fds_opened_total"], rep["fds_closed_total"], m["torn"]))
+            check(sum(done) > 1000, "the function ran", rep)
+            check(m["dropped"] == 0, "nothing dropped", rep)
+            check(m["torn"] == st["torn"], "torn counted in the ledger", rep)
+            check(rep["fds_closed_total"] >= sum(done), "every completed close was read", rep)
+            check(rep["fds_opened_total"] >= rep["fds_closed_total"], "opens before closes", rep)
+            if m["torn"]:
+                check("open_at_exit_unknown" in rep and not rep["open_at_exit"],
+                      "a torn record: what was open is unknown", rep)
+            else:
+                check("open_at_exit_unknown" not in rep and len(_user_open(rep)) <= 4,
+                      "at most one open per thread at the kill", rep)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def test_ring_order():
+    # 8 producer threads open /dev/null and hand the descriptor to a consumer
+    # thread that closes it: the numbers are reused across threads (and
+    # across ring segments). Ordered by time, every close precedes the open
+    # that reuses its number: balanced, nothing open.
+    st, rep, d = _ring_run([FN + "/ring_stress", "8", "5000", "handoff"])
+    try:
+        m = _main(rep)
+        print(st, m, rep["fds_opened_total"], rep["fds_closed_total"])
+        check(m["ring"] and m["dropped"] == 0 and m["torn"] == 0, "ring, nothing lost", rep)
+        check(rep["fds_opened_total"] >= 40000, "40,000 opens", rep)
+        check(rep["fds_opened_total"] == rep["fds_closed_total"], "every close matched its open", rep)
+        check(not _user_open(rep), "nothing open at exit: %s" % _user_open(rep)[:5], rep)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_ring_fork():
+    # test_robust in ring mode: fork children and an exec'd image each get a
+    # ring of their own, drained like the parent's.
+    emu, resp = run_invocations([FN + "/robust"], 5, env={"PLUGIN_SO": FN + "/libplugin.so"}, drain=DRAIN)
+    emu.shutdown()
+    check(all(r == '{"errno_bad":0}' for r in resp), "errno preserved, no failures: %s" % resp)
+    rep = emu.report(REPORT)
+    after = [i["fds_open_after"] for i in rep["invocations"]]
+    check(all(b - a == 1 for a, b in zip(after, after[1:])), "exactly the plugin's fd leaks: %s" % after, rep)
+    procs = rep["processes"]
+    check(all(p["ring"] for p in procs), "every image wrote a ring", rep)
+    check(sum(p["forked"] for p in procs) >= 5, "fork children tracked in their own ledgers", rep)
+    check(any(p["exe"] == "/usr/bin/true" for p in procs), "exec'd child has its own ledger", rep)
+    check(not [f for f in os.listdir(emu.drainer.ring) if f.startswith("ring.")], "rings removed")
+
+
+def test_ring_emulator():
+    # test_leak_fd in ring mode, the function frozen (SIGSTOP) after each
+    # invocation while the drainer runs, then SIGKILLed without SIGTERM.
+    emu = Emulator([FN + "/leak_fd"], SHIM, drain=DRAIN).start()
+    try:
+        resp = []
+        for _ in range(12):
+            resp.append(emu.invoke())
+            os.killpg(emu.proc.pid, signal.SIGSTOP)
+            time.sleep(0.03)
+            os.killpg(emu.proc.pid, signal.SIGCONT)
+    finally:
+        emu.ctl.set_state(emu.inv, 5)
+        emu.kill()
+        emu.shutdown()
+    check(all(r is not None for r in resp), "all invocations answered")
+    rep = emu.report(REPORT, "--sigkill")
+    after = [i["fds_open_after"] for i in rep["invocations"]]
+    check(_main(rep)["ring"], "ring mode", rep)
+    check(all(b - a == 1 for a, b in zip(after, after[1:])), "+1 fd per invocation: %s" % after, rep)
+    check(all(i["fds_opened"] == 1 and i["fds_closed"] == 0 for i in rep["invocations"]), "1 opened, 0 closed", rep)
+    check(len(rep["leak_sites"]) == 1 and "leak_fd.c" in rep["leak_sites"][0]["site"], "the leak site", rep)
 
 
 if __name__ == "__main__":
