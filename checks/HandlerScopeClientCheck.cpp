@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HandlerScopeClientCheck.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/StmtWalk.h"
 #include "clang-tidy/utils/OptionsUtils.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Lex/Lexer.h"

@@ -19,12 +19,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/DeadlineAnalysis.h"
-#include "Analysis/Names.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/Names.h"
+#include "AST/StmtWalk.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/Analysis/CFG.h"
+#include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseSet.h"
@@ -136,73 +137,10 @@ void joinInto(State &Into, const State &From) {
 // Expression helpers
 //===----------------------------------------------------------------------===//
 
-const Expr *peel(const Expr *E) {
-  while (E) {
-    const Expr *Before = E;
-    E = E->IgnoreParenImpCasts();
-    if (const auto *M = dyn_cast<MaterializeTemporaryExpr>(E))
-      E = M->getSubExpr();
-    else if (const auto *B = dyn_cast<CXXBindTemporaryExpr>(E))
-      E = B->getSubExpr();
-    else if (const auto *W = dyn_cast<ExprWithCleanups>(E))
-      E = W->getSubExpr();
-    else if (const auto *C = dyn_cast<CXXConstructExpr>(E);
-             C && C->getNumArgs() == 1 && C->getConstructor()->isCopyOrMoveConstructor())
-      E = C->getArg(0);
-    if (E == Before)
-      break;
-  }
-  return E;
-}
-
-/// The variable an expression designates (`h`, `&h`, `*h`).
-const VarDecl *varOf(const Expr *E) {
-  E = peel(E);
-  if (const auto *UO = dyn_cast_or_null<UnaryOperator>(E))
-    if (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref)
-      E = peel(UO->getSubExpr());
-  if (const auto *DRE = dyn_cast_or_null<DeclRefExpr>(E))
-    return dyn_cast<VarDecl>(DRE->getDecl());
-  return nullptr;
-}
-
-/// The variable at the base of `v`, `v.f`, `v[i]`, `v->f`.
-const VarDecl *baseVarOf(const Expr *E) {
-  E = peel(E);
-  while (E) {
-    if (const auto *ME = dyn_cast<MemberExpr>(E))
-      E = peel(ME->getBase());
-    else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
-      E = peel(AS->getBase());
-    else
-      break;
-  }
-  return varOf(E);
-}
-
-const Expr *argOf(const Expr *Call, unsigned I) {
-  if (const auto *CE = dyn_cast<CallExpr>(Call))
-    return I < CE->getNumArgs() ? CE->getArg(I) : nullptr;
-  if (const auto *CC = dyn_cast<CXXConstructExpr>(Call))
-    return I < CC->getNumArgs() ? CC->getArg(I) : nullptr;
-  return nullptr;
-}
-
-const Expr *objectOf(const Expr *Call) {
-  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Call))
-    return MC->getImplicitObjectArgument();
-  return nullptr;
-}
+const Expr *argOf(const Expr *Call, unsigned I) { return callArg(Call, I); }
 
 const Expr *handleExpr(const Expr *Call, const model::HandleRef &H) {
-  switch (H.Kind) {
-  case model::HandleRef::Arg:
-    return argOf(Call, H.Index);
-  case model::HandleRef::This:
-    return objectOf(Call);
-  default:
-    return nullptr;
-  }
+  return CallBinding::handleExpr(Call, H);
 }
 
 /// \p V * \p Mul / \p Div, saturated at the range of long long: a
@@ -353,6 +291,10 @@ public:
   void run();
 
 private:
+  /// The variable an expression designates / writes (AST/Expr.h, with the
+  /// model's views).
+  const VarDecl *varOf(const Expr *E) { return TU.binding().designated(E); }
+  const VarDecl *baseVarOf(const Expr *E) { return TU.binding().base(E); }
   // Pass 1.
   void taint(const Stmt *S, bool &Changed);
   void taintNode(const Stmt *S, bool &Changed);
@@ -883,7 +825,7 @@ void Analyzer::factsOf(const Stmt *S,
   }
   // Bounding methods on an object: ctx.set_deadline(...), f.wait_for(...).
   if (I.IsMethodFact)
-    if (const VarDecl *V = varOf(objectOf(CE))) {
+    if (const VarDecl *V = varOf(callObject(CE))) {
       Value Val;
       if (llvm::any_of(CE->arguments(), [&](const Expr *A) { return isDerived(A); }))
         Val.Kind = Value::Derived;
@@ -1380,7 +1322,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
     if (!InHandler)
       return;
     const Expr *Obj = T.Object.Kind == model::HandleRef::This
-                          ? objectOf(Call)
+                          ? callObject(Call)
                           : argOf(Call, T.Object.Index);
     const HandleState *HS = Handle(Obj);
     if (!HS)
@@ -1478,12 +1420,12 @@ static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Trac
 }
 
 void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
-  CFG::BuildOptions Opts;
   // Every subexpression as its own element, in evaluation order, so calls
   // nested in arguments are seen where they run.
-  Opts.setAllAlwaysAdd();
-  std::unique_ptr<CFG> G = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
-  if (!G)
+  (void)Body;
+  CFG *G = TU.cfgs().get(FD, CFGShape::Evaluation);
+  PostOrderCFGView *POV = TU.cfgs().postOrder(FD, CFGShape::Evaluation);
+  if (!G || !POV)
     return;
   const unsigned N = G->getNumBlockIDs();
 
@@ -1533,14 +1475,12 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
     }
   }
   {
-    std::deque<const CFGBlock *> Work;
-    std::vector<bool> Queued(N, true);
-    for (auto It = G->rbegin(); It != G->rend(); ++It)
-      Work.push_back(*It);
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.front();
-      Work.pop_front();
-      Queued[B->getBlockID()] = false;
+    // Liveness, backwards in post-order (clang's dataflow worklist).
+    DataflowWorklistBase<PostOrderCFGView::BlockOrderCompare, 20> Work(
+        *G, POV->getComparator());
+    for (const CFGBlock *B : *G)
+      Work.enqueueBlock(B);
+    while (const CFGBlock *B = Work.dequeue()) {
       llvm::SparseBitVector<> Out;
       for (const CFGBlock *Succ : B->succs())
         if (Succ)
@@ -1551,10 +1491,7 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
         continue;
       LiveIn[B->getBlockID()] = std::move(Out);
       for (const CFGBlock *Pred : B->preds())
-        if (Pred && !Queued[Pred->getBlockID()]) {
-          Queued[Pred->getBlockID()] = true;
-          Work.push_back(Pred);
-        }
+        Work.enqueueBlock(Pred);
     }
   }
   auto LiveAt = [&](const CFGBlock *B, const VarDecl *V) {
@@ -1563,12 +1500,12 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
            (It != VarIndex.end() && LiveIn[B->getBlockID()].test(It->second));
   };
 
+  // The states, forwards in reverse post-order (clang's dataflow worklist:
+  // a block runs once its predecessors in the order have).
   std::vector<std::optional<State>> In(N);
-  std::deque<const CFGBlock *> Work;
-  std::vector<bool> Queued(N);
+  ForwardDataflowWorklist Work(*G, POV);
   In[G->getEntry().getBlockID()] = State();
-  Work.push_back(&G->getEntry());
-  Queued[G->getEntry().getBlockID()] = true;
+  Work.enqueueBlock(&G->getEntry());
   unsigned Budget = 50 * N + 100;
   auto Run = [&](const CFGBlock *B, State St, bool Report) {
     for (const CFGElement &E : *B)
@@ -1576,10 +1513,10 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
         transfer(CS->getStmt(), St, FD, Report);
     return St;
   };
-  while (!Work.empty() && Budget--) {
-    const CFGBlock *B = Work.front();
-    Work.pop_front();
-    Queued[B->getBlockID()] = false;
+  while (Budget--) {
+    const CFGBlock *B = Work.dequeue();
+    if (!B)
+      break;
     State OutSt = Run(B, *In[B->getBlockID()], false);
     for (const CFGBlock *Succ : B->succs()) {
       if (!Succ)
@@ -1596,10 +1533,7 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
         Joined = std::move(Live);
       if (!SIn || !(Joined == *SIn)) {
         SIn = std::move(Joined);
-        if (!Queued[Succ->getBlockID()]) {
-          Queued[Succ->getBlockID()] = true;
-          Work.push_back(Succ);
-        }
+        Work.enqueueBlock(Succ);
       }
     }
   }

@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ResourceAnalysis.h"
-#include "Analysis/Names.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/Expr.h"
+#include "AST/Names.h"
+#include "AST/StmtWalk.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -28,19 +29,7 @@ struct ResourceAnalysis::Tracking {
   bool StartHeld = false;
 };
 
-static const Expr *strip(const Expr *E) {
-  while (E) {
-    E = E->IgnoreParenImpCasts();
-    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
-      E = EWC->getSubExpr();
-    else if (const auto *CE = dyn_cast<CastExpr>(E);
-             CE && !CE->getType()->isVoidType())
-      E = CE->getSubExpr(); // (FILE *)x, static_cast<int>(fd)
-    else
-      break;
-  }
-  return E;
-}
+static const Expr *strip(const Expr *E) { return peel(E); }
 
 /// Is \p CE the value of \p E: \p E itself after casts, or a branch of a
 /// conditional (`flag ? fopen(...) : stdin`)?
@@ -53,7 +42,11 @@ static bool isValueOf(const Expr *E, const Expr *CE) {
   return false;
 }
 
-static const VarDecl *designated(const Expr *E);
+/// The variable \p E designates (AST/Expr.h: `V`, `&V`, `V[i]`, `*V`).
+/// Without the model's views: the handles tracked here are C handles
+/// (pointers, descriptors) that no smart-pointer view yields, and a handle
+/// moved into a callee (`f(std::move(h))`) is an escape either way.
+static const VarDecl *designated(const Expr *E) { return designatedVar(E); }
 
 /// `V`, `&V`, `V[i]`, `*V`: the expression designates the handle in V.
 static bool refersTo(const Expr *E, const VarDecl *V) {
@@ -82,20 +75,10 @@ ResourceAnalysis::ResourceAnalysis(
 }
 
 CFG *ResourceAnalysis::cfgFor(const FunctionDecl *FD) {
-  auto &Slot = Cfgs[FD];
-  if (!Slot && FD->hasBody()) {
-    CFG::BuildOptions Opts;
-    // Scope ends tell where a handle variable goes out of scope: one element
-    // per scope left. Lifetime ends would put one per variable in scope at
-    // every return, and implicit destructors make the builder ask every
-    // variable in scope whether it needs one at every return: both are
-    // quadratic in a long function with many locals. RAII owners are
-    // escapes at their construction (escapes()), not destructor calls.
-    Opts.AddScopes = true;
-    Opts.AddCXXDefaultInitExprInCtors = true;
-    Slot = CFG::buildCFG(FD, FD->getBody(), &FD->getASTContext(), Opts);
-  }
-  return Slot.get();
+  // Scope ends, no lifetime ends or implicit destructors (CFGCache.h): RAII
+  // owners are escapes at their construction (escapes()), not destructor
+  // calls.
+  return TU.cfgs().get(FD, CFGShape::Statements);
 }
 
 std::optional<AcquisitionInfo>
@@ -103,16 +86,13 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
   const FunctionDecl *Callee = CE->getDirectCallee();
   if (!Callee)
     return std::nullopt;
-  const std::string &Name = TU.names().qualifiedName(Callee);
-  auto [R, Spec] = TU.model().acquisition(Name);
+  BoundAcquisition A = TU.binding().acquisition(CE);
+  const std::string &Name = A.Function;
+  const model::Resource *R = A.Resource;
+  const model::CallSpec *Spec = A.Spec;
   if (R) {
     AcquisitionInfo I;
-    I.Kind = R->Kind;
-    // The same reading of kind_if_arg as every other analysis (argSpells).
-    for (const model::KindIfArg &K : Spec->KindIf)
-      if (K.Arg < CE->getNumArgs() &&
-          argSpells(CE->getArg(K.Arg), K.Equals, Callee->getASTContext()))
-        I.Kind = K.Kind;
+    I.Kind = A.Kind; // kind_if_arg, read once by the binding.
     I.Description = R->Description;
     I.Invalid = R->Invalid;
     I.Handle = Spec->Handle;
@@ -469,17 +449,6 @@ static Writes writesOf(const VarDecl *V, const FunctionDecl *FD) {
   return W;
 }
 
-/// The variable a write to \p E writes, as writesOf() reads it.
-static const VarDecl *designated(const Expr *E) {
-  E = strip(E);
-  if (const auto *UO = dyn_cast<UnaryOperator>(E);
-      UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref))
-    E = strip(UO->getSubExpr());
-  if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
-    E = strip(AS->getBase());
-  const auto *DRE = dyn_cast<DeclRefExpr>(E);
-  return DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
-}
 
 /// Every local or parameter \p FD's body writes (writesOf() not None), in
 /// one walk: asking writesOf() for each local walked the body once per

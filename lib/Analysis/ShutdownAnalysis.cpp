@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ShutdownAnalysis.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/StmtWalk.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -22,86 +22,15 @@ namespace serverless {
 
 namespace {
 
-const Expr *strip(const Expr *E) {
-  while (E) {
-    E = E->IgnoreParenImpCasts();
-    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
-      E = EWC->getSubExpr();
-    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
-      E = MTE->getSubExpr();
-    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
-      E = BTE->getSubExpr();
-    else if (const auto *FCE = dyn_cast<CXXFunctionalCastExpr>(E))
-      E = FCE->getSubExpr();
-    else if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
-             CE && CE->getNumArgs() == 1 && !isa<CXXTemporaryObjectExpr>(CE) &&
-             (CE->getConstructor()->isCopyOrMoveConstructor() ||
-              (CE->getArg(0)->getType()->isPointerType() &&
-               CE->getArg(0)->getType()->getPointeeType()->isRecordType())))
-      // unique_ptr<T>(T *), copies and moves hold what their argument holds.
-      E = CE->getArg(0);
-    else
-      break;
-  }
-  return E;
+/// The variable an expression designates (`v`, `&v`, `*v`, `v[i]`, and
+/// the model's views: `v.get()`, `v->`, `std::move(v)`), canonical.
+const VarDecl *varOf(CallBinding &B, const Expr *E) {
+  const VarDecl *V = B.designated(E);
+  return V ? V->getCanonicalDecl() : nullptr;
 }
 
-/// The variable an expression designates: `v`, `&v`, `*v`, `v.get()`,
-/// `v->`, `std::move(v)`.
-const VarDecl *varOf(const Expr *E) {
-  for (int Depth = 0; E && Depth < 6; ++Depth) {
-    E = strip(E);
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
-      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-        return VD->getCanonicalDecl();
-      return nullptr;
-    }
-    if (const auto *UO = dyn_cast<UnaryOperator>(E);
-        UO && (UO->getOpcode() == UO_AddrOf || UO->getOpcode() == UO_Deref)) {
-      E = UO->getSubExpr();
-      continue;
-    }
-    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E);
-        OC && OC->getNumArgs() >= 1 &&
-        (OC->getOperator() == OO_Arrow || OC->getOperator() == OO_Star)) {
-      E = OC->getArg(0);
-      continue;
-    }
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
-      const CXXMethodDecl *M = MC->getMethodDecl();
-      if (M && M->getIdentifier() && M->getName() == "get") {
-        E = MC->getImplicitObjectArgument();
-        continue;
-      }
-      return nullptr;
-    }
-    if (const auto *CE = dyn_cast<CallExpr>(E); CE && CE->getNumArgs() == 1)
-      if (const FunctionDecl *F = CE->getDirectCallee())
-        if (F->isInStdNamespace() && F->getIdentifier() &&
-            F->getName() == "move") {
-          E = CE->getArg(0);
-          continue;
-        }
-    return nullptr;
-  }
-  return nullptr;
-}
-
-/// The expression a call keeps the handle in, per the model.
 const Expr *handleExpr(const CallExpr *CE, const model::HandleRef &H) {
-  switch (H.Kind) {
-  case model::HandleRef::Arg:
-  case model::HandleRef::OutArg:
-    return H.Index < CE->getNumArgs() ? CE->getArg(H.Index) : nullptr;
-  case model::HandleRef::This:
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-      return MC->getImplicitObjectArgument();
-    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(CE))
-      return OC->getNumArgs() ? OC->getArg(0) : nullptr;
-    return nullptr;
-  default:
-    return nullptr;
-  }
+  return CallBinding::handleExpr(CE, H);
 }
 
 /// The spelling of a callee (`std::atexit`, not the `::atexit` it names).
@@ -138,11 +67,6 @@ bool isSigterm(const Expr *E, const ASTContext &Ctx) {
   return false;
 }
 
-/// A string literal, enumerator or macro spelled \p Text (Names.h).
-bool argEquals(const Expr *E, StringRef Text, const ASTContext &Ctx) {
-  return argSpells(E, Text, Ctx) || argSpells(strip(E), Text, Ctx);
-}
-
 const FunctionDecl *definition(const FunctionDecl *FD) {
   const FunctionDecl *Def = nullptr;
   return FD && FD->hasBody(Def) ? Def : nullptr;
@@ -176,7 +100,6 @@ struct ShutdownAnalysis::Impl {
     std::vector<std::pair<const Stmt *, const FunctionDecl *>> Callees;
   };
   llvm::DenseMap<const FunctionDecl *, std::unique_ptr<Summary>> Summaries;
-  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<CFG>> CFGs;
 
   const Summary &summary(const FunctionDecl *FD);
   /// Parameters bound to \p R's handle by the calls on the way.
@@ -212,7 +135,7 @@ struct ShutdownAnalysis::Impl {
 namespace {
 class SummaryBuilder : public RecursiveASTVisitor<SummaryBuilder> {
 public:
-  explicit SummaryBuilder(ShutdownAnalysis::Impl::Summary &S) : S(S) {}
+  SummaryBuilder(ShutdownAnalysis::Impl::Summary &S, CallBinding &B) : S(S), B(B) {}
   bool shouldVisitImplicitCode() const { return true; }
   bool TraverseLambdaExpr(LambdaExpr *LE) {
     // The body runs when the lambda is called; it is a callee of its own.
@@ -236,12 +159,13 @@ public:
     return true;
   }
   bool VisitCXXDeleteExpr(CXXDeleteExpr *DE) {
-    S.Deletes.push_back({DE, varOf(DE->getArgument())});
+    S.Deletes.push_back({DE, varOf(B, DE->getArgument())});
     return true;
   }
 
 private:
   ShutdownAnalysis::Impl::Summary &S;
+  CallBinding &B;
 };
 } // namespace
 
@@ -252,7 +176,7 @@ ShutdownAnalysis::Impl::summary(const FunctionDecl *FD) {
   if (!Slot) {
     Slot = std::make_unique<Summary>();
     if (const FunctionDecl *Def = definition(FD)) {
-      SummaryBuilder B(*Slot);
+      SummaryBuilder B(*Slot, TU.binding());
       B.TraverseStmt(Def->getBody());
       if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
         for (const CXXCtorInitializer *Init : Ctor->inits())
@@ -275,7 +199,7 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
     return true;
   };
   if (const auto *DE = dyn_cast<CXXDeleteExpr>(S)) {
-    if (!Flush && R.ReleasedByDelete && Holds(varOf(DE->getArgument())))
+    if (!Flush && R.ReleasedByDelete && Holds(varOf(TU.binding(), DE->getArgument())))
       return Found(DE, "delete");
     return false;
   }
@@ -287,14 +211,14 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
     return false;
   const std::string &N = Names.qualifiedName(Callee);
   for (const model::CallSpec *Spec : Flush ? R.Flush : R.Release)
-    if (Spec->Function.matches(N) && Holds(varOf(handleExpr(CE, Spec->Handle))))
+    if (Spec->Function.matches(N) && Holds(varOf(TU.binding(), handleExpr(CE, Spec->Handle))))
       return Found(CE, N);
   // unique_ptr::reset() / shared_ptr::reset() on the holder: the models'
   // ownership_transfer members (a user class's own `reset()` is not one).
   if (!Flush && R.ReleasedByDelete)
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
       if (Model.ownershipTransfer(N) &&
-          Holds(varOf(MC->getImplicitObjectArgument())))
+          Holds(varOf(TU.binding(), MC->getImplicitObjectArgument())))
         return Found(CE, N);
   return false;
 }
@@ -312,7 +236,7 @@ ShutdownAnalysis::Impl::boundParams(const Stmt *Site,
     Args = llvm::ArrayRef(CC->getArgs(), CC->getNumArgs());
   if (Def && !isa<CXXOperatorCallExpr>(Site))
     for (unsigned A = 0; A < Args.size() && A < Def->getNumParams(); ++A)
-      if (const VarDecl *V = varOf(Args[A]);
+      if (const VarDecl *V = varOf(TU.binding(), Args[A]);
           V && (holds(R, V) || Outer.count(V)))
         Params.insert(Def->getParamDecl(A));
   return Params;
@@ -364,21 +288,10 @@ bool ShutdownAnalysis::Impl::actsTransitively(const Stmt *S,
 }
 
 CFG *ShutdownAnalysis::Impl::cfgOf(const FunctionDecl *FD) {
-  FD = canon(FD);
-  auto &Slot = CFGs[FD];
-  if (!Slot) {
-    const FunctionDecl *Def = definition(FD);
-    if (!Def)
-      return nullptr;
-    // Implicit destructors: a local client by value (or a unique_ptr) is
-    // closed when main returns. No exception edges: a throw out of main
-    // terminates the process without a graceful shutdown either way.
-    CFG::BuildOptions Opts;
-    Opts.AddImplicitDtors = true;
-    Opts.AddTemporaryDtors = false;
-    Slot = CFG::buildCFG(Def, Def->getBody(), &Ctx, Opts);
-  }
-  return Slot.get();
+  // Implicit destructors: a local client by value (or a unique_ptr) is
+  // closed when main returns. No exception edges: a throw out of main
+  // terminates the process without a graceful shutdown either way.
+  return TU.cfgs().get(canon(FD), CFGShape::Destructors);
 }
 
 /// Is \p S an error exit out of the function: `return` of a non-zero integer
@@ -506,10 +419,10 @@ public:
     return true;
   }
   void assignment(const Expr *LHS, const Expr *RHS, const Stmt *Where) {
-    const VarDecl *To = varOf(LHS);
+    const VarDecl *To = varOf(*Bind, LHS);
     if (!To || !Current)
       return;
-    if (const VarDecl *From = varOf(RHS))
+    if (const VarDecl *From = varOf(*Bind, RHS))
       Copies.push_back({To, From});
     else if (To->hasGlobalStorage())
       Candidates.push_back({To, RHS, Current, Where});
@@ -541,6 +454,7 @@ public:
 
   const model::ApiModel *Model = nullptr;
   NameCache *Names = nullptr;
+  CallBinding *Bind = nullptr;
 
 private:
   const FunctionDecl *Current = nullptr;
@@ -563,8 +477,8 @@ std::vector<GlobalAction>
 ShutdownAnalysis::globalActions(llvm::ArrayRef<const FunctionDecl *> Functions) {
   std::vector<GlobalAction> Out;
   const model::ApiModel &M = P->Model;
-  auto Global = [](const Expr *E) -> const VarDecl * {
-    const VarDecl *V = E ? varOf(E) : nullptr;
+  auto Global = [this](const Expr *E) -> const VarDecl * {
+    const VarDecl *V = E ? varOf(P->TU.binding(), E) : nullptr;
     return V && V->hasGlobalStorage() && !V->isStaticLocal() ? V->getCanonicalDecl() : nullptr;
   };
   auto Add = [&](const FunctionDecl *FD, const VarDecl *V, bool Flush) {
@@ -637,6 +551,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
   Collector C;
   C.Model = &Model;
   C.Names = &Names;
+  C.Bind = &TU.binding();
   C.TraverseDecl(Ctx.getTranslationUnitDecl());
 
   // Registrar calls and the functions they are in.
@@ -683,7 +598,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
 
   // Classifies an initializer / assigned value.
   auto Classify = [&](const Expr *E, InitResource &R) -> bool {
-    E = strip(E);
+    E = peel(E);
     if (!E)
       return false;
     if (const auto *CE = dyn_cast<CallExpr>(E)) {
@@ -691,23 +606,12 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       if (!Callee)
         return false;
       const std::string &N = Names.qualifiedName(Callee);
-      auto [Res, Spec] = Model.acquisition(N);
-      if (Res && Spec && Spec->Handle.Kind == model::HandleRef::Return) {
-        R.Kind = Res->Kind;
+      BoundAcquisition A = TU.binding().acquisition(CE);
+      const model::Resource *Res = A.Resource;
+      if (Res && A.Spec && A.Spec->Handle.Kind == model::HandleRef::Return) {
+        R.Kind = A.Kind; // kind_if_arg read by the binding, once.
         R.From = N;
-        R.Shutdown = Res->Shutdown;
-        // kind_if_arg refinements of every acquire entry for this call.
-        for (const model::CallSpec &A : Res->Acquire) {
-          if (!A.Function.matches(N))
-            continue;
-          for (const model::KindIfArg &K : A.KindIf)
-            if (K.Arg < CE->getNumArgs() &&
-                argEquals(CE->getArg(K.Arg), K.Equals, Ctx)) {
-              R.Kind = K.Kind;
-              if (K.Shutdown)
-                R.Shutdown = *K.Shutdown;
-            }
-        }
+        R.Shutdown = A.Shutdown;
         for (const model::CallSpec &S : Res->Flush)
           R.Flush.push_back(&S);
         for (const model::CallSpec &S : Res->Release)
@@ -833,7 +737,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
     for (const model::CallSpec &S : Res->Release)
       R.Release.push_back(&S);
     if (const Expr *H = handleExpr(CE, Spec->Handle))
-      R.Var = varOf(H);
+      R.Var = varOf(TU.binding(), H);
     Resources.push_back(std::move(R));
   }
 
@@ -856,13 +760,13 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
         // from main, or a thread started there).
         if (!Scope.inInitScope(FD))
           continue;
-        const VarDecl *Set = varOf(CE->getArg(SI->SignalArg));
+        const VarDecl *Set = varOf(TU.binding(), CE->getArg(SI->SignalArg));
         bool HasTerm = false;
         for (const CallExpr *Other : I.summary(FD).Calls) {
           bool Term = false, OnSet = false;
           for (const Expr *A : Other->arguments()) {
             Term |= isSigterm(A, Ctx);
-            OnSet |= Set && varOf(A) == Set;
+            OnSet |= Set && varOf(TU.binding(), A) == Set;
           }
           HasTerm |= Term && OnSet;
         }
@@ -881,14 +785,15 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       const FunctionDecl *Handler = nullptr;
       if (SI->HandlerFields.empty()) {
         Handler = Scope.calleeOfCallable(Arg, &H.Name);
-      } else if (const VarDecl *Act = varOf(Arg)) {
+      } else if (const VarDecl *Act = varOf(TU.binding(), Arg)) {
         // sa.sa_handler = on_term; in the installing function.
         struct FieldStores : RecursiveASTVisitor<FieldStores> {
           const VarDecl *Act;
           const std::vector<std::string> &Fields;
+          CallBinding &B;
           const Expr *Value = nullptr;
-          FieldStores(const VarDecl *A, const std::vector<std::string> &F)
-              : Act(A), Fields(F) {}
+          FieldStores(const VarDecl *A, const std::vector<std::string> &F, CallBinding &B)
+              : Act(A), Fields(F), B(B) {}
           bool VisitBinaryOperator(BinaryOperator *BO) {
             if (BO->getOpcode() != BO_Assign)
               return true;
@@ -900,11 +805,11 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
             const Expr *Base = ME->getBase()->IgnoreParenImpCasts();
             while (const auto *Inner = dyn_cast<MemberExpr>(Base))
               Base = Inner->getBase()->IgnoreParenImpCasts();
-            if (varOf(Base) == Act)
+            if (varOf(B, Base) == Act)
               Value = BO->getRHS();
             return true;
           }
-        } Stores(Act, SI->HandlerFields);
+        } Stores(Act, SI->HandlerFields, TU.binding());
         if (const FunctionDecl *Def = definition(FD))
           Stores.TraverseStmt(Def->getBody());
         if (Stores.Value)
@@ -1027,7 +932,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
             const std::string &N = Names.qualifiedName(Callee);
             return llvm::any_of(Res->UnbufferedBy, [&](const model::ConditionalCall &U) {
               return U.Function.matches(N) &&
-                     I.holds(R, varOf(handleExpr(CE, U.Handle))) &&
+                     I.holds(R, varOf(TU.binding(), handleExpr(CE, U.Handle))) &&
                      llvm::all_of(U.If, [&](const model::ArgCondition &Cond) {
                        return conditionHolds(CE, Cond, Ctx);
                      });

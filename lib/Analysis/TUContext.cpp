@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/TUContext.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/StmtWalk.h"
 #include "llvm/Support/FileSystem.h"
 #include <map>
 #include <mutex>
@@ -56,7 +56,7 @@ TUContext::TUContext(clang::ASTContext &Ctx,
                      std::shared_ptr<const model::ApiModel> Model,
                      std::vector<model::NamePattern> HandlerFunctions)
     : Ctx(Ctx), Model(std::move(Model)),
-      HandlerFunctions(std::move(HandlerFunctions)) {}
+      HandlerFunctions(std::move(HandlerFunctions)), Binding(*this->Model, Names) {}
 
 TUContext &TUContext::get(clang::ASTContext &Ctx,
                           std::shared_ptr<const model::ApiModel> Model,

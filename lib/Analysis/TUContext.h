@@ -19,7 +19,9 @@
 #ifndef SERVERLESS_ANALYSIS_TUCONTEXT_H
 #define SERVERLESS_ANALYSIS_TUCONTEXT_H
 
-#include "Analysis/Names.h"
+#include "AST/Names.h"
+#include "Binding/CallBinding.h"
+#include "Dataflow/CFGCache.h"
 #include "Handlers/HandlerScope.h"
 #include "Model/ApiModel.h"
 #include "clang/AST/ASTContext.h"
@@ -53,6 +55,10 @@ public:
   clang::ASTContext &astContext() const { return Ctx; }
   const model::ApiModel &model() const { return *Model; }
   NameCache &names() { return Names; }
+  /// Calls bound to their model roles (handles, views, refined kinds).
+  CallBinding &binding() { return Binding; }
+  /// Every function's CFG, per shape, built once for all analyses.
+  CFGCache &cfgs() { return Cfgs; }
   HandlerScope &handlerScope();
 
   /// Per-TU results of a shared analysis, keyed by type (LLVM's idiom: the
@@ -93,6 +99,8 @@ private:
   std::shared_ptr<const model::ApiModel> Model;
   std::vector<model::NamePattern> HandlerFunctions;
   NameCache Names;
+  CallBinding Binding;
+  CFGCache Cfgs;
   std::unique_ptr<HandlerScope> Scope;
   template <typename T> static const void *typeKey() {
     static const char Key = 0;

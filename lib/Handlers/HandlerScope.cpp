@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Handlers/HandlerScope.h"
-#include "Analysis/StmtWalk.h"
+#include "AST/Expr.h"
+#include "AST/StmtWalk.h"
 #include "Summary/Collector.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -32,31 +33,6 @@ static const FunctionDecl *definitionOf(const FunctionDecl *FD) {
   return nullptr;
 }
 
-static const Expr *stripWrappers(const Expr *E) {
-  while (E) {
-    E = E->IgnoreParenImpCasts();
-    if (const auto *EWC = dyn_cast<ExprWithCleanups>(E))
-      E = EWC->getSubExpr();
-    else if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
-      E = MTE->getSubExpr();
-    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
-      E = BTE->getSubExpr();
-    else if (const auto *FCE = dyn_cast<CXXFunctionalCastExpr>(E))
-      E = FCE->getSubExpr();
-    else if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
-             CE && CE->getNumArgs() >= 1 && !isa<CXXTemporaryObjectExpr>(CE) &&
-             (CE->getNumArgs() == 1 ||
-              isa<CXXDefaultArgExpr>(CE->getArg(1))))
-      E = CE->getArg(0); // std::function(f), copy/move constructors.
-    else if (const auto *UO = dyn_cast<UnaryOperator>(E);
-             UO && UO->getOpcode() == UO_AddrOf)
-      E = UO->getSubExpr();
-    else
-      break;
-  }
-  return E;
-}
-
 static std::string locationString(const ASTContext &Ctx, SourceLocation Loc) {
   const SourceManager &SM = Ctx.getSourceManager();
   PresumedLoc P = SM.getPresumedLoc(SM.getExpansionLoc(Loc));
@@ -71,7 +47,7 @@ const FunctionDecl *
 HandlerScope::calleeOfCallable(const Expr *E, std::string *Name,
                                const LambdaExpr **Lambda) const {
   for (int Depth = 0; E && Depth < 8; ++Depth) {
-    E = stripWrappers(E);
+    E = peelCallable(E);
     if (const auto *LE = dyn_cast<LambdaExpr>(E)) {
       if (Lambda)
         *Lambda = LE;
@@ -85,7 +61,7 @@ HandlerScope::calleeOfCallable(const Expr *E, std::string *Name,
           Only = R->getRetValue();
         const FunctionDecl *Fwd = nullptr;
         if (const auto *OE = dyn_cast_or_null<Expr>(Only))
-          if (const auto *Call = dyn_cast<CallExpr>(stripWrappers(OE)))
+          if (const auto *Call = dyn_cast<CallExpr>(peelCallable(OE)))
             Fwd = Call->getDirectCallee();
         *Name = Fwd ? Fwd->getNameAsString()
                     : "lambda at " + locationString(Ctx, LE->getBeginLoc());
@@ -223,7 +199,7 @@ void HandlerScope::discover(ASTContext &Ctx,
   Main = V.Main;
   for (auto [Call, ArgIndex] : V.Registrations) {
     const Expr *Arg = Call->getArg(ArgIndex);
-    HandlerArgs.insert(stripWrappers(Arg));
+    HandlerArgs.insert(peelCallable(Arg));
     Handler H;
     H.How = Handler::Registrar;
     H.Registration = Call;
@@ -283,7 +259,7 @@ const Stmt *HandlerScope::parentThroughLambda(const Stmt *S,
 /// (`auto &slot = g_clients[region];`). Null for anything else.
 static const VarDecl *staticRootOf(const Expr *E, unsigned Depth = 0) {
   while (E && Depth < 16) {
-    E = E->IgnoreParenImpCasts();
+    E = peel(E);
     if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
       const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
       if (!VD)
@@ -396,8 +372,8 @@ bool HandlerScope::isInitOnce(const Stmt *S, const FunctionDecl *FD) {
       if (const FunctionDecl *Callee = Call->getDirectCallee())
         if (const model::OnceCall *O = Model.onceCall(Names.qualifiedName(Callee)))
           if (O->CallableArg < Call->getNumArgs() &&
-              stripWrappers(Call->getArg(O->CallableArg)) ==
-                  stripWrappers(dyn_cast<Expr>(Child)))
+              peelCallable(Call->getArg(O->CallableArg)) ==
+                  peelCallable(dyn_cast<Expr>(Child)))
             return true;
     }
   }

@@ -38,7 +38,7 @@
 #ifndef SERVERLESS_HANDLERS_HANDLERSCOPE_H
 #define SERVERLESS_HANDLERS_HANDLERSCOPE_H
 
-#include "Analysis/Names.h"
+#include "AST/Names.h"
 #include "Model/ApiModel.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"

@@ -875,7 +875,7 @@ bool ModelParser::run(ApiModel &Out) {
              "factories", "resources", "blocking", "throwing",
              "ownership_transfer", "handler_registrars", "deadline_sources",
              "signal_installers", "exit_hooks", "async_signal_safe",
-             "once_calls", "nonblocking"});
+             "once_calls", "nonblocking", "views"});
   if (auto S = str(Root, "", "schema", true); S && *S != SchemaName)
     errorAtValue("/schema", "unsupported schema \"" + *S + "\" (expected \"" +
                                 SchemaName + "\")");
@@ -926,6 +926,18 @@ bool ModelParser::run(ApiModel &Out) {
     });
   };
   FunctionAndIndex("ownership_transfer", "arg", true, Out.Ownership);
+  eachEntry(Root, "views", [&](const json &J, const std::string &Ptr) {
+    checkKeys(J, Ptr, {"function", "of"});
+    DISABLE_BY("function", "views")
+    auto Fn = pattern(J, Ptr, "function", true);
+    auto Of = handle(J, Ptr, "of", true);
+    if (Fn && Of && Of->Kind == HandleRef::OutArg) {
+      errorAtValue(Ptr + "/of", "'of' must be an argument index or \"this\"");
+      return;
+    }
+    if (Fn && Of)
+      Out.Views.push_back({*Fn, *Of, originOf(J, Ptr)});
+  });
   eachEntry(Root, "handler_registrars", [&](const json &J, const std::string &Ptr) {
     checkKeys(J, Ptr, {"function", "handler_arg", "returns_on_sigterm"});
     DISABLE_BY("function", "handler_registrars")
@@ -1053,6 +1065,7 @@ llvm::Error ApiModel::addBuffer(llvm::StringRef FileName, llvm::StringRef Text) 
   mergeSection(BlockingCalls, Parsed.BlockingCalls, D["blocking"], ByFunction);
   mergeSection(Throwing, Parsed.Throwing, D["throwing"], ByFunction);
   mergeSection(Ownership, Parsed.Ownership, D["ownership_transfer"], ByFunction);
+  mergeSection(Views, Parsed.Views, D["views"], ByFunction);
   mergeSection(Registrars, Parsed.Registrars, D["handler_registrars"], ByFunction);
   mergeSection(DeadlineSources, Parsed.DeadlineSources, D["deadline_sources"],
                [](const DeadlineSource &S) {
@@ -1205,6 +1218,10 @@ ApiModel::ownershipTransfer(llvm::StringRef FunctionName) const {
   });
 }
 
+const View *ApiModel::view(llvm::StringRef FunctionName) const {
+  return findLast(Views, [&](const View &V) { return V.Function.matches(FunctionName); });
+}
+
 const HandlerRegistrar *
 ApiModel::handlerRegistrar(llvm::StringRef FunctionName) const {
   return findLast(Registrars, [&](const HandlerRegistrar &R) {
@@ -1309,6 +1326,8 @@ std::string ApiModel::dump() const {
     Add("throwing", {{"function", F.Function.text()}}, F.From);
   for (const OwnershipTransfer &O : Ownership)
     Add("ownership_transfer", {{"function", O.Function.text()}, {"arg", O.Arg}}, O.From);
+  for (const View &V : Views)
+    Add("views", {{"function", V.Function.text()}, {"of", V.Of.str()}}, V.From);
   for (const HandlerRegistrar &R : Registrars)
     Add("handler_registrars", {{"function", R.Function.text()}, {"handler_arg", R.HandlerArg}}, R.From);
   for (const DeadlineSource &D : DeadlineSources)

@@ -207,6 +207,14 @@ struct OwnershipTransfer {
   Origin From;
 };
 
+/// A call whose result designates the object it is given (`std::move(h)`,
+/// `p.get()`, `p->`, `*p` on a smart pointer): the object is \p Of.
+struct View {
+  NamePattern Function;
+  HandleRef Of;
+  Origin From;
+};
+
 struct HandlerRegistrar {
   NamePattern Function;
   unsigned HandlerArg = 0;
@@ -271,6 +279,8 @@ public:
   const Blocking *blocking(llvm::StringRef FunctionName) const;
   bool isThrowing(llvm::StringRef FunctionName) const;
   const OwnershipTransfer *ownershipTransfer(llvm::StringRef FunctionName) const;
+  /// The `views` entry for \p FunctionName, if any.
+  const View *view(llvm::StringRef FunctionName) const;
   const HandlerRegistrar *handlerRegistrar(llvm::StringRef FunctionName) const;
   bool isDeadlineFunction(llvm::StringRef FunctionName) const;
   bool isDeadlineField(llvm::StringRef FieldName) const;
@@ -320,6 +330,7 @@ private:
   std::vector<Blocking> BlockingCalls;
   std::vector<FunctionEntry> Throwing;
   std::vector<OwnershipTransfer> Ownership;
+  std::vector<View> Views;
   std::vector<HandlerRegistrar> Registrars;
   std::vector<DeadlineSource> DeadlineSources;
   std::vector<SignalInstaller> SignalInstallers;

@@ -1,0 +1,78 @@
+//===--- CallBinding.cpp - A call bound to its model roles ----------------===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Binding/CallBinding.h"
+#include "clang/AST/ExprCXX.h"
+
+using namespace clang;
+
+namespace serverless {
+
+const Expr *CallBinding::handleExpr(const Expr *Call, const model::HandleRef &H) {
+  switch (H.Kind) {
+  case model::HandleRef::Arg:
+  case model::HandleRef::OutArg:
+    return callArg(Call, H.Index);
+  case model::HandleRef::This:
+    return callObject(Call);
+  default:
+    return nullptr;
+  }
+}
+
+const Expr *CallBinding::viewed(const Expr *E) {
+  const auto *CE = dyn_cast_or_null<CallExpr>(E);
+  if (!CE)
+    return nullptr;
+  const auto *FD = dyn_cast_or_null<FunctionDecl>(CE->getCalleeDecl());
+  if (!FD)
+    return nullptr;
+  auto [It, New] = Views.try_emplace(FD, nullptr);
+  if (New)
+    It->second = Model.view(Names.qualifiedName(FD));
+  return It->second ? handleExpr(CE, It->second->Of) : nullptr;
+}
+
+const VarDecl *CallBinding::designated(const Expr *E) {
+  return designatedVar(E, [this](const Expr *X) { return viewed(X); });
+}
+
+const VarDecl *CallBinding::base(const Expr *E) {
+  return baseVar(E, [this](const Expr *X) { return viewed(X); });
+}
+
+BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
+  BoundAcquisition B;
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return B;
+  B.Function = Names.qualifiedName(Callee);
+  auto [R, Spec] = Model.acquisition(B.Function);
+  if (!R)
+    return B;
+  B.Resource = R;
+  B.Spec = Spec;
+  B.Kind = R->Kind;
+  B.Shutdown = R->Shutdown;
+  // kind_if_arg refinements of every acquire entry for this call, in model
+  // order (a later entry refines a user file's override).
+  const ASTContext &Ctx = Callee->getASTContext();
+  for (const model::CallSpec &A : R->Acquire) {
+    if (!A.Function.matches(B.Function))
+      continue;
+    for (const model::KindIfArg &K : A.KindIf) {
+      const Expr *Arg = callArg(CE, K.Arg);
+      if (Arg && (argSpells(Arg, K.Equals, Ctx) || argSpells(peel(Arg), K.Equals, Ctx))) {
+        B.Kind = K.Kind;
+        if (K.Shutdown)
+          B.Shutdown = *K.Shutdown;
+      }
+    }
+  }
+  return B;
+}
+
+} // namespace serverless

@@ -1,0 +1,68 @@
+//===--- CallBinding.h - A call bound to its model roles -------*- C++ -*-===//
+//
+// Part of serverless-tidy.
+//
+//===----------------------------------------------------------------------===//
+//
+// The one place where a call expression meets the API model: which
+// expression holds the handle a model entry names (`handle`: an argument,
+// an out-argument, `this`), which calls merely view the object they are
+// given (`views`: `std::move(h)`, `p.get()`, `p->`), and what an acquisition
+// acquires once its `kind_if_arg` refinements are read (`rd_kafka_new(
+// RD_KAFKA_CONSUMER, ...)` is a consumer in every analysis). Analyses ask
+// this instead of reading the model's call entries themselves.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SERVERLESS_BINDING_CALLBINDING_H
+#define SERVERLESS_BINDING_CALLBINDING_H
+
+#include "AST/Expr.h"
+#include "AST/Names.h"
+#include "Model/ApiModel.h"
+#include "clang/AST/Expr.h"
+#include "llvm/ADT/DenseMap.h"
+#include <optional>
+#include <string>
+
+namespace serverless {
+
+/// An acquisition call with its refinements applied.
+struct BoundAcquisition {
+  const model::Resource *Resource = nullptr;
+  const model::CallSpec *Spec = nullptr; // The acquire entry that matched.
+  std::string Function;                  // The callee's model name.
+  std::string Kind;                      // After kind_if_arg.
+  std::string Shutdown;                  // After kind_if_arg's shutdown.
+};
+
+class CallBinding {
+public:
+  CallBinding(const model::ApiModel &Model, NameCache &Names) : Model(Model), Names(Names) {}
+
+  /// The expression \p Call keeps the handle \p H in (null for `return`,
+  /// none, or a missing argument).
+  static const clang::Expr *handleExpr(const clang::Expr *Call, const model::HandleRef &H);
+
+  /// For a call the model lists in `views`, the object it designates.
+  const clang::Expr *viewed(const clang::Expr *E);
+  /// designatedVar()/baseVar() with the model's views.
+  const clang::VarDecl *designated(const clang::Expr *E);
+  const clang::VarDecl *base(const clang::Expr *E);
+
+  /// The model's reading of an acquisition call (null Resource: not one).
+  /// kind_if_arg is evaluated here, once, for every analysis.
+  BoundAcquisition acquisition(const clang::CallExpr *CE);
+
+  const model::ApiModel &model() const { return Model; }
+  NameCache &names() { return Names; }
+
+private:
+  const model::ApiModel &Model;
+  NameCache &Names;
+  llvm::DenseMap<const clang::FunctionDecl *, const model::View *> Views;
+};
+
+} // namespace serverless
+
+#endif
