@@ -258,8 +258,10 @@ void RingDrainer::retire(Ring &R) {
 uint64_t RingDrainer::drainOnce(bool Final) {
   std::lock_guard<std::mutex> L(Mu);
   ++Stats.Passes;
-  if (monoNs() - LastScanNs > 50000000ull)
-    scan(); // new images (fork, exec) every 50 ms
+  // New images (fork, exec) and images gone: every 50 ms.
+  bool Look = Final || monoNs() - LastScanNs > 50000000ull;
+  if (Look)
+    scan();
   uint64_t N = 0;
   // Rings of images that are gone get a last, final pass (gone is decided
   // before the pass: no write can follow it). An image whose pid has a newer
@@ -271,7 +273,7 @@ uint64_t RingDrainer::drainOnce(bool Final) {
   for (auto &[Stem, R] : Rings) {
     if (R->Retired)
       continue;
-    if (Final || R->StartNs < Newest[R->Pid] || processGone(R->Pid)) {
+    if (Final || (Look && (R->StartNs < Newest[R->Pid] || processGone(R->Pid)))) {
       uint64_t Before = Stats.Records;
       retire(*R);
       N += Stats.Records - Before;
