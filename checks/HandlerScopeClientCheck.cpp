@@ -9,166 +9,18 @@
 // invocation; in a warm environment that exhausts file descriptors and the
 // peer's connection limit (incidents 000 and 002). Which types and calls
 // create clients comes from the API models; which code runs per invocation
-// comes from HandlerScope.
+// comes from HandlerScope. The analysis is lib/Analysis/ClientAnalysis; this
+// file is options, wording and the `static` fix-it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "HandlerScopeClientCheck.h"
-#include "AST/StmtWalk.h"
+#include "Analysis/ClientAnalysis.h"
 #include "clang-tidy/utils/OptionsUtils.h"
-#include "clang/AST/RecursiveASTVisitor.h"
-#include "clang/Lex/Lexer.h"
 
-namespace model = ::serverless::model;
-using ::serverless::HandlerScope;
-using ::serverless::NameCache;
 using ::serverless::TUContext;
 
 namespace clang::tidy::serverless {
-
-namespace {
-
-/// A construction of a client found in one handler-scope function.
-struct Site {
-  const Stmt *Where;         // The expression to report at.
-  SourceLocation Loc;        // Where to put the warning.
-  std::string ClientName;    // Type (or created entity) for the message.
-  std::string Factory;       // Factory function name, if any.
-};
-
-/// Finds client constructions in one function body (lambda bodies excluded:
-/// their call operators are handler-scope functions of their own).
-class ConstructionFinder : public RecursiveASTVisitor<ConstructionFinder> {
-public:
-  ConstructionFinder(llvm::function_ref<void(Site)> Report,
-                     llvm::function_ref<std::optional<std::string>(QualType)> ClientName,
-                     llvm::function_ref<std::optional<std::pair<std::string, std::string>>(
-                         const CallExpr *)>
-                         FactoryName)
-      : Report(Report), ClientName(ClientName), FactoryName(FactoryName) {}
-
-  bool shouldVisitImplicitCode() const { return true; }
-  bool TraverseLambdaExpr(LambdaExpr *LE) {
-    for (Expr *Init : LE->capture_inits())
-      if (Init)
-        TraverseStmt(Init);
-    return true;
-  }
-  bool VisitCXXNewExpr(CXXNewExpr *NE) {
-    if (auto Name = ClientName(NE->getAllocatedType())) {
-      if (const CXXConstructExpr *CE = NE->getConstructExpr())
-        Handled.insert(CE);
-      Report({NE, NE->getBeginLoc(), *Name, ""});
-    }
-    return true;
-  }
-  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
-    if (Handled.count(CE))
-      return true;
-    const CXXConstructorDecl *Ctor = CE->getConstructor();
-    // Copying or moving a client shares or transfers an existing one.
-    if (!Ctor || Ctor->isCopyOrMoveConstructor())
-      return true;
-    // A base sub-object (`connection() : connection_base(...)` in a vendored
-    // library) or a delegating constructor is part of the object being
-    // constructed, which is reported where it is created: one construction,
-    // one report.
-    if (CE->getConstructionKind() != CXXConstructionKind::Complete)
-      return true;
-    if (auto Name = ClientName(CE->getType()))
-      Report({CE, CE->getBeginLoc(), *Name, ""});
-    return true;
-  }
-  bool VisitCallExpr(CallExpr *CE) {
-    if (auto F = FactoryName(CE))
-      Report({CE, CE->getBeginLoc(), F->first, F->second});
-    return true;
-  }
-
-private:
-  llvm::function_ref<void(Site)> Report;
-  llvm::function_ref<std::optional<std::string>(QualType)> ClientName;
-  llvm::function_ref<std::optional<std::pair<std::string, std::string>>(const CallExpr *)>
-      FactoryName;
-  llvm::SmallPtrSet<const CXXConstructExpr *, 4> Handled;
-};
-
-/// Does \p S mention a parameter of the function or a local in \p Tainted?
-bool mentionsInvocationData(const Stmt *Root,
-                            const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
-                            bool AllowUntaintedLocals = true) {
-  return ::serverless::anyStmt(Root, [&](const Stmt *S) {
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
-      if (isa<ParmVarDecl>(DRE->getDecl()))
-        return true;
-      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
-        if (Tainted.count(VD))
-          return true;
-        if (!AllowUntaintedLocals && VD->hasLocalStorage())
-          return true;
-      }
-    }
-    // Member state of the handler object may be per invocation.
-    return isa<CXXThisExpr>(S);
-  });
-}
-
-/// Locals whose value may derive from the request: written by a statement
-/// that mentions a parameter or another such local. A fixpoint over the body.
-class TaintCollector : public RecursiveASTVisitor<TaintCollector> {
-public:
-  llvm::SmallPtrSet<const VarDecl *, 16> Tainted;
-  bool Changed = false;
-
-  void taint(const Expr *Target, const Stmt *Source) {
-    if (!Target)
-      return;
-    Target = Target->IgnoreParenImpCasts();
-    while (const auto *ME = dyn_cast<MemberExpr>(Target))
-      Target = ME->getBase()->IgnoreParenImpCasts();
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(Target))
-      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-        if (VD->hasLocalStorage() && !Tainted.count(VD) &&
-            mentionsInvocationData(Source, Tainted))
-          Changed |= Tainted.insert(VD).second;
-  }
-  bool VisitVarDecl(VarDecl *VD) {
-    if (VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) && !Tainted.count(VD) &&
-        mentionsInvocationData(VD->getInit(), Tainted))
-      Changed |= Tainted.insert(VD).second;
-    return true;
-  }
-  bool VisitBinaryOperator(BinaryOperator *BO) {
-    if (BO->isAssignmentOp())
-      taint(BO->getLHS(), BO->getRHS());
-    return true;
-  }
-  bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr *OC) {
-    if (OC->isAssignmentOp() && OC->getNumArgs() == 2)
-      taint(OC->getArg(0), OC->getArg(1));
-    return true;
-  }
-  bool VisitCXXMemberCallExpr(CXXMemberCallExpr *MC) {
-    // config.setRegion(req.region) and the like.
-    if (const CXXMethodDecl *M = MC->getMethodDecl(); M && !M->isConst())
-      for (const Expr *Arg : MC->arguments())
-        taint(MC->getImplicitObjectArgument(), Arg);
-    return true;
-  }
-  bool VisitCallExpr(CallExpr *CE) {
-    // f(&local, req) may write the local from the request.
-    for (const Expr *Arg : CE->arguments()) {
-      const Expr *A = Arg->IgnoreParenImpCasts();
-      if (const auto *UO = dyn_cast<UnaryOperator>(A); UO && UO->getOpcode() == UO_AddrOf)
-        for (const Expr *Src : CE->arguments())
-          if (Src != Arg)
-            taint(UO->getSubExpr(), Src);
-    }
-    return true;
-  }
-};
-
-} // namespace
 
 HandlerScopeClientCheck::HandlerScopeClientCheck(StringRef Name,
                                                  ClangTidyContext *Context)
@@ -188,267 +40,42 @@ void HandlerScopeClientCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "IgnoreTypes", IgnoreTypesRaw);
 }
 
-static bool matchesAny(const std::vector<model::NamePattern> &Patterns,
-                       StringRef Name) {
-  return llvm::any_of(Patterns, [&](const model::NamePattern &P) {
-    return P.matches(Name);
-  });
-}
-
-/// Why the `static` fix-it for \p S may be unsafe, from the model (empty:
-/// nothing known against it).
-static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &S);
-static void releasedLocals(const Stmt *Body, const model::ApiModel &Model, NameCache &Names,
-                           llvm::SmallPtrSetImpl<const VarDecl *> &Out);
-
-void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx,
-                                                   TUContext &TU) {
-  HandlerScope &Scope = TU.handlerScope();
-  if (Scope.handlers().empty() && !wholeProgram())
+void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx, TUContext &TU) {
+  if (TU.handlerScope().handlers().empty() && !wholeProgram())
     return;
-  const model::ApiModel &Model = TU.model();
-  NameCache &Names = TU.names();
-
-  auto ClientName = [&](QualType T) -> std::optional<std::string> {
-    const CXXRecordDecl *RD = NameCache::recordOf(T);
-    if (!RD)
-      return std::nullopt;
-    // The alias the code spells (`pqxx::connection` for
-    // `pqxx::basic_connection_base<connect_direct>`) names the client in
-    // messages and may be what a model lists.
-    std::string Alias;
-    QualType Peeled = T.isNull() ? T : T.getNonReferenceType();
-    while (!Peeled.isNull() && Peeled->isPointerType())
-      Peeled = Peeled->getPointeeType();
-    if (!Peeled.isNull())
-      if (const auto *TT = Peeled->getAs<TypedefType>())
-        Alias = Names.qualifiedName(TT->getDecl());
-    const std::string &QN = Names.qualifiedName(RD);
-    if (matchesAny(IgnoreTypes, QN) || (!Alias.empty() && matchesAny(IgnoreTypes, Alias)))
-      return std::nullopt;
-    // The alias names a value the models say is not a client
-    // (`pqxx::nullconnection`, an alias of the connection template that
-    // never connects).
-    if (!Alias.empty() && Model.isNotClient(Alias))
-      return std::nullopt;
-    auto IsClient = [&](const std::string &N) {
-      return Model.clientType(N) || matchesAny(ClientTypes, N);
-    };
-    if (!Alias.empty() && IsClient(Alias))
-      return Alias;
-    if (IsClient(QN))
-      return Alias.empty() || Alias.find("::") == std::string::npos ? QN : Alias;
-    return std::nullopt;
-  };
-  auto FactoryName =
-      [&](const CallExpr *CE) -> std::optional<std::pair<std::string, std::string>> {
-    const FunctionDecl *Callee = CE->getDirectCallee();
-    if (!Callee)
-      return std::nullopt;
-    const std::string &FN = Names.qualifiedName(Callee);
-    if (const model::Factory *F = Model.factory(FN)) {
-      if (F->CreatesTemplateArg) {
-        const TemplateArgumentList *Args = Callee->getTemplateSpecializationArgs();
-        if (!Args || *F->CreatesTemplateArg >= Args->size() ||
-            (*Args)[*F->CreatesTemplateArg].getKind() != TemplateArgument::Type)
-          return std::nullopt;
-        if (auto Name = ClientName((*Args)[*F->CreatesTemplateArg].getAsType()))
-          return std::make_pair(*Name, FN);
-        return std::nullopt;
-      }
-      if (matchesAny(IgnoreTypes, F->Creates))
-        return std::nullopt;
-      return std::make_pair(F->Creates, FN);
+  ::serverless::ClientAnalysis Analysis(TU, {ClientTypes, ClientFactories, IgnoreTypes});
+  for (const ::serverless::ClientConstruction &S : Analysis.perInvocation()) {
+    // The `static` fix-it; when the model knows why it may be unsafe it goes
+    // on a note (`-fix` does not apply it, editors still offer it).
+    std::optional<FixItHint> Fix;
+    if (S.StaticCandidate) {
+      SourceLocation Begin = S.StaticCandidate->getBeginLoc();
+      if (Begin.isValid() && !Begin.isMacroID())
+        Fix = FixItHint::CreateInsertion(Begin, "static ");
     }
-    if (matchesAny(ClientFactories, FN)) {
-      QualType R = Callee->getReturnType();
-      const CXXRecordDecl *RD = NameCache::recordOf(R);
-      std::string Created = RD ? Names.qualifiedName(RD) : R.getAsString();
-      if (matchesAny(IgnoreTypes, Created))
-        return std::nullopt;
-      return std::make_pair(Created, FN);
+    {
+      // The builder must be gone before the notes are emitted.
+      auto D = diag(S.Loc, S.Factory.empty()
+                               ? "'%0' is constructed on every invocation of "
+                                 "handler '%1'; construct it once at init "
+                                 "scope and reuse it"
+                               : "'%0' is created by '%2' on every invocation "
+                                 "of handler '%1'; create it once at init "
+                                 "scope and reuse it");
+      D << S.ClientName << handlerNameFor(S.Function, TU);
+      if (!S.Factory.empty())
+        D << S.Factory;
+      if (Fix && S.StaticUnsafe.empty())
+        D << *Fix;
     }
-    return std::nullopt;
-  };
-
-  llvm::SmallPtrSet<const Stmt *, 16> Reported;
-  for (const FunctionDecl *FD : Scope.functions()) {
-    const FunctionDecl *Def = nullptr;
-    if (!FD->hasBody(Def))
-      continue;
-    const ::serverless::Handler *H = Scope.handlerFor(FD);
-    std::vector<Site> Sites;
-    auto Collect = [&](Site S) { Sites.push_back(std::move(S)); };
-    ConstructionFinder Finder(Collect, ClientName, FactoryName);
-    Finder.TraverseStmt(Def->getBody());
-    if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(Def))
-      for (const CXXCtorInitializer *Init : Ctor->inits())
-        if (Init->getInit()) {
-          size_t Before = Sites.size();
-          Finder.TraverseStmt(Init->getInit());
-          // An implicit constructor has no initializer to point at: report
-          // at the member declaration.
-          if (Init->isMemberInitializer() && (Ctor->isImplicit() || !Init->isWritten()))
-            for (size_t I = Before; I < Sites.size(); ++I)
-              Sites[I].Loc = Init->getMember()->getLocation();
-        }
-    if (Sites.empty())
-      continue;
-
-    // Fix-it support: which locals may carry invocation data, and which
-    // the body releases; once per function, only for a handler (where the
-    // fix-it is offered).
-    TaintCollector Taint;
-    llvm::SmallPtrSet<const VarDecl *, 16> Released;
-    const bool OffersFix = H ? H->Function == FD : Scope.isHandler(FD);
-    if (OffersFix) {
-      do {
-        Taint.Changed = false;
-        Taint.TraverseStmt(Def->getBody());
-      } while (Taint.Changed);
-      releasedLocals(Def->getBody(), Model, Names, Released);
-    }
-
-    for (const Site &S : Sites) {
-      if (!Reported.insert(S.Where).second)
-        continue;
-      if (Scope.isInitOnce(S.Where, FD))
-        continue;
-      // The `static` fix-it, and why it may be unsafe (then it goes on a
-      // note: `-fix` does not apply it, editors still offer it).
-      std::optional<FixItHint> Fix;
-      if (OffersFix)
-        Fix = staticFix(Ctx, TU, Def, S.Where, Taint.Tainted, Released);
-      std::string Unsafe = Fix ? staticUnsafeReason(Model, S) : std::string();
-      {
-        // The builder must be gone before the notes are emitted.
-        auto D = diag(S.Loc, S.Factory.empty()
-                                 ? "'%0' is constructed on every invocation of "
-                                   "handler '%1'; construct it once at init "
-                                   "scope and reuse it"
-                                 : "'%0' is created by '%2' on every invocation "
-                                   "of handler '%1'; create it once at init "
-                                   "scope and reuse it");
-        D << S.ClientName << handlerNameFor(FD, TU);
-        if (!S.Factory.empty())
-          D << S.Factory;
-        if (Fix && Unsafe.empty())
-          D << *Fix;
-      }
-      if (Fix && !Unsafe.empty())
-        diag(S.Loc, "making it 'static' creates it once per process, but %0; "
-                    "apply only after handling that",
-             DiagnosticIDs::Note)
-            << Unsafe << *Fix;
-      requireScope(S.Loc, FD, ::serverless::summary::Diagnostic::Requires::HandlerScope);
-      noteHandlerAndChain(FD, TU);
-    }
+    if (Fix && !S.StaticUnsafe.empty())
+      diag(S.Loc, "making it 'static' creates it once per process, but %0; "
+                  "apply only after handling that",
+           DiagnosticIDs::Note)
+          << S.StaticUnsafe << *Fix;
+    requireScope(S.Loc, S.Function, ::serverless::summary::Diagnostic::Requires::HandlerScope);
+    noteHandlerAndChain(S.Function, TU);
   }
-}
-
-static std::string staticUnsafeReason(const model::ApiModel &Model, const Site &S) {
-  std::vector<std::string> Why;
-  const model::ClientType *CT = Model.clientType(S.ClientName);
-  if (CT && !CT->StaticUnsafe.empty())
-    Why.push_back(CT->StaticUnsafe);
-  // A failed first connection (null, or an error state) would be kept for
-  // every later invocation, with no reconnect.
-  if (!S.Factory.empty())
-    if (const model::Resource *R = Model.acquisition(S.Factory).first;
-        R && R->Invalid != model::Resource::InvalidNone)
-      Why.push_back("a failed first '" + S.Factory +
-                    "' would be kept for every later invocation (check it and "
-                    "create it again on failure)");
-  // An init-scope client with a shutdown action must then be closed or
-  // flushed on SIGTERM (serverless-missing-shutdown-hook reports it next).
-  std::string Shutdown = CT ? CT->Shutdown : std::string();
-  if (Shutdown.empty() && !S.Factory.empty())
-    if (const model::Resource *R = Model.acquisition(S.Factory).first)
-      Shutdown = R->Shutdown;
-  if (Shutdown == "close" || Shutdown == "flush")
-    Why.push_back("it must then be " + std::string(Shutdown == "close" ? "closed" : "flushed") +
-                  " on SIGTERM (serverless-missing-shutdown-hook)");
-  std::string Out;
-  for (const std::string &W : Why)
-    Out += (Out.empty() ? "" : "; ") + W;
-  return Out;
-}
-
-/// The variables \p Body releases, deletes or moves away (a `static` client
-/// must not be): one walk per function, however many clients it creates.
-static void releasedLocals(const Stmt *Body, const model::ApiModel &Model, NameCache &Names,
-                           llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
-  auto Add = [&](const Expr *E) {
-    E = E->IgnoreParenImpCasts();
-    if (const auto *UO = dyn_cast<UnaryOperator>(E))
-      E = UO->getSubExpr()->IgnoreParenImpCasts();
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-      if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-        Out.insert(VD);
-  };
-  // Not recursive (StmtWalk.h): a body may hold a 20,000-term expression.
-  ::serverless::walkStmts(Body, [&](const Stmt *S) {
-    if (const auto *DE = dyn_cast<CXXDeleteExpr>(S))
-      Add(DE->getArgument());
-    if (const auto *CE = dyn_cast<CallExpr>(S))
-      if (const FunctionDecl *Callee = CE->getDirectCallee()) {
-        const std::string &N = Names.qualifiedName(Callee);
-        if (Model.release(N).first != nullptr || Model.ownershipTransfer(N) != nullptr ||
-            N == "std::move")
-          for (const Expr *A : CE->arguments())
-            Add(A);
-      }
-    // A static whose owner is re-seated per invocation (`p.reset(...)`,
-    // any model ownership_transfer member) would not stay shared.
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (Model.ownershipTransfer(Names.qualifiedName(M)))
-          Add(MC->getImplicitObjectArgument());
-    return true;
-  });
-}
-
-std::optional<FixItHint> HandlerScopeClientCheck::staticFix(
-    ASTContext &Ctx, TUContext &TU, const FunctionDecl *FD, const Stmt *Where,
-    const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
-    const llvm::SmallPtrSetImpl<const VarDecl *> &Released) {
-  // Only `T x(args);`, `T x{args};`, `auto x = make(args);` as the sole
-  // declaration of a DeclStmt directly in the handler.
-  ParentMap &PM = TU.handlerScope().parents(FD);
-  const Stmt *P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(Where));
-  while (P && (isa<ExprWithCleanups>(P) || isa<MaterializeTemporaryExpr>(P) ||
-               isa<CXXBindTemporaryExpr>(P) ||
-               (isa<CXXConstructExpr>(P) &&
-                cast<CXXConstructExpr>(P)->getConstructor()->isCopyOrMoveConstructor())))
-    P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(P));
-  const auto *DS = dyn_cast_or_null<DeclStmt>(P);
-  if (!DS || !DS->isSingleDecl())
-    return std::nullopt;
-  const auto *VD = dyn_cast<VarDecl>(DS->getSingleDecl());
-  if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD) ||
-      VD->getType()->isReferenceType())
-    return std::nullopt;
-  // The arguments must not depend on the invocation, and must not refer to
-  // locals that a static would outlive.
-  if (mentionsInvocationData(VD->getInit(), Tainted, /*AllowUntaintedLocals=*/true))
-    return std::nullopt;
-  bool RefersToLocalByAddress = false;
-  ::serverless::walkStmts(VD->getInit(), [&](const Stmt *S) {
-    if (const auto *UO = dyn_cast<UnaryOperator>(S); UO && UO->getOpcode() == UO_AddrOf)
-      if (const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
-        if (const auto *Local = dyn_cast<VarDecl>(DRE->getDecl()); Local && Local->hasLocalStorage())
-          RefersToLocalByAddress = true;
-    return true;
-  });
-  if (RefersToLocalByAddress)
-    return std::nullopt;
-  // A static must not be released, deleted or moved away per invocation.
-  if (Released.count(VD))
-    return std::nullopt;
-  SourceLocation Begin = DS->getBeginLoc();
-  if (Begin.isInvalid() || Begin.isMacroID())
-    return std::nullopt;
-  return FixItHint::CreateInsertion(Begin, "static ");
 }
 
 } // namespace clang::tidy::serverless

@@ -25,16 +25,6 @@ protected:
                             ::serverless::TUContext &TU) override;
 
 private:
-  /// `static` in front of a local client whose initializer does not depend
-  /// on the invocation, when that is a sound lazy initialization.
-  /// \p Released: the locals \p FD releases, deletes or moves away
-  /// (releasedLocals), computed once per function.
-  std::optional<FixItHint>
-  staticFix(ASTContext &Ctx, ::serverless::TUContext &TU, const FunctionDecl *FD,
-            const Stmt *Where,
-            const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
-            const llvm::SmallPtrSetImpl<const VarDecl *> &Released);
-
   std::string ClientTypesRaw, ClientFactoriesRaw, IgnoreTypesRaw;
   std::vector<::serverless::model::NamePattern> ClientTypes, ClientFactories,
       IgnoreTypes;
