@@ -1540,6 +1540,8 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   for (const CFGBlock *B : *G)
     if (In[B->getBlockID()])
       Run(B, *In[B->getBlockID()], true);
+  // Only this analysis reads the Evaluation shape, once per function.
+  TU.cfgs().drop(FD, CFGShape::Evaluation);
 }
 
 void Analyzer::run() {

@@ -93,11 +93,11 @@ struct ShutdownAnalysis::Impl {
       : TU(TU), Ctx(TU.astContext()), Model(TU.model()), Names(TU.names()),
         Scope(TU.handlerScope()) {}
 
-  /// Calls, deletes and resets in one function body, and its callees.
+  /// Calls and deletes in one function body (its callees are the TU's call
+  /// graph: HandlerScope::callees).
   struct Summary {
     std::vector<const CallExpr *> Calls;
     std::vector<std::pair<const Stmt *, const VarDecl *>> Deletes;
-    std::vector<std::pair<const Stmt *, const FunctionDecl *>> Callees;
   };
   llvm::DenseMap<const FunctionDecl *, std::unique_ptr<Summary>> Summaries;
 
@@ -142,20 +142,10 @@ public:
     for (Expr *Init : LE->capture_inits())
       if (Init)
         TraverseStmt(Init);
-    S.Callees.push_back({LE, LE->getCallOperator()});
     return true;
   }
   bool VisitCallExpr(CallExpr *CE) {
     S.Calls.push_back(CE);
-    if (const FunctionDecl *F = definition(CE->getDirectCallee()))
-      if (!isInSystemHeader(F))
-        S.Callees.push_back({CE, F});
-    return true;
-  }
-  bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
-    if (const FunctionDecl *F = definition(CE->getConstructor()))
-      if (!isInSystemHeader(F))
-        S.Callees.push_back({CE, F});
     return true;
   }
   bool VisitCXXDeleteExpr(CXXDeleteExpr *DE) {
@@ -266,8 +256,11 @@ bool ShutdownAnalysis::Impl::reaches(const FunctionDecl *Root,
     for (const auto &D : S.Deletes)
       if (acts(D.first, R, Flush, W, &Cur.Params))
         return true;
-    for (const auto &[Site, Callee] : S.Callees) {
-      Bound Params = boundParams(Site, Callee, R, Cur.Params);
+    for (const CallStep &E : Scope.callees(Cur.FD)) {
+      const FunctionDecl *Callee = E.Callee;
+      if (!Callee->hasBody())
+        continue;
+      Bound Params = boundParams(E.Site, Callee, R, Cur.Params);
       if (Seen.insert({canon(Callee), !Params.empty()}).second)
         Work.push_back({Callee, std::move(Params)});
     }

@@ -52,4 +52,10 @@ PostOrderCFGView *CFGCache::postOrder(const FunctionDecl *FD, CFGShape Shape) {
   return E.PostOrder.get();
 }
 
+void CFGCache::drop(const FunctionDecl *FD, CFGShape Shape) {
+  const FunctionDecl *Def = nullptr;
+  if (FD && FD->hasBody(Def))
+    Cache.erase({Def, static_cast<unsigned>(Shape)});
+}
+
 } // namespace serverless

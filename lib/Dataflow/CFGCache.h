@@ -48,6 +48,10 @@ public:
   /// The post-order view of get(FD, Shape), for clang's dataflow worklists.
   clang::PostOrderCFGView *postOrder(const clang::FunctionDecl *FD, CFGShape Shape);
 
+  /// Frees get(FD, Shape) when no other analysis reads that shape of FD:
+  /// the peak stays at one function's CFG instead of the TU's.
+  void drop(const clang::FunctionDecl *FD, CFGShape Shape);
+
   static clang::CFG::BuildOptions options(CFGShape Shape);
 
 private:

@@ -458,27 +458,39 @@ static void collectCallees(const FunctionDecl *Def, CalleeCollector::Callback Vi
         C.TraverseStmt(Init->getInit());
 }
 
+llvm::ArrayRef<CallStep> HandlerScope::callees(const FunctionDecl *FD) {
+  const FunctionDecl *Def = definitionOf(FD);
+  if (!Def)
+    return {};
+  auto [It, New] = CallGraph.try_emplace(Def);
+  if (!New)
+    return It->second;
+  std::vector<CallStep> Edges;
+  auto Visit = [&](const Stmt *Site, const FunctionDecl *Callee, const LambdaExpr *Lambda) {
+    const auto *Canon = cast<FunctionDecl>(Callee->getCanonicalDecl());
+    if (Lambda)
+      LambdaOrigins.try_emplace(Canon, Lambda, cast<FunctionDecl>(FD->getCanonicalDecl()));
+    const FunctionDecl *CalleeDef = definitionOf(Callee);
+    if (!isInSystemHeader(CalleeDef ? CalleeDef : Callee))
+      Edges.push_back({Def, Site, CalleeDef ? CalleeDef : Canon});
+  };
+  collectCallees(Def, Visit, HandlerArgs);
+  // The visit above may have added entries: look the slot up again.
+  return CallGraph[Def] = std::move(Edges);
+}
+
 template <typename Pred, typename Fn>
 void HandlerScope::forEachCallee(const FunctionDecl *FD, bool SkipInitOnce,
                                  Pred Reached, Fn F) {
-  const FunctionDecl *Def = definitionOf(FD);
-  if (!Def)
-    return;
-  auto Visit = [&](const Stmt *Site, const FunctionDecl *Callee,
-                   const LambdaExpr *Lambda) {
-    if (Lambda)
-      LambdaOrigins.try_emplace(cast<FunctionDecl>(Callee->getCanonicalDecl()),
-                                Lambda, FD);
-    // Cheap filters first: most calls go to library code or to functions
-    // already reached; only the rest pay for the init-once walk.
-    const FunctionDecl *CalleeDef = definitionOf(Callee);
-    if (!CalleeDef || isInSystemHeader(CalleeDef) || Reached(CalleeDef))
-      return;
-    if (SkipInitOnce && isInitOnce(Site, FD))
-      return;
-    F(Site, CalleeDef);
-  };
-  collectCallees(Def, Visit, HandlerArgs);
+  for (const CallStep &E : callees(FD)) {
+    // Cheap filters first: most calls go to functions already reached;
+    // only the rest pay for the init-once walk.
+    if (!E.Callee->hasBody() || Reached(E.Callee))
+      continue;
+    if (SkipInitOnce && isInitOnce(E.Site, FD))
+      continue;
+    F(E.Site, E.Callee);
+  }
 }
 
 void HandlerScope::computeScope() {
@@ -597,12 +609,9 @@ bool HandlerScope::initScopeCallsUnknown() {
     const FunctionDecl *Def = definitionOf(FD);
     if (!Def || Unknown)
       continue;
-    // A named callable: CalleeCollector keeps a function_ref to it.
-    auto Visit = [&](const Stmt *, const FunctionDecl *Callee, const LambdaExpr *) {
-      if (isUnseenUserFunction(Callee) && !Model.handlerRegistrar(Names.qualifiedName(Callee)))
+    for (const CallStep &E : callees(Def))
+      if (isUnseenUserFunction(E.Callee) && !Model.handlerRegistrar(Names.qualifiedName(E.Callee)))
         Unknown = true;
-    };
-    collectCallees(Def, Visit, HandlerArgs);
   }
   InitCallsUnknown = Unknown;
   return Unknown;
@@ -637,13 +646,10 @@ void HandlerScope::enterWholeProgramMode() {
       Name = displayFunctionName(FD, Names);
       C.Facts.Functions.push_back({Usr, Name, summary::Collector::site(SM, Def->getLocation(), FD, Name)});
     }
-    auto Visit = [&](const Stmt *Site, const FunctionDecl *Callee, const LambdaExpr *Lambda) {
-      const auto *Canon = cast<FunctionDecl>(Callee->getCanonicalDecl());
-      if (Lambda)
-        LambdaOrigins.try_emplace(Canon, Lambda, FD);
-      const FunctionDecl *CalleeDef = definitionOf(Callee);
-      if (isInSystemHeader(CalleeDef ? CalleeDef : Callee))
-        return;
+    for (const CallStep &Edge : callees(Def)) {
+      const Stmt *Site = Edge.Site;
+      const auto *Canon = cast<FunctionDecl>(Edge.Callee->getCanonicalDecl());
+      const FunctionDecl *CalleeDef = definitionOf(Edge.Callee);
       if (Record) {
         summary::CallEdge E;
         E.Caller = Usr;
@@ -655,8 +661,7 @@ void HandlerScope::enterWholeProgramMode() {
       }
       if (CalleeDef && Seen.insert(Canon).second)
         Work.push_back(Canon);
-    };
-    collectCallees(Def, Visit, HandlerArgs);
+    }
   }
   if (Record) {
     // Every file the TU read: a cached fact file stays valid while none changes.

@@ -125,6 +125,15 @@ public:
   /// Is \p FD one of this TU's handlers?
   bool isHandler(const clang::FunctionDecl *FD) const;
 
+  /// The call graph, one per TU for every analysis: the edges out of \p FD's
+  /// body (and constructor initialisers) to functions not in system headers
+  /// — calls, constructions, deletes, lambdas (at the lambda expression) and
+  /// functions used as values (callbacks). Callee is the definition when
+  /// the TU has one, else the canonical declaration. A registrar's handler argument
+  /// is not an edge: the handler runs per invocation, not where it is
+  /// registered. Built once per function.
+  llvm::ArrayRef<CallStep> callees(const clang::FunctionDecl *FD);
+
   /// The statement-level parent map of \p FD's body (and constructor
   /// initialisers), built on first use.
   clang::ParentMap &parents(const clang::FunctionDecl *FD);
@@ -165,6 +174,7 @@ private:
       LambdaOrigins;
   llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<clang::ParentMap>>
       ParentMaps;
+  llvm::DenseMap<const clang::FunctionDecl *, std::vector<CallStep>> CallGraph;
 };
 
 /// True when \p D is declared in a system header (never analysed as user
