@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "LedgerDrain.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -189,44 +190,50 @@ void RingDrainer::scan() {
 }
 
 // Moves the committed records of R at the front of each segment. Final: the
-// writers are gone; a slot reserved but not committed is torn.
+// writers are gone; a slot reserved but not committed is torn. Runs of
+// committed records go straight from the ring to the ledger file (one copy,
+// by the kernel), then their commit words are cleared and `tail` advances:
+// a writer reuses a slot only once its record is in the file.
 uint64_t RingDrainer::drainRing(Ring &R, bool Final) {
-  Buf.clear();
+  uint64_t N = 0;
   for (uint32_t S = 0; S < R.NSeg; ++S) {
     ShimRingSegment &Seg = R.Segs[S];
+    ShimRecord *Base = &R.Recs[uint64_t(S) * R.SegRecs];
     uint64_t T = R.Tail[S];
     uint64_t Head = __atomic_load_n(&Seg.head, __ATOMIC_ACQUIRE);
-    uint64_t Moved = 0;
-    while (T != Head) {
-      ShimRecord &Rec = R.Recs[uint64_t(S) * R.SegRecs + (T & (R.SegRecs - 1))];
-      if (__atomic_load_n(&Rec.commit, __ATOMIC_ACQUIRE) != SHIM_RECORD_COMMITTED) {
-        if (!Final)
-          break; // being written (or frozen mid-write): next pass
-        ++R.Torn;
-      } else {
-        Buf.push_back(Rec);
-        __atomic_store_n(&Rec.commit, 0u, __ATOMIC_RELAXED);
-      }
-      ++T, ++Moved;
-      // Free space as we go: a full segment's writers resume sooner.
-      if ((Moved & (R.SegRecs / 2 - 1)) == 0) {
-        __atomic_store_n(&Seg.tail, T, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&Seg.waiters, __ATOMIC_SEQ_CST))
-          futexWake(reinterpret_cast<uint32_t *>(&Seg.tail));
-      }
-    }
-    if (T != R.Tail[S]) {
-      R.Tail[S] = T;
-      __atomic_store_n(&Seg.tail, T, __ATOMIC_SEQ_CST);
+    auto publish = [&](uint64_t NewTail) {
+      __atomic_store_n(&Seg.tail, NewTail, __ATOMIC_SEQ_CST);
       if (__atomic_load_n(&Seg.waiters, __ATOMIC_SEQ_CST))
         futexWake(reinterpret_cast<uint32_t *>(&Seg.tail));
+    };
+    while (T != Head) {
+      // A run: committed, contiguous in memory (up to the segment's end).
+      uint64_t Run = T;
+      uint64_t Limit = std::min<uint64_t>(Head, T + (R.SegRecs - (T & (R.SegRecs - 1))));
+      while (Run != Limit &&
+             __atomic_load_n(&Base[Run & (R.SegRecs - 1)].commit, __ATOMIC_ACQUIRE) == SHIM_RECORD_COMMITTED)
+        ++Run;
+      if (Run != T) {
+        uint64_t K = Run - T;
+        writeAll(R.Out, &Base[T & (R.SegRecs - 1)], K * sizeof(ShimRecord),
+                 off_t(SHIM_LEDGER_HEADER_SIZE + R.Written * SHIM_RECORD_SIZE));
+        for (uint64_t I = T; I != Run; ++I)
+          __atomic_store_n(&Base[I & (R.SegRecs - 1)].commit, 0u, __ATOMIC_RELAXED);
+        R.Written += K;
+        N += K;
+        T = Run;
+        R.Tail[S] = T;
+        publish(T);
+        continue;
+      }
+      // T is reserved and not committed.
+      if (!Final)
+        break; // being written (or frozen mid-write): next pass
+      ++R.Torn;
+      R.Tail[S] = ++T;
+      publish(T);
     }
   }
-  if (!Buf.empty())
-    writeAll(R.Out, Buf.data(), Buf.size() * sizeof(ShimRecord),
-             off_t(SHIM_LEDGER_HEADER_SIZE + R.Written * SHIM_RECORD_SIZE));
-  uint64_t N = Buf.size();
-  R.Written += N;
   if (N || Final || R.Written == 0) {
     // The header as the shim keeps it (maps_count, unwind counters, dropped),
     // with the flat file's own count.

@@ -81,7 +81,6 @@ private:
   bool Finished = false;
   mutable std::mutex Mu; // Rings, Stats: the thread and finish()/stats()
   DrainStats Stats;
-  std::vector<ShimRecord> Buf;
   uint64_t LastScanNs = 0;
 };
 

@@ -148,6 +148,10 @@ void ShimObserver::onEnvironmentSpawn(int EnvId, std::vector<std::string> &EnvVa
   // Ring mode: the function writes a bounded ring this drainer empties while
   // it runs (its memory no longer grows with its records). SERVERLESS_SHIM_NO_RING=1:
   // the growing ledger file instead.
+  // The environment's previous process (before a reset) is gone, and its
+  // ledger directory is no longer read: its drainer's thread stops here.
+  E.finishDrains();
+  E.Drainers.clear();
   const char *NoRing = getenv("SERVERLESS_SHIM_NO_RING");
   if (!(NoRing && *NoRing && strcmp(NoRing, "0") != 0)) {
     std::string RingDir = makeRingDir(E.Dir);
