@@ -5,8 +5,8 @@
 // bench/shim/run.py:
 //   serverless-shim-drain RING_DIR LEDGER_DIR [--segments N] [--segment-records N] [--poll-ms N]
 // creates RING_DIR/drainer, prints "ready", drains while functions run with
-// SERVERLESS_SHIM_RING=RING_DIR SERVERLESS_SHIM_LEDGER=LEDGER_DIR, and on EOF
-// of stdin (or SIGTERM/SIGINT) takes its last look (what was reserved and
+// SERVERLESS_SHIM_RING=RING_DIR SERVERLESS_SHIM_LEDGER=LEDGER_DIR, and on
+// SIGTERM/SIGINT (or EOF of stdin when it is a pipe) takes its last look (what was reserved and
 // never committed is counted torn), prints its numbers and exits.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +18,7 @@
 #include <cstring>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t Quit = 0;
@@ -61,10 +62,16 @@ int main(int Argc, char **Argv) {
   D.start();
   printf("ready\n");
   fflush(stdout);
+  // EOF on a pipe (the tests, the bench) stops it; a background job's
+  // /dev/null or a terminal does not: then SIGTERM/SIGINT.
+  struct stat St;
+  bool WatchStdin = fstat(0, &St) == 0 && (S_ISFIFO(St.st_mode) || S_ISSOCK(St.st_mode));
   char B[256];
   while (!Quit) {
     pollfd P{0, POLLIN, 0};
-    if (poll(&P, 1, 200) > 0 && read(0, B, sizeof B) <= 0)
+    if (!WatchStdin)
+      poll(nullptr, 0, 200);
+    else if (poll(&P, 1, 200) > 0 && read(0, B, sizeof B) <= 0)
       break;
   }
   D.finish();
