@@ -76,16 +76,18 @@ def run_once(argv, env, drain=None):
 
 
 def ledger_stats(ledger):
-    recs = dropped = files = 0
+    recs = dropped = files = waits = 0
     for f in os.listdir(ledger):
         if f.startswith("ledger."):
             with open(os.path.join(ledger, f), "rb") as fh:
-                h = fh.read(40)
+                h = fh.read(720)
             cap, cursor, drop = struct.unpack_from("<QQQ", h, 16)
             recs += min(cursor, cap) if cap else cursor
             dropped += drop
             files += 1
-    return recs, dropped, files
+            if len(h) >= 720:  # ShimLedgerHeader.ring_waits (ring mode)
+                waits += struct.unpack_from("<Q", h, 712)[0]
+    return recs, dropped, files, waits
 
 
 def main():
@@ -172,8 +174,9 @@ def main():
                             name, best[name], best[name] / base, loop[name], loop[name] / lbase,
                             cpu[name], cpu[name] / cbase, rss[name] / 1024.0,
                             "%.3f" % dcpu[name] if dcpu.get(name) else ""))
-                for name, (recs, dropped, files) in stats.items():
-                    print("  %s: %d records in %d ledger(s), %d dropped" % (name, recs, files, dropped))
+                for name, (recs, dropped, files, waits) in stats.items():
+                    print("  %s: %d records in %d ledger(s), %d dropped%s" % (
+                        name, recs, files, dropped, ", writers waited %d times" % waits if "ring" in name else ""))
                 sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
