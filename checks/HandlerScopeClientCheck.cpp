@@ -27,7 +27,8 @@ HandlerScopeClientCheck::HandlerScopeClientCheck(StringRef Name,
     : ServerlessCheck(Name, Context),
       ClientTypesRaw(Options.get("ClientTypes", "")),
       ClientFactoriesRaw(Options.get("ClientFactories", "")),
-      IgnoreTypesRaw(Options.get("IgnoreTypes", "")) {
+      IgnoreTypesRaw(Options.get("IgnoreTypes", "")),
+      MaxFunctionStatements(Options.getLocalOrGlobal<unsigned>("MaxFunctionStatements", 0)) {
   ClientTypes = parsePatternList("ClientTypes", ClientTypesRaw);
   ClientFactories = parsePatternList("ClientFactories", ClientFactoriesRaw);
   IgnoreTypes = parsePatternList("IgnoreTypes", IgnoreTypesRaw);
@@ -38,13 +39,19 @@ void HandlerScopeClientCheck::storeOptions(ClangTidyOptions::OptionMap &Opts) {
   Options.store(Opts, "ClientTypes", ClientTypesRaw);
   Options.store(Opts, "ClientFactories", ClientFactoriesRaw);
   Options.store(Opts, "IgnoreTypes", IgnoreTypesRaw);
+  Options.store(Opts, "MaxFunctionStatements", MaxFunctionStatements);
 }
 
 void HandlerScopeClientCheck::checkTranslationUnit(ASTContext &Ctx, TUContext &TU) {
+  TU.setFunctionBudget(MaxFunctionStatements);
   if (TU.handlerScope().handlers().empty() && !wholeProgram())
     return;
   ::serverless::ClientAnalysis Analysis(TU, {ClientTypes, ClientFactories, IgnoreTypes});
-  for (const ::serverless::ClientConstruction &S : Analysis.perInvocation()) {
+  std::vector<const FunctionDecl *> OverBudget;
+  std::vector<::serverless::ClientConstruction> Sites = Analysis.perInvocation(&OverBudget);
+  for (const FunctionDecl *FD : OverBudget)
+    remarkOverBudget(FD, TU);
+  for (const ::serverless::ClientConstruction &S : Sites) {
     // The `static` fix-it; when the model knows why it may be unsafe it goes
     // on a note (`-fix` does not apply it, editors still offer it).
     std::optional<FixItHint> Fix;

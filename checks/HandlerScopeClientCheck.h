@@ -28,6 +28,7 @@ private:
   std::string ClientTypesRaw, ClientFactoriesRaw, IgnoreTypesRaw;
   std::vector<::serverless::model::NamePattern> ClientTypes, ClientFactories,
       IgnoreTypes;
+  unsigned MaxFunctionStatements;
 };
 
 } // namespace clang::tidy::serverless

@@ -306,7 +306,8 @@ ClientAnalysis::factoryName(const CallExpr *CE) {
   return std::nullopt;
 }
 
-std::vector<ClientConstruction> ClientAnalysis::perInvocation() {
+std::vector<ClientConstruction>
+ClientAnalysis::perInvocation(std::vector<const FunctionDecl *> *OverBudget) {
   std::vector<ClientConstruction> Out;
   HandlerScope &Scope = TU.handlerScope();
   auto ClientName = [&](QualType T) { return clientName(T); };
@@ -316,6 +317,11 @@ std::vector<ClientConstruction> ClientAnalysis::perInvocation() {
     const FunctionDecl *Def = nullptr;
     if (!FD->hasBody(Def))
       continue;
+    if (TU.overBudget(Def)) {
+      if (OverBudget)
+        OverBudget->push_back(FD);
+      continue;
+    }
     const Handler *H = Scope.handlerFor(FD);
     std::vector<Site> Sites;
     auto Collect = [&](Site S) { Sites.push_back(std::move(S)); };

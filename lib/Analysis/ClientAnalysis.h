@@ -50,8 +50,11 @@ public:
   ClientAnalysis(TUContext &TU, ClientOptions Opts) : TU(TU), Opts(std::move(Opts)) {}
 
   /// Constructions in handler scope that run per invocation (init-once
-  /// shapes left out), one per construction, in function order.
-  std::vector<ClientConstruction> perInvocation();
+  /// shapes left out), one per construction, in function order. Functions
+  /// over the TU's MaxFunctionStatements budget are not analysed: they go
+  /// to \p OverBudget (for the check's remark) when it is given.
+  std::vector<ClientConstruction>
+  perInvocation(std::vector<const clang::FunctionDecl *> *OverBudget = nullptr);
 
   /// The client type named by \p T (alias first), if it is one.
   std::optional<std::string> clientName(clang::QualType T);
