@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ClientAnalysis.h"
+#include "AST/BodyVisitor.h"
 #include "AST/Expr.h"
 #include "AST/StmtWalk.h"
 #include "clang/AST/DeclTemplate.h"
@@ -30,7 +31,7 @@ Site site(const Expr *E, std::string Name, std::string Factory) {
   return S;
 }
 
-class ConstructionFinder : public RecursiveASTVisitor<ConstructionFinder> {
+class ConstructionFinder : public FunctionBodyVisitor<ConstructionFinder> {
 public:
   ConstructionFinder(llvm::function_ref<void(Site)> Report,
                      llvm::function_ref<std::optional<std::string>(QualType)> ClientName,
@@ -40,12 +41,6 @@ public:
       : Report(Report), ClientName(ClientName), FactoryName(FactoryName) {}
 
   bool shouldVisitImplicitCode() const { return true; }
-  bool TraverseLambdaExpr(LambdaExpr *LE) {
-    for (Expr *Init : LE->capture_inits())
-      if (Init)
-        TraverseStmt(Init);
-    return true;
-  }
   bool VisitCXXNewExpr(CXXNewExpr *NE) {
     if (auto Name = ClientName(NE->getAllocatedType())) {
       if (const CXXConstructExpr *CE = NE->getConstructExpr())

@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/DeadlineAnalysis.h"
+#include "AST/BodyVisitor.h"
 #include "AST/Names.h"
 #include "Model/Formats.h"
 #include "AST/StmtWalk.h"
@@ -1494,9 +1495,8 @@ void Analyzer::run() {
   // the TUs that hand it a handle without seeing its body.
   if (Scope.wholeProgram())
     for (auto &[FD, Body] : Functions) {
-      struct All : RecursiveASTVisitor<All> {
+      struct All : FunctionBodyVisitor<All> {
         std::vector<const Stmt *> Stmts;
-        bool TraverseLambdaExpr(LambdaExpr *) { return true; }
         bool VisitStmt(Stmt *S) {
           Stmts.push_back(S);
           return true;

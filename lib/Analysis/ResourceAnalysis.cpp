@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ResourceAnalysis.h"
+#include "AST/BodyVisitor.h"
 #include "AST/Expr.h"
 #include "AST/Names.h"
 #include "AST/StmtWalk.h"
@@ -137,9 +138,8 @@ ResourceAnalysis::helperAcquisition(const FunctionDecl *FD) {
   // initialised with one), or a failure constant.
   std::optional<AcquisitionInfo> Result;
   bool Ok = true;
-  struct Returns : RecursiveASTVisitor<Returns> {
+  struct Returns : FunctionBodyVisitor<Returns> {
     std::vector<const ReturnStmt *> All;
-    bool TraverseLambdaExpr(LambdaExpr *) { return true; }
     bool VisitReturnStmt(ReturnStmt *R) {
       All.push_back(R);
       return true;
@@ -1013,14 +1013,8 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
   if (!FD->hasBody(Def))
     return Out;
   // Acquisitions in this body (lambda bodies are functions of their own).
-  struct Finder : RecursiveASTVisitor<Finder> {
+  struct Finder : FunctionBodyVisitor<Finder> {
     std::vector<const CallExpr *> Calls;
-    bool TraverseLambdaExpr(LambdaExpr *LE) {
-      for (Expr *Init : LE->capture_inits())
-        if (Init)
-          TraverseStmt(Init);
-      return true;
-    }
     bool VisitCallExpr(CallExpr *CE) {
       Calls.push_back(CE);
       return true;

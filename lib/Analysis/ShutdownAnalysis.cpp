@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Analysis/ShutdownAnalysis.h"
+#include "AST/BodyVisitor.h"
 #include "AST/StmtWalk.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -133,17 +134,10 @@ struct ShutdownAnalysis::Impl {
 };
 
 namespace {
-class SummaryBuilder : public RecursiveASTVisitor<SummaryBuilder> {
+class SummaryBuilder : public FunctionBodyVisitor<SummaryBuilder> {
 public:
   SummaryBuilder(ShutdownAnalysis::Impl::Summary &S, CallBinding &B) : S(S), B(B) {}
   bool shouldVisitImplicitCode() const { return true; }
-  bool TraverseLambdaExpr(LambdaExpr *LE) {
-    // The body runs when the lambda is called; it is a callee of its own.
-    for (Expr *Init : LE->capture_inits())
-      if (Init)
-        TraverseStmt(Init);
-    return true;
-  }
   bool VisitCallExpr(CallExpr *CE) {
     S.Calls.push_back(CE);
     return true;

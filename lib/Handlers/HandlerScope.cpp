@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Handlers/HandlerScope.h"
+#include "AST/BodyVisitor.h"
 #include "AST/Expr.h"
 #include "AST/StmtWalk.h"
 #include "Summary/Collector.h"
@@ -384,7 +385,7 @@ namespace {
 /// Collects the call edges out of one function body. Lambda bodies are not
 /// entered (their call operators are functions of their own); their capture
 /// initialisers are, since they run where the lambda is created.
-class CalleeCollector : public RecursiveASTVisitor<CalleeCollector> {
+class CalleeCollector : public FunctionBodyVisitor<CalleeCollector> {
 public:
   using Callback = llvm::function_ref<void(const Stmt *Site, const FunctionDecl *Callee,
                                            const LambdaExpr *Lambda)>;
@@ -393,10 +394,7 @@ public:
 
   bool shouldVisitImplicitCode() const { return true; }
 
-  bool TraverseLambdaExpr(LambdaExpr *LE) {
-    for (Expr *Init : LE->capture_inits())
-      if (Init)
-        TraverseStmt(Init);
+  bool lambdaExpr(LambdaExpr *LE) {
     if (!Skip.count(LE))
       CB(LE, LE->getCallOperator(), LE);
     return true;
@@ -411,7 +409,7 @@ public:
       if (Skip.count(E) && !isa<LambdaExpr>(E))
         return true;
     }
-    return RecursiveASTVisitor::TraverseStmt(S, Queue);
+    return FunctionBodyVisitor::TraverseStmt(S, Queue);
   }
   bool VisitCXXConstructExpr(CXXConstructExpr *CE) {
     CB(CE, CE->getConstructor(), nullptr);
