@@ -176,7 +176,8 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
         const model::View *V = Model.view(N);
         // Released, handed to an owner, or moved (`std::move(c)`: a model
         // view of its argument).
-        if (Model.release(N).first != nullptr || Model.ownershipTransfer(N) != nullptr ||
+        if (Model.release(N).first != nullptr ||
+            ownershipTransferAt(CE, Model, Names) != nullptr ||
             (V && V->Of.Kind == model::HandleRef::Arg))
           for (const Expr *A : CE->arguments())
             Add(A);
@@ -184,9 +185,8 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
     // A static whose owner is re-seated per invocation (`p.reset(...)`,
     // any model ownership_transfer member) would not stay shared.
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (Model.ownershipTransfer(Names.qualifiedName(M)))
-          Add(MC->getImplicitObjectArgument());
+      if (ownershipTransferAt(MC, Model, Names))
+        Add(MC->getImplicitObjectArgument());
     return true;
   });
 }

@@ -282,7 +282,7 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (Callee) {
       if (const model::OwnershipTransfer *O =
-              TU.model().ownershipTransfer(TU.names().qualifiedName(Callee)))
+              ownershipTransferAt(CE, TU.model(), TU.names()))
         if (O->Arg < CE->getNumArgs() && refersTo(CE->getArg(O->Arg), V))
           return true;
       // A function C had to declare implicitly (its header is missing or

@@ -201,7 +201,7 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
   // ownership_transfer members (a user class's own `reset()` is not one).
   if (!Flush && R.ReleasedByDelete)
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-      if (Model.ownershipTransfer(N) &&
+      if (ownershipTransferAt(MC, Model, Names) &&
           Holds(varOf(TU.binding(), MC->getImplicitObjectArgument())))
         return Found(CE, N);
   return false;
@@ -431,11 +431,9 @@ public:
     // g.reset(new Client) assigns the global (a model ownership_transfer
     // member, not any method named reset).
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-      if (const CXXMethodDecl *M = MC->getMethodDecl())
-        if (const model::OwnershipTransfer *O =
-                Model->ownershipTransfer(Names->qualifiedName(M));
-            O && O->Arg < MC->getNumArgs())
-          assignment(MC->getImplicitObjectArgument(), MC->getArg(O->Arg), MC);
+      if (const model::OwnershipTransfer *O = ownershipTransferAt(MC, *Model, *Names);
+          O && O->Arg < MC->getNumArgs())
+        assignment(MC->getImplicitObjectArgument(), MC->getArg(O->Arg), MC);
     return true;
   }
 

@@ -335,9 +335,8 @@ static const VarDecl *assignedStaticVar(const Stmt *S,
     if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
       LHS = OC->getArg(0);
   } else if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S)) {
-    if (const CXXMethodDecl *M = MC->getMethodDecl())
-      if (Model.ownershipTransfer(Names.qualifiedName(M)))
-        LHS = MC->getImplicitObjectArgument();
+    if (ownershipTransferAt(MC, Model, Names))
+      LHS = MC->getImplicitObjectArgument();
   }
   if (!LHS)
     return nullptr;

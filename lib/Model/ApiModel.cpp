@@ -107,6 +107,7 @@ private:
                      std::vector<CallSpec> &Out);
   void parseBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
   void parseNonBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
+  void parseOwnership(const json &J, const std::string &Ptr, ApiModel &Out);
   /// An argument condition or an array of them under \p Key; false on error.
   bool argConditions(const json &J, const std::string &Ptr, const char *Key,
                      std::vector<ArgCondition> &Out);
@@ -810,6 +811,32 @@ static std::string nonBlockingKey(const NonBlocking &N) {
   return K;
 }
 
+static std::string ownershipKey(const OwnershipTransfer &O) {
+  std::string K = O.Function.text();
+  for (const ArgCondition &C : O.If)
+    K += "\x1f" + C.str();
+  return K;
+}
+
+void ModelParser::parseOwnership(const json &J, const std::string &Ptr,
+                                 ApiModel &Out) {
+  checkKeys(J, Ptr, {"function", "arg", "if"});
+  OwnershipTransfer O;
+  auto Fn = pattern(J, Ptr, "function", true);
+  auto Arg = index(J, Ptr, "arg", true);
+  bool Ok = argConditions(J, Ptr, "if", O.If);
+  if (!Fn || !Arg || !Ok)
+    return;
+  O.Function = *Fn;
+  O.Arg = *Arg;
+  if (isDisabled(J, Ptr)) {
+    Disabled["ownership_transfer"].push_back(ownershipKey(O));
+    return;
+  }
+  O.From = originOf(J, Ptr);
+  Out.Ownership.push_back(std::move(O));
+}
+
 void ModelParser::parseNonBlocking(const json &J, const std::string &Ptr,
                                    ApiModel &Out) {
   checkKeys(J, Ptr, {"function", "handle", "if", "calls"});
@@ -925,7 +952,9 @@ bool ModelParser::run(ApiModel &Out) {
         Dst.push_back({*Fn, *Arg, originOf(J, Ptr)});
     });
   };
-  FunctionAndIndex("ownership_transfer", "arg", true, Out.Ownership);
+  eachEntry(Root, "ownership_transfer", [&](const json &J, const std::string &Ptr) {
+    parseOwnership(J, Ptr, Out);
+  });
   eachEntry(Root, "views", [&](const json &J, const std::string &Ptr) {
     checkKeys(J, Ptr, {"function", "of"});
     DISABLE_BY("function", "views")
@@ -1064,7 +1093,7 @@ llvm::Error ApiModel::addBuffer(llvm::StringRef FileName, llvm::StringRef Text) 
                [](const Resource &R) { return R.Kind; });
   mergeSection(BlockingCalls, Parsed.BlockingCalls, D["blocking"], ByFunction);
   mergeSection(Throwing, Parsed.Throwing, D["throwing"], ByFunction);
-  mergeSection(Ownership, Parsed.Ownership, D["ownership_transfer"], ByFunction);
+  mergeSection(Ownership, Parsed.Ownership, D["ownership_transfer"], ownershipKey);
   mergeSection(Views, Parsed.Views, D["views"], ByFunction);
   mergeSection(Registrars, Parsed.Registrars, D["handler_registrars"], ByFunction);
   mergeSection(DeadlineSources, Parsed.DeadlineSources, D["deadline_sources"],
@@ -1211,11 +1240,13 @@ bool ApiModel::isThrowing(llvm::StringRef FunctionName) const {
          }) != nullptr;
 }
 
-const OwnershipTransfer *
-ApiModel::ownershipTransfer(llvm::StringRef FunctionName) const {
-  return findLast(Ownership, [&](const OwnershipTransfer &O) {
-    return O.Function.matches(FunctionName);
-  });
+std::vector<const OwnershipTransfer *>
+ApiModel::ownershipTransfersOf(llvm::StringRef FunctionName) const {
+  std::vector<const OwnershipTransfer *> R;
+  for (const OwnershipTransfer &O : Ownership)
+    if (O.Function.matches(FunctionName))
+      R.push_back(&O);
+  return R;
 }
 
 const View *ApiModel::view(llvm::StringRef FunctionName) const {
@@ -1324,8 +1355,12 @@ std::string ApiModel::dump() const {
   }
   for (const FunctionEntry &F : Throwing)
     Add("throwing", {{"function", F.Function.text()}}, F.From);
-  for (const OwnershipTransfer &O : Ownership)
-    Add("ownership_transfer", {{"function", O.Function.text()}, {"arg", O.Arg}}, O.From);
+  for (const OwnershipTransfer &O : Ownership) {
+    json E = {{"function", O.Function.text()}, {"arg", O.Arg}};
+    for (const ArgCondition &C : O.If)
+      E["if"].push_back(C.str());
+    Add("ownership_transfer", E, O.From);
+  }
   for (const View &V : Views)
     Add("views", {{"function", V.Function.text()}, {"of", V.Of.str()}}, V.From);
   for (const HandlerRegistrar &R : Registrars)

@@ -201,9 +201,14 @@ struct FunctionEntry { // throwing, async_signal_safe.
   Origin From;
 };
 
+/// A call that hands argument \p Arg to an owner (`curl_multi_add_handle`,
+/// `rd_kafka_new`'s conf): the caller is no longer responsible for it.
 struct OwnershipTransfer {
   NamePattern Function;
   unsigned Arg = 0;
+  /// Only when every condition holds (`curl_easy_setopt(h, CURLOPT_PRIVATE,
+  /// p)`): the models' `if`, read by conditionHolds() like `nonblocking`'s.
+  std::vector<ArgCondition> If;
   Origin From;
 };
 
@@ -278,7 +283,11 @@ public:
   const Resource *resourceByKind(llvm::StringRef Kind) const;
   const Blocking *blocking(llvm::StringRef FunctionName) const;
   bool isThrowing(llvm::StringRef FunctionName) const;
-  const OwnershipTransfer *ownershipTransfer(llvm::StringRef FunctionName) const;
+  /// Every `ownership_transfer` entry for \p FunctionName, conditions not
+  /// evaluated: analyses ask ownershipTransferAt() (AST/Names.h), the
+  /// one reading of an entry against a call.
+  std::vector<const OwnershipTransfer *>
+  ownershipTransfersOf(llvm::StringRef FunctionName) const;
   /// The `views` entry for \p FunctionName, if any.
   const View *view(llvm::StringRef FunctionName) const;
   const HandlerRegistrar *handlerRegistrar(llvm::StringRef FunctionName) const;

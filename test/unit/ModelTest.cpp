@@ -391,6 +391,46 @@ TEST(ApiModel, NonBlocking) {
   EXPECT_TRUE(M.nonBlocking("mylib_set_nonblocking")[0]->If.empty());
 }
 
+TEST(ApiModel, OwnershipTransferConditions) {
+  // The conditions of `nonblocking`: exactly one of flag/equals, objects.
+  EXPECT_THAT(errorOf(model(R"("ownership_transfer": [{"function": "f", "arg": 2, "if": {"arg": 1}}])")),
+              HasSubstr("exactly one of 'flag' or 'equals'"));
+  EXPECT_THAT(errorOf(model(R"("ownership_transfer": [{"function": "f", "arg": 2, "if": "X"}])")),
+              HasSubstr("must be a JSON object"));
+  EXPECT_THAT(errorOf(model(R"("ownership_transfer": [{"function": "f", "arg": 2, "when": {}}])")),
+              HasSubstr("unknown key 'when'"));
+  EXPECT_THAT(errorOf(model(R"("ownership_transfer": [{"function": "f", "if": {"arg": 1, "equals": "A"}}])")),
+              HasSubstr("missing required key 'arg'"));
+
+  // The default: curl_easy_setopt hands its value over for CURLOPT_PRIVATE only.
+  ApiModel D = ApiModel::withDefaults();
+  std::vector<const OwnershipTransfer *> Setopt = D.ownershipTransfersOf("curl_easy_setopt");
+  ASSERT_EQ(Setopt.size(), 1u);
+  EXPECT_EQ(Setopt[0]->Arg, 2u);
+  ASSERT_EQ(Setopt[0]->If.size(), 1u);
+  EXPECT_EQ(Setopt[0]->If[0].str(), "arg 1 is CURLOPT_PRIVATE");
+  ASSERT_EQ(D.ownershipTransfersOf("curl_multi_add_handle").size(), 1u);
+  EXPECT_TRUE(D.ownershipTransfersOf("curl_multi_add_handle")[0]->If.empty());
+
+  // Keyed by function and conditions: a user entry with another condition
+  // adds to the default, one with the same condition replaces it, and a
+  // disabled one removes only its own.
+  ApiModel M = ApiModel::withDefaults();
+  llvm::Error E = M.addBuffer("user.json", model(R"(
+    "ownership_transfer": [
+      {"function": "curl_easy_setopt", "arg": 2, "if": {"arg": 1, "equals": "CURLOPT_CHUNK_DATA"}},
+      {"function": "curl_easy_setopt", "arg": 2, "if": {"arg": 1, "equals": "CURLOPT_PRIVATE"}},
+      {"function": "curl_mime_subparts", "arg": 1, "disabled": true}])"));
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  Setopt = M.ownershipTransfersOf("curl_easy_setopt");
+  ASSERT_EQ(Setopt.size(), 2u);
+  EXPECT_EQ(Setopt[0]->If[0].Equals, "CURLOPT_CHUNK_DATA");
+  EXPECT_EQ(Setopt[1]->If[0].Equals, "CURLOPT_PRIVATE");
+  EXPECT_EQ(Setopt[1]->From.File, "user.json");
+  EXPECT_TRUE(M.ownershipTransfersOf("curl_mime_subparts").empty());
+  EXPECT_EQ(M.ownershipTransfersOf("curl_multi_add_handle").size(), 1u);
+}
+
 TEST(ApiModel, SessionThreeKeys) {
   // continues_arg (acquire entries only), unbuffered_by, returns_on_sigterm,
   // static_unsafe: wrong types are one error each, naming the key.
