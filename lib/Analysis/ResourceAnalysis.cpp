@@ -14,7 +14,11 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
+#include <array>
+#include <map>
 #include <functional>
 #include <deque>
 
@@ -584,10 +588,35 @@ bool ResourceAnalysis::insideTry(const Stmt *S, const FunctionDecl *FD) {
 }
 
 namespace {
-/// The values a path knows of the function's guard variables (at most 3).
+/// The values a path knows of the function's guard variables (at most 3),
+/// and of its value variables (`Sets`: an interned ValueSets, 0 when
+/// nothing is known of any).
 struct PathFacts {
   uint8_t Known = 0, Value = 0;
-  unsigned key() const { return unsigned(Known) | (unsigned(Value) << 3); }
+  uint16_t Sets = 0;
+  unsigned key() const {
+    return unsigned(Known) | (unsigned(Value) << 3) | (unsigned(Sets) << 6);
+  }
+};
+
+/// Value variables: locals and parameters of integer or enumeration type
+/// tested against constants (`mode == 'P'`, `switch (opt)`) whose every
+/// write is a plain assignment or the declaration itself (no `&v`, `++`,
+/// `+=`, reference, capture): the values a path can give them are then known
+/// from the path alone. Each is either unknown (any value) or one of a
+/// finite set of constants of the function (`Universe`, at most 64).
+constexpr unsigned MaxValueVars = 4;
+constexpr unsigned MaxUniverse = 64;
+/// Per value variable a mask over the universe; the last word says which
+/// of them are finite (a set bit: the mask holds every value it can have).
+using ValueSets = std::array<uint64_t, MaxValueVars + 1>;
+
+/// What a branch edge says of one value variable: it holds exactly one of
+/// \p Mask (`Only`), or none of them (`Exclude`).
+struct Restriction {
+  int Var = -1;
+  enum KindTy : uint8_t { None, Only, Exclude } Kind = None;
+  uint64_t Mask = 0;
 };
 } // namespace
 
@@ -617,19 +646,152 @@ struct ResourceAnalysis::FunctionIndex {
   llvm::DenseMap<const Stmt *, llvm::SmallVector<std::pair<unsigned, unsigned>, 1>> Where;
   /// The guard values a path from the entry can have at each block's start
   /// (whatever the handle's state: path facts do not depend on it).
-  std::vector<llvm::SmallVector<uint8_t, 1>> EntryKnown, EntryValue;
+  std::vector<llvm::SmallVector<PathFacts, 1>> EntryFacts;
   /// Is the edge from B with index I compatible with path facts P; the
   /// facts on it.
-  std::optional<PathFacts> along(const CFGBlock *B, unsigned I, PathFacts P) const;
+  std::optional<PathFacts> along(const CFGBlock *B, unsigned I, PathFacts P);
   /// The guard a two-way branch tests and whether its true edge means the
   /// guard is true.
   llvm::DenseMap<unsigned, std::pair<int, bool>> GuardOf;
   /// A guard given a constant by element \p S: the facts after it.
-  void assign(const Stmt *S, PathFacts &P, ASTContext &Ctx) const;
+  void assign(const Stmt *S, PathFacts &P, ASTContext &Ctx);
+
+  /// Value variables (see ValueSets), the constants their sets range over,
+  /// and the interned sets (index 0: nothing known).
+  std::vector<const VarDecl *> ValueVars;
+  std::vector<int64_t> Universe;
+  std::vector<ValueSets> SetTable;
+  std::map<ValueSets, uint16_t> SetIds;
+  /// Per block whose branch tests a value variable, what each successor
+  /// edge (by index) says of it.
+  llvm::DenseMap<unsigned, llvm::SmallVector<Restriction, 2>> ValueTests;
+  uint16_t intern(const ValueSets &V);
+  /// The bit of \p C in the universe, 0 when it is not there.
+  uint64_t bitOf(int64_t C) const {
+    for (unsigned I = 0; I < Universe.size(); ++I)
+      if (Universe[I] == C)
+        return uint64_t(1) << I;
+    return 0;
+  }
+  int valueVar(const Expr *E) const;
+  /// The set of values \p E gives value variable \p Var when stored into
+  /// it, on a path with facts \p P; nullopt: any value.
+  std::optional<uint64_t> valueOf(const Expr *E, unsigned Var, const PathFacts &P,
+                                  ASTContext &Ctx) const;
 };
 
+uint16_t ResourceAnalysis::FunctionIndex::intern(const ValueSets &V) {
+  if (V[MaxValueVars] == 0)
+    return 0; // Nothing known.
+  auto It = SetIds.find(V);
+  if (It != SetIds.end())
+    return It->second;
+  // Bounded: past the cap a path forgets the values (more paths, never
+  // fewer: still sound, only less precise).
+  if (SetTable.size() >= 256)
+    return 0;
+  uint16_t Id = uint16_t(SetTable.size());
+  SetTable.push_back(V);
+  SetIds.emplace(V, Id);
+  return Id;
+}
+
+int ResourceAnalysis::FunctionIndex::valueVar(const Expr *E) const {
+  if (!E)
+    return -1;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
+    for (unsigned I = 0; I < ValueVars.size(); ++I)
+      if (DRE->getDecl() == ValueVars[I])
+        return int(I);
+  return -1;
+}
+
+/// Does converting a value of type \p From to \p To keep every value?
+static bool valuePreserving(QualType From, QualType To, const ASTContext &Ctx) {
+  From = From.getCanonicalType().getUnqualifiedType();
+  To = To.getCanonicalType().getUnqualifiedType();
+  if (!From->isIntegralOrEnumerationType() || !To->isIntegralOrEnumerationType())
+    return false;
+  if (From == To)
+    return true;
+  const unsigned WF = Ctx.getIntWidth(From), WT = Ctx.getIntWidth(To);
+  const bool SF = From->isSignedIntegerOrEnumerationType(),
+             ST = To->isSignedIntegerOrEnumerationType();
+  if (From->isBooleanType())
+    return true; // 0 or 1.
+  if (To->isBooleanType())
+    return false;
+  return SF == ST ? WT >= WF : (!SF && ST && WT > WF);
+}
+
+/// \p V as a 64-bit value, when it is one.
+static std::optional<int64_t> asInt64(const llvm::APSInt &V) {
+  if (V.isSigned() ? V.getSignificantBits() > 64 : V.getActiveBits() > 63)
+    return std::nullopt;
+  return V.isSigned() ? V.getSExtValue() : int64_t(V.getZExtValue());
+}
+
+/// Does \p C fit in \p T (so that storing it there keeps it)?
+static bool fitsIn(int64_t C, QualType T, const ASTContext &Ctx) {
+  T = T.getCanonicalType();
+  if (T->isBooleanType())
+    return C == 0 || C == 1;
+  const unsigned W = Ctx.getIntWidth(T);
+  if (W >= 64)
+    return T->isSignedIntegerOrEnumerationType() || C >= 0;
+  if (T->isSignedIntegerOrEnumerationType())
+    return C >= -(int64_t(1) << (W - 1)) && C < (int64_t(1) << (W - 1));
+  return C >= 0 && C < (int64_t(1) << W);
+}
+
+std::optional<uint64_t>
+ResourceAnalysis::FunctionIndex::valueOf(const Expr *E, unsigned Var, const PathFacts &P,
+                                         ASTContext &Ctx) const {
+  if (!E || E->isValueDependent())
+    return std::nullopt;
+  // A constant, converted to the variable's type as the store converts it.
+  if (std::optional<llvm::APSInt> C = E->getIntegerConstantExpr(Ctx)) {
+    std::optional<int64_t> V = asInt64(*C);
+    uint64_t Bit = V ? bitOf(*V) : 0;
+    return Bit ? std::optional<uint64_t>(Bit) : std::nullopt;
+  }
+  // Another value variable (`mode = opt;` under `case 'P':`): its set, when
+  // every value of it fits.
+  int From = valueVar(E);
+  if (From < 0 || !P.Sets)
+    return std::nullopt;
+  const ValueSets &S = SetTable[P.Sets];
+  if (!(S[MaxValueVars] & (uint64_t(1) << From)))
+    return std::nullopt;
+  QualType T = ValueVars[Var]->getType();
+  for (unsigned I = 0; I < Universe.size(); ++I)
+    if ((S[From] >> I & 1) && !fitsIn(Universe[I], T, Ctx))
+      return std::nullopt;
+  return S[From];
+}
+
+
 std::optional<PathFacts>
-ResourceAnalysis::FunctionIndex::along(const CFGBlock *B, unsigned Index, PathFacts P) const {
+ResourceAnalysis::FunctionIndex::along(const CFGBlock *B, unsigned Index, PathFacts P) {
+  if (auto VT = ValueTests.find(B->getBlockID());
+      VT != ValueTests.end() && Index < VT->second.size()) {
+    const Restriction &R = VT->second[Index];
+    if (R.Kind != Restriction::None) {
+      ValueSets S = P.Sets ? SetTable[P.Sets] : ValueSets{};
+      const uint64_t FiniteBit = uint64_t(1) << R.Var;
+      const bool Finite = S[MaxValueVars] & FiniteBit;
+      if (R.Kind == Restriction::Only) {
+        // `mode == 'P'` taken, `case 'P':`: exactly that value now.
+        S[R.Var] = Finite ? S[R.Var] & R.Mask : R.Mask;
+        S[MaxValueVars] |= FiniteBit;
+      } else if (Finite) {
+        S[R.Var] &= ~R.Mask; // Not taken: none of the tested values.
+      }
+      if ((S[MaxValueVars] & FiniteBit) && S[R.Var] == 0)
+        return std::nullopt; // No value left: the path cannot happen.
+      P.Sets = intern(S);
+    }
+  }
   auto It = GuardOf.find(B->getBlockID());
   if (It == GuardOf.end())
     return P;
@@ -645,7 +807,38 @@ ResourceAnalysis::FunctionIndex::along(const CFGBlock *B, unsigned Index, PathFa
 }
 
 void ResourceAnalysis::FunctionIndex::assign(const Stmt *St, PathFacts &P,
-                                             ASTContext &Ctx) const {
+                                             ASTContext &Ctx) {
+  if (!ValueVars.empty()) {
+    // A value variable stored or declared: its set is the stored value's.
+    int Var = -1;
+    const Expr *Stored = nullptr;
+    if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
+        if (int I = valueVar(DRE); I >= 0) {
+          Var = I;
+          Stored = BO->getRHS();
+        }
+    } else if (const auto *DS = dyn_cast<DeclStmt>(St); DS && DS->isSingleDecl()) {
+      for (unsigned I = 0; I < ValueVars.size(); ++I)
+        if (DS->getSingleDecl() == ValueVars[I]) {
+          Var = int(I);
+          Stored = ValueVars[I]->getInit(); // None: any value.
+        }
+    }
+    if (Var >= 0) {
+      std::optional<uint64_t> V = valueOf(Stored, unsigned(Var), P, Ctx);
+      ValueSets S = P.Sets ? SetTable[P.Sets] : ValueSets{};
+      const uint64_t FiniteBit = uint64_t(1) << Var;
+      if (V) {
+        S[Var] = *V;
+        S[MaxValueVars] |= FiniteBit;
+      } else {
+        S[Var] = 0;
+        S[MaxValueVars] &= ~FiniteBit;
+      }
+      P.Sets = intern(S);
+    }
+  }
   if (GuardVars.empty())
     return;
   if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
@@ -660,6 +853,269 @@ void ResourceAnalysis::FunctionIndex::assign(const Stmt *St, PathFacts &P,
 
 ResourceAnalysis::~ResourceAnalysis() = default;
 
+namespace {
+/// One branch that tests a variable against constants.
+struct BranchTest {
+  unsigned Block = 0;
+  const VarDecl *Var = nullptr;
+  /// Per successor edge: the values it means the variable holds (`Only`)
+  /// or does not hold (`Exclude`); None: nothing known.
+  llvm::SmallVector<std::pair<Restriction::KindTy, llvm::SmallVector<int64_t, 1>>, 2> Edges;
+};
+} // namespace
+
+/// The local or parameter of integer or enumeration type that \p E reads
+/// (through parentheses and implicit conversions), if any.
+static const VarDecl *readVar(const Expr *E) {
+  if (!E)
+    return nullptr;
+  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+  const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!V || !V->hasLocalStorage() || V->getType()->isReferenceType() ||
+      V->getType().isVolatileQualified() || !V->getType()->isIntegralOrEnumerationType())
+    return nullptr;
+  return V;
+}
+
+/// readVar(), when \p E's conversions keep every value of the variable (a
+/// test of \p E is then a test of the variable's own value).
+static const VarDecl *testedVar(const Expr *E, const ASTContext &Ctx) {
+  const VarDecl *V = readVar(E);
+  return V && valuePreserving(V->getType(), E->getType(), Ctx) ? V : nullptr;
+}
+
+/// The test \p B's branch makes of one variable against constants:
+/// `v == C`, `v != C`, `!v`, `v` (in the block that evaluates it: `a || v`
+/// branches on `v`), or `switch (v)`.
+static std::optional<BranchTest> branchTest(const CFGBlock *B, const ASTContext &Ctx) {
+  const Stmt *Term = B->getTerminatorStmt();
+  if (!Term)
+    return std::nullopt;
+  BranchTest T;
+  T.Block = B->getBlockID();
+  if (const auto *SS = dyn_cast<SwitchStmt>(Term)) {
+    T.Var = testedVar(SS->getCond(), Ctx);
+    if (!T.Var)
+      return std::nullopt;
+    // This switch's labels (an edge may lead to an outer switch's label).
+    llvm::SmallPtrSet<const SwitchCase *, 16> Own;
+    bool HasDefault = false;
+    llvm::SmallVector<int64_t, 16> All; // Every case value.
+    for (const SwitchCase *SC = SS->getSwitchCaseList(); SC; SC = SC->getNextSwitchCase()) {
+      Own.insert(SC);
+      if (isa<DefaultStmt>(SC)) {
+        HasDefault = true;
+      } else if (const auto *CS = dyn_cast<CaseStmt>(SC); CS && !CS->caseStmtIsGNURange()) {
+        if (std::optional<int64_t> V = asInt64(CS->getLHS()->EvaluateKnownConstInt(Ctx)))
+          All.push_back(*V);
+      }
+    }
+    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
+      const CFGBlock *To = Succ.getReachableBlock() ? Succ.getReachableBlock()
+                                                    : Succ.getPossiblyUnreachableBlock();
+      const Stmt *Label = To ? To->getLabel() : nullptr;
+      const auto *SC = dyn_cast_or_null<SwitchCase>(Label);
+      if (SC && Own.count(SC)) {
+        if (const auto *CS = dyn_cast<CaseStmt>(SC); CS && !CS->caseStmtIsGNURange()) {
+          if (std::optional<int64_t> V = asInt64(CS->getLHS()->EvaluateKnownConstInt(Ctx))) {
+            T.Edges.push_back({Restriction::Only, {*V}});
+            continue;
+          }
+        } else if (isa<DefaultStmt>(SC)) {
+          T.Edges.push_back({Restriction::Exclude, {All.begin(), All.end()}});
+          continue;
+        }
+      } else if (!HasDefault) {
+        // The edge taken when no case matches.
+        T.Edges.push_back({Restriction::Exclude, {All.begin(), All.end()}});
+        continue;
+      }
+      T.Edges.push_back({Restriction::None, {}});
+    }
+    return T;
+  }
+  if (B->succ_size() != 2)
+    return std::nullopt;
+  const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
+  if (!Cond)
+    return std::nullopt;
+  Cond = Cond->IgnoreParenImpCasts();
+  // The block that ends in `if (a || b)` evaluates `b`.
+  for (const auto *Logic = dyn_cast<BinaryOperator>(Cond); Logic && Logic->isLogicalOp();
+       Logic = dyn_cast<BinaryOperator>(Cond))
+    Cond = Logic->getRHS()->IgnoreParenImpCasts();
+  bool Positive = true;
+  for (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot;
+       UO = dyn_cast<UnaryOperator>(Cond)) {
+    Cond = UO->getSubExpr()->IgnoreParenImpCasts();
+    Positive = !Positive;
+  }
+  std::optional<int64_t> Value;
+  bool Equal = true;
+  if (const auto *BO = dyn_cast<BinaryOperator>(Cond);
+      BO && (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE)) {
+    const Expr *VarSide = BO->getLHS(), *ConstSide = BO->getRHS();
+    if (!testedVar(VarSide, Ctx))
+      std::swap(VarSide, ConstSide);
+    T.Var = testedVar(VarSide, Ctx);
+    if (!T.Var || ConstSide->isValueDependent())
+      return std::nullopt;
+    std::optional<llvm::APSInt> C = ConstSide->getIntegerConstantExpr(Ctx);
+    if (!C || !(Value = asInt64(*C)))
+      return std::nullopt;
+    Equal = BO->getOpcode() == BO_EQ;
+  } else if (isa<DeclRefExpr>(Cond)) {
+    // `if (v)`: v != 0, whatever the conversion to bool.
+    if (!(T.Var = readVar(Cond)))
+      return std::nullopt;
+    Value = 0;
+    Equal = false;
+  } else {
+    return std::nullopt;
+  }
+  // Edge 0 is taken when the condition is true.
+  const bool EqualOnTrue = Equal == Positive;
+  T.Edges.push_back({EqualOnTrue ? Restriction::Only : Restriction::Exclude, {*Value}});
+  T.Edges.push_back({EqualOnTrue ? Restriction::Exclude : Restriction::Only, {*Value}});
+  return T;
+}
+
+/// Chooses \p FD's value variables (see ValueSets) and what its branches
+/// say of them.
+static void chooseValueVars(const FunctionDecl *FD, CFG &C, ParentMap &PM,
+                            std::vector<const VarDecl *> &Vars, std::vector<int64_t> &Universe,
+                            llvm::DenseMap<unsigned, llvm::SmallVector<Restriction, 2>> &Tests) {
+  const ASTContext &Ctx = FD->getASTContext();
+  std::vector<BranchTest> All;
+  llvm::MapVector<const VarDecl *, unsigned> Count;
+  for (const CFGBlock *B : C)
+    if (B)
+      if (std::optional<BranchTest> T = branchTest(B, Ctx)) {
+        ++Count[T->Var];
+        All.push_back(std::move(*T));
+      }
+  if (All.empty())
+    return;
+  // Every write must be one the walk sees: a plain `v = e` or the
+  // declaration. Anything else (`&v`, `++v`, `v += 1`, a reference bound to
+  // it, a capture, a block) could change it unseen.
+  llvm::DenseSet<const VarDecl *> Bad;
+  llvm::DenseMap<const VarDecl *, unsigned> ConstantDefs;
+  llvm::DenseMap<const VarDecl *, llvm::SmallVector<const VarDecl *, 2>> CopiedFrom;
+  auto IsConstant = [&](const Expr *E) {
+    return E && !E->isValueDependent() && E->getIntegerConstantExpr(Ctx).has_value();
+  };
+  walkStmts(FD->getBody(), [&](const Stmt *S) {
+    if (isa<BlockExpr>(S)) {
+      for (auto &KV : Count)
+        Bad.insert(KV.first);
+      return false;
+    }
+    if (const auto *DS = dyn_cast<DeclStmt>(S))
+      for (const Decl *D : DS->decls())
+        if (const auto *V = dyn_cast<VarDecl>(D); V && Count.count(V) && V->getInit()) {
+          if (IsConstant(V->getInit()))
+            ++ConstantDefs[V];
+          else if (const auto *From = readVar(V->getInit()))
+            CopiedFrom[V].push_back(From);
+        }
+    const auto *DRE = dyn_cast<DeclRefExpr>(S);
+    const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    if (!V || !Count.count(V))
+      return true;
+    if (DRE->refersToEnclosingVariableOrCapture()) {
+      Bad.insert(V);
+      return true;
+    }
+    const Stmt *P = PM.getParentIgnoreParens(DRE);
+    if (const auto *ICE = dyn_cast_or_null<ImplicitCastExpr>(P);
+        ICE && ICE->getCastKind() == CK_LValueToRValue)
+      return true; // Read.
+    if (const auto *BO = dyn_cast_or_null<BinaryOperator>(P);
+        BO && BO->getOpcode() == BO_Assign && BO->getLHS()->IgnoreParens() == DRE) {
+      if (IsConstant(BO->getRHS()))
+        ++ConstantDefs[V];
+      else if (const auto *From = readVar(BO->getRHS()))
+        CopiedFrom[V].push_back(From);
+      return true; // Written, visibly.
+    }
+    Bad.insert(V);
+    return true;
+  });
+  // Worth tracking: tested twice, or once after constant stores (`done = 1`
+  // then `if (done == 1)`); then what those variables are copied from
+  // (`mode = opt` under `case 'P':`).
+  for (auto &[V, N] : Count)
+    if (!Bad.count(V) && N + (ConstantDefs.count(V) ? 1 : 0) >= 2 && Vars.size() < MaxValueVars)
+      Vars.push_back(V);
+  for (size_t I = 0, E = Vars.size(); I < E; ++I)
+    for (const VarDecl *From : CopiedFrom.lookup(Vars[I]))
+      if (Count.count(From) && !Bad.count(From) && llvm::find(Vars, From) == Vars.end() &&
+          Vars.size() < MaxValueVars)
+        Vars.push_back(From);
+  if (Vars.empty())
+    return;
+  // The constants: those tested, then those stored.
+  auto Add = [&](int64_t V) {
+    if (llvm::find(Universe, V) == Universe.end() && Universe.size() < MaxUniverse)
+      Universe.push_back(V);
+  };
+  for (const BranchTest &T : All)
+    if (llvm::is_contained(Vars, T.Var))
+      for (const auto &E : T.Edges)
+        for (int64_t V : E.second)
+          Add(V);
+  walkStmts(FD->getBody(), [&](const Stmt *S) {
+    const Expr *Stored = nullptr;
+    const VarDecl *To = nullptr;
+    if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
+        To = dyn_cast<VarDecl>(DRE->getDecl()), Stored = BO->getRHS();
+    } else if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *V = dyn_cast<VarDecl>(D); V && llvm::is_contained(Vars, V))
+          if (V->getInit() && IsConstant(V->getInit()))
+            if (std::optional<int64_t> C = asInt64(*V->getInit()->getIntegerConstantExpr(Ctx)))
+              Add(*C);
+    }
+    if (To && llvm::is_contained(Vars, To) && IsConstant(Stored))
+      if (std::optional<int64_t> C = asInt64(*Stored->getIntegerConstantExpr(Ctx)))
+        Add(*C);
+    return true;
+  });
+  auto Mask = [&](llvm::ArrayRef<int64_t> Values, bool &Complete) {
+    uint64_t M = 0;
+    Complete = true;
+    for (int64_t V : Values) {
+      auto It = llvm::find(Universe, V);
+      if (It == Universe.end())
+        Complete = false;
+      else
+        M |= uint64_t(1) << (It - Universe.begin());
+    }
+    return M;
+  };
+  for (const BranchTest &T : All) {
+    auto It = llvm::find(Vars, T.Var);
+    if (It == Vars.end())
+      continue;
+    llvm::SmallVector<Restriction, 2> Edges;
+    for (const auto &[Kind, Values] : T.Edges) {
+      Restriction R;
+      R.Var = int(It - Vars.begin());
+      bool Complete = true;
+      R.Mask = Mask(Values, Complete);
+      R.Kind = Kind;
+      // `Only` a value outside the universe cannot be written down: say
+      // nothing. Excluding some of the values is still true.
+      if (Kind == Restriction::Only && !Complete)
+        R.Kind = Restriction::None;
+      Edges.push_back(R);
+    }
+    Tests[T.Block] = std::move(Edges);
+  }
+}
+
 ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *FD) {
   auto &Slot = Indexes[FD];
   if (Slot)
@@ -671,6 +1127,9 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
   FunctionIndex &X = *Slot;
   X.C = C;
   X.GuardVars = guardVars(FD, *C);
+  chooseValueVars(FD, *C, TU.handlerScope().parents(FD), X.ValueVars, X.Universe,
+                  X.ValueTests);
+  X.SetTable.emplace_back(); // Id 0: nothing known.
   ASTContext &Ctx = FD->getASTContext();
   const unsigned N = C->getNumBlockIDs();
   X.Generic.resize(N);
@@ -722,6 +1181,14 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
         if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
           for (const VarDecl *G : X.GuardVars)
             Generic |= refersTo(BO->getLHS(), G);
+      // Stores into value variables, and their declarations.
+      if (!X.ValueVars.empty()) {
+        if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
+          Generic |= X.valueVar(BO->getLHS()) >= 0 &&
+                     isa<DeclRefExpr>(BO->getLHS()->IgnoreParens());
+        if (const auto *DS = dyn_cast<DeclStmt>(St); DS && DS->isSingleDecl())
+          Generic |= llvm::is_contained(X.ValueVars, DS->getSingleDecl());
+      }
       if (Generic)
         X.Generic[ID].push_back(Index);
       llvm::SmallVector<const VarDecl *, 4> Named;
@@ -774,14 +1241,12 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
     if (!std::is_sorted(List.begin(), List.end()))
       llvm::sort(List);
   // Path facts reachable at each block's start, from the entry.
-  X.EntryKnown.resize(N);
-  X.EntryValue.resize(N);
+  X.EntryFacts.resize(N);
   llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
   std::deque<std::pair<const CFGBlock *, PathFacts>> Work;
   auto Push = [&](const CFGBlock *B, PathFacts P) {
     if (B && Seen.insert({B->getBlockID(), P.key()}).second) {
-      X.EntryKnown[B->getBlockID()].push_back(P.Known);
-      X.EntryValue[B->getBlockID()].push_back(P.Value);
+      X.EntryFacts[B->getBlockID()].push_back(P);
       Work.emplace_back(B, P);
     }
   };
@@ -852,12 +1317,8 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
         Blocks.push_back(ID);
     for (unsigned ID : Blocks)
       if (const CFGBlock *B = X->ByID[ID])
-        for (size_t K = 0; K < X->EntryKnown[ID].size(); ++K) {
-          PathFacts P;
-          P.Known = X->EntryKnown[B->getBlockID()][K];
-          P.Value = X->EntryValue[B->getBlockID()][K];
+        for (const PathFacts &P : X->EntryFacts[ID])
           Work.emplace_back(B, P, /*Seed=*/true);
-        }
   }
   const CFGBlock *Exit = &C->getExit();
   static const std::vector<std::pair<unsigned, unsigned>> NoUses;
