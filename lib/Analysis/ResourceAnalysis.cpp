@@ -605,7 +605,7 @@ struct PathFacts {
 /// `+=`, reference, capture): the values a path can give them are then known
 /// from the path alone. Each is either unknown (any value) or one of a
 /// finite set of constants of the function (`Universe`, at most 64).
-constexpr unsigned MaxValueVars = 4;
+constexpr unsigned MaxValueVars = 6;
 constexpr unsigned MaxUniverse = 64;
 /// Per value variable a mask over the universe; the last word says which
 /// of them are finite (a set bit: the mask holds every value it can have).
@@ -1000,10 +1000,24 @@ static void chooseValueVars(const FunctionDecl *FD, CFG &C, ParentMap &PM,
   // declaration. Anything else (`&v`, `++v`, `v += 1`, a reference bound to
   // it, a capture, a block) could change it unseen.
   llvm::DenseSet<const VarDecl *> Bad;
-  llvm::DenseMap<const VarDecl *, unsigned> ConstantDefs;
+  // What each candidate is given: constants (their values), copies of
+  // another variable, or anything else (`Open`).
+  llvm::DenseMap<const VarDecl *, llvm::SmallVector<int64_t, 4>> Stored;
   llvm::DenseMap<const VarDecl *, llvm::SmallVector<const VarDecl *, 2>> CopiedFrom;
-  auto IsConstant = [&](const Expr *E) {
-    return E && !E->isValueDependent() && E->getIntegerConstantExpr(Ctx).has_value();
+  llvm::DenseSet<const VarDecl *> Open;
+  auto Def = [&](const VarDecl *V, const Expr *E) {
+    if (E && !E->isValueDependent())
+      if (std::optional<llvm::APSInt> C = E->getIntegerConstantExpr(Ctx)) {
+        if (std::optional<int64_t> I = asInt64(*C))
+          Stored[V].push_back(*I);
+        else
+          Open.insert(V);
+        return;
+      }
+    if (const VarDecl *From = readVar(E))
+      CopiedFrom[V].push_back(From);
+    else
+      Open.insert(V);
   };
   walkStmts(FD->getBody(), [&](const Stmt *S) {
     if (isa<BlockExpr>(S)) {
@@ -1013,12 +1027,8 @@ static void chooseValueVars(const FunctionDecl *FD, CFG &C, ParentMap &PM,
     }
     if (const auto *DS = dyn_cast<DeclStmt>(S))
       for (const Decl *D : DS->decls())
-        if (const auto *V = dyn_cast<VarDecl>(D); V && Count.count(V) && V->getInit()) {
-          if (IsConstant(V->getInit()))
-            ++ConstantDefs[V];
-          else if (const auto *From = readVar(V->getInit()))
-            CopiedFrom[V].push_back(From);
-        }
+        if (const auto *V = dyn_cast<VarDecl>(D); V && Count.count(V))
+          Def(V, V->getInit());
     const auto *DRE = dyn_cast<DeclRefExpr>(S);
     const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
     if (!V || !Count.count(V))
@@ -1033,56 +1043,52 @@ static void chooseValueVars(const FunctionDecl *FD, CFG &C, ParentMap &PM,
       return true; // Read.
     if (const auto *BO = dyn_cast_or_null<BinaryOperator>(P);
         BO && BO->getOpcode() == BO_Assign && BO->getLHS()->IgnoreParens() == DRE) {
-      if (IsConstant(BO->getRHS()))
-        ++ConstantDefs[V];
-      else if (const auto *From = readVar(BO->getRHS()))
-        CopiedFrom[V].push_back(From);
+      Def(V, BO->getRHS());
       return true; // Written, visibly.
     }
     Bad.insert(V);
     return true;
   });
-  // Worth tracking: tested twice, or once after constant stores (`done = 1`
-  // then `if (done == 1)`); then what those variables are copied from
-  // (`mode = opt` under `case 'P':`).
-  for (auto &[V, N] : Count)
-    if (!Bad.count(V) && N + (ConstantDefs.count(V) ? 1 : 0) >= 2 && Vars.size() < MaxValueVars)
+  // Worth tracking, first: the variables given only constants and copies
+  // (their set can be finite: `char mode = 'C'; ... mode = opt;`), the most
+  // tested first, each with what it is copied from (`opt`, which a `case`
+  // label constrains); then the others tested twice (a parameter tested
+  // again on the same path).
+  auto Pick = [&](const VarDecl *V) {
+    if (Count.count(V) && !Bad.count(V) && !llvm::is_contained(Vars, V) &&
+        Vars.size() < MaxValueVars)
       Vars.push_back(V);
-  for (size_t I = 0, E = Vars.size(); I < E; ++I)
-    for (const VarDecl *From : CopiedFrom.lookup(Vars[I]))
-      if (Count.count(From) && !Bad.count(From) && llvm::find(Vars, From) == Vars.end() &&
-          Vars.size() < MaxValueVars)
-        Vars.push_back(From);
+  };
+  std::vector<std::tuple<unsigned, unsigned, const VarDecl *>> Closed; // -tests, order
+  for (auto &[V, N] : Count)
+    if (!Bad.count(V) && !Open.count(V) && !isa<ParmVarDecl>(V))
+      Closed.emplace_back(~N, unsigned(Closed.size()), V);
+  llvm::sort(Closed);
+  for (auto &[NotN, Order, V] : Closed) {
+    Pick(V);
+    for (const VarDecl *From : CopiedFrom.lookup(V))
+      Pick(From);
+  }
+  for (auto &[V, N] : Count)
+    if (N >= 2)
+      Pick(V);
   if (Vars.empty())
     return;
-  // The constants: those tested, then those stored.
+  // The constants, variable by variable in that order: those stored, then
+  // those tested.
   auto Add = [&](int64_t V) {
     if (llvm::find(Universe, V) == Universe.end() && Universe.size() < MaxUniverse)
       Universe.push_back(V);
   };
-  for (const BranchTest &T : All)
-    if (llvm::is_contained(Vars, T.Var))
-      for (const auto &E : T.Edges)
-        for (int64_t V : E.second)
-          Add(V);
-  walkStmts(FD->getBody(), [&](const Stmt *S) {
-    const Expr *Stored = nullptr;
-    const VarDecl *To = nullptr;
-    if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign) {
-      if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
-        To = dyn_cast<VarDecl>(DRE->getDecl()), Stored = BO->getRHS();
-    } else if (const auto *DS = dyn_cast<DeclStmt>(S)) {
-      for (const Decl *D : DS->decls())
-        if (const auto *V = dyn_cast<VarDecl>(D); V && llvm::is_contained(Vars, V))
-          if (V->getInit() && IsConstant(V->getInit()))
-            if (std::optional<int64_t> C = asInt64(*V->getInit()->getIntegerConstantExpr(Ctx)))
-              Add(*C);
-    }
-    if (To && llvm::is_contained(Vars, To) && IsConstant(Stored))
-      if (std::optional<int64_t> C = asInt64(*Stored->getIntegerConstantExpr(Ctx)))
-        Add(*C);
-    return true;
-  });
+  for (const VarDecl *V : Vars) {
+    for (int64_t C : Stored.lookup(V))
+      Add(C);
+    for (const BranchTest &T : All)
+      if (T.Var == V)
+        for (const auto &E : T.Edges)
+          for (int64_t C : E.second)
+            Add(C);
+  }
   auto Mask = [&](llvm::ArrayRef<int64_t> Values, bool &Complete) {
     uint64_t M = 0;
     Complete = true;

@@ -92,6 +92,33 @@ H int fallthrough_adds_a_value(int argc, char **argv, const char *path) {
   return 0;
 }
 
+// The same with 'G' tested too (rdkafka_performance.c): every value is.
+H int fallthrough_all_tested(int argc, char **argv, const char *path) {
+  char mode = 'C';
+  int opt;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 1;
+  while ((opt = getopt(argc, argv, "GPC")) != -1) {
+    switch (opt) {
+    case 'G':
+      fputs("group mode\n", stderr);
+      /* FALLTHRU */
+    case 'P':
+    case 'C':
+      mode = opt;
+      break;
+    }
+  }
+  if (mode == 'P')
+    fclose(f);
+  else if (mode == 'C')
+    fclose(f);
+  else if (mode == 'G')
+    fclose(f);
+  return 0;
+}
+
 // The docs/precision.md reproducer: a parameter can hold any value.
 H int handler2(char mode, const char *path) {
   FILE *f = fopen(path, "r");
