@@ -93,6 +93,22 @@ mongo-c-driver     mongo-c-driver 1.23.1-1+deb12u3
 "
 # redis-plus-plus is not packaged in Debian bookworm (no source package).
 
+# Libraries some groups' programs need besides the modelled ones, installed
+# when missing (as scripts/setup-debian.sh installs the modelled ones): the
+# event loops hiredis's async examples attach to. Without their headers the
+# attach statement is dropped from the AST (docs/precision.md, "Later: code
+# the compiler could not resolve"). `ae` (Redis's own loop) is not packaged.
+#   GROUP  PACKAGE...
+GROUP_PACKAGES="
+hiredis libev-dev libuv1-dev libevent-dev libivykis-dev libglib2.0-dev
+"
+# TUs that cannot compile on Linux at all, left out of the corpus (reported
+# when the group is prepared):
+#   GROUP  FILE (relative to the group's file list root)  WHY
+EXCLUDED="
+hiredis examples/example-macosx.c macOS only: CoreFoundation's run loop (CFRunLoop*), no Linux package provides it
+"
+
 # Handler scope per program group. The aws-lambda-cpp applications need none:
 # their handler is the run_handler argument. aws-lambda-cpp's own runtime
 # (src/runtime.cpp) posts each invocation's result: `runtime::do_post` and
@@ -182,6 +198,38 @@ fetch_deb() {
     dir=$(find "$WORK/src/" -maxdepth 1 -mindepth 1 -type d -name "$pkg-[0-9]*" | head -1)
   fi
   [ -n "$dir" ] && echo "$dir"
+}
+
+# Installs GROUP_PACKAGES of a group when missing (not with --offline).
+ensure_group_packages() {
+  local group=$1 pkgs missing=() p
+  pkgs=$(echo "$GROUP_PACKAGES" | awk -v g="$group" '$1 == g { $1 = ""; print }')
+  for p in $pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$OFFLINE" -eq 1 ]; then
+    echo "precision: $group: missing ${missing[*]} (--offline: not installed; those TUs are partly unresolved)" >&2
+    return 0
+  fi
+  echo "precision: $group: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >"$WORK/logs/$group.packages.log" 2>&1 ||
+    echo "precision: $group: could not install ${missing[*]} (see $WORK/logs/$group.packages.log)" >&2
+}
+
+# Drops the group's EXCLUDED files from the list on stdin (paths under DIR),
+# saying so on stderr.
+exclude_tus() {
+  local group=$1 dir=$2 f rel why
+  while IFS= read -r f; do
+    rel=${f#"$dir"/}
+    why=$(echo "$EXCLUDED" | awk -v g="$group" -v r="$rel" '$1 == g && $2 == r { $1 = ""; $2 = ""; sub(/^ +/, ""); print }')
+    if [ -n "$why" ]; then
+      echo "precision: $group: not compilable on Linux, excluded: $rel ($why)" >&2
+      continue
+    fi
+    echo "$f"
+  done
 }
 
 # WORK/src/OWNER+NAME at COMMIT; prints the directory.
@@ -278,8 +326,10 @@ prepare() {
   dir=$(fetch_deb "$pkg" "$ver") || { echo "precision: $group: cannot fetch source package $pkg (deb-src, network)" >&2; return 1; }
   case "$group" in
     hiredis)
-      mapfile -t files < <(ls "$dir"/examples/*.c "$dir"/examples/*.cpp)
-      write_db "$group" "$dir/examples" "$(pc hiredis) -I$dir $(pc libevent glib-2.0 libuv 2>/dev/null)" "${files[@]}" ;;
+      ensure_group_packages "$group"
+      mapfile -t files < <(ls "$dir"/examples/*.c "$dir"/examples/*.cpp | exclude_tus "$group" "$dir")
+      # One pkg-config call per library: one that is missing leaves the others' flags.
+      write_db "$group" "$dir/examples" "$(pc hiredis) -I$dir $(for l in libevent glib-2.0 libuv ivykis; do pc "$l"; done)" "${files[@]}" ;;
     libpqxx)
       mapfile -t files < <(ls "$dir"/test/test[0-9]*.cxx)
       write_db "$group" "$dir/test" "$(pc libpqxx libpq) -I$dir/test" "${files[@]}" ;;

@@ -14,6 +14,7 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
@@ -1474,10 +1475,82 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
   return Best;
 }
 
+/// Source between two statements of \p CS that no statement holds: a
+/// statement the parser dropped (`redisLibevAttach(EV_DEFAULT_ c);` once
+/// <ev.h> was not found: an unknown macro, a syntax error, and nothing of
+/// the call is left in the AST but its text). Only `;` may sit between
+/// statements (an expression statement ends before its `;`); a gap with a
+/// preprocessor directive is not judged (a branch `#if` skipped), nor one
+/// before a null statement that follows an empty macro.
+static bool droppedStatement(const CompoundStmt *CS, const ASTContext &Ctx) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  const LangOptions &LO = Ctx.getLangOpts();
+  auto Gap = [&](SourceLocation PrevEnd, const Stmt *Next, SourceLocation NextLoc) {
+    if (const auto *NS = dyn_cast_or_null<NullStmt>(Next); NS && NS->hasLeadingEmptyMacro())
+      return false;
+    if (PrevEnd.isInvalid() || NextLoc.isInvalid())
+      return false;
+    SourceLocation From =
+        Lexer::getLocForEndOfToken(SM.getExpansionRange(PrevEnd).getEnd(), 0, SM, LO);
+    SourceLocation To = SM.getExpansionLoc(NextLoc);
+    if (From.isInvalid() || To.isInvalid())
+      return false;
+    auto [FID, FromOff] = SM.getDecomposedLoc(From);
+    auto [ToFID, ToOff] = SM.getDecomposedLoc(To);
+    if (FID != ToFID || FromOff >= ToOff)
+      return false;
+    bool Invalid = false;
+    llvm::StringRef Buf = SM.getBufferData(FID, &Invalid);
+    if (Invalid || ToOff > Buf.size())
+      return false;
+    Lexer L(SM.getLocForStartOfFile(FID), LO, Buf.begin(), Buf.begin() + FromOff, Buf.end());
+    bool Found = false;
+    for (Token Tok;;) {
+      L.LexFromRawLexer(Tok);
+      if (Tok.is(tok::eof) || SM.getFileOffset(Tok.getLocation()) >= ToOff)
+        break;
+      if (Tok.is(tok::hash))
+        return false; // A directive: what it kept or skipped is not known here.
+      if (!Tok.is(tok::semi))
+        Found = true;
+    }
+    return Found;
+  };
+  SourceLocation Prev = CS->getLBracLoc();
+  for (const Stmt *Child : CS->body()) {
+    if (Gap(Prev, Child, Child->getBeginLoc()))
+      return true;
+    Prev = Child->getEndLoc();
+  }
+  return Gap(Prev, nullptr, CS->getRBracLoc());
+}
+
+bool ResourceAnalysis::builtInPart(const FunctionDecl *Def) {
+  ASTContext &Ctx = Def->getASTContext();
+  if (!Ctx.getDiagnostics().hasUncompilableErrorOccurred())
+    return false; // A TU without errors has every statement it was written with.
+  if (Def->isInvalidDecl())
+    return true;
+  return anyStmt(Def->getBody(), [&](const Stmt *S) {
+    if (const auto *E = dyn_cast<Expr>(S))
+      return E->containsErrors();
+    if (const auto *DS = dyn_cast<DeclStmt>(S))
+      return llvm::any_of(DS->decls(), [](const Decl *D) { return D->isInvalidDecl(); });
+    if (const auto *CS = dyn_cast<CompoundStmt>(S))
+      return droppedStatement(CS, Ctx);
+    return false;
+  });
+}
+
 std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
   std::vector<LeakFinding> Out;
   const FunctionDecl *Def = nullptr;
   if (!FD->hasBody(Def))
+    return Out;
+  // A body the compiler built only in part (a statement dropped, an
+  // expression it could not resolve): which paths exist, and what the
+  // missing code did with a handle, is unknown, so no leak is reported.
+  if (builtInPart(Def))
     return Out;
   // Acquisitions in this body (lambda bodies are functions of their own).
   struct Finder : FunctionBodyVisitor<Finder> {

@@ -134,6 +134,10 @@ private:
   /// The one value a local holds: its initialiser when nothing else writes
   /// it (no assignment, increment or address taken); null otherwise.
   const clang::Expr *singleDefinition(const clang::VarDecl *V);
+  /// Did the compiler build \p Def's body only in part (in a TU with
+  /// errors: an expression it could not resolve, an invalid declaration, a
+  /// statement the parser dropped)?
+  bool builtInPart(const clang::FunctionDecl *Def);
   /// Does every path through \p FD (defined in the TU) end in a noreturn
   /// call (`usage() { ...; exit(1); }` without [[noreturn]])?
   bool alwaysExits(const clang::FunctionDecl *FD);
