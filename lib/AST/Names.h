@@ -44,8 +44,6 @@ std::string displayFunctionName(const clang::FunctionDecl *FD, NameCache &Names)
 
 namespace model {
 struct ArgCondition;
-struct OwnershipTransfer;
-class ApiModel;
 }
 
 /// Is \p E spelled as \p Text: a string literal with that content, a
@@ -66,17 +64,6 @@ bool argHasFlag(const clang::Expr *E, llvm::StringRef Flag,
 /// missing)?
 bool conditionHolds(const clang::Expr *Call, const model::ArgCondition &Cond,
                     const clang::ASTContext &Ctx);
-
-/// The `ownership_transfer` entry that applies to \p Call: its function is
-/// the callee (for a member call, the method; the entry's `arg` then counts
-/// the arguments after the object) and every one of its `if` conditions
-/// holds (`curl_easy_setopt(h, CURLOPT_PRIVATE, p)` hands `p` over,
-/// `curl_easy_setopt(h, CURLOPT_URL, p)` does not). Null when none does. The
-/// one reading of the section: every analysis asks here, never by name.
-/// The caller checks that argument `arg` is present.
-const model::OwnershipTransfer *
-ownershipTransferAt(const clang::CallExpr *Call, const model::ApiModel &Model,
-                    NameCache &Names);
 
 } // namespace serverless
 

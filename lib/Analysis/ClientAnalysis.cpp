@@ -177,7 +177,7 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
         // Released, handed to an owner, or moved (`std::move(c)`: a model
         // view of its argument).
         if (Model.release(N).first != nullptr ||
-            ownershipTransferAt(CE, Model, Names) != nullptr ||
+            TU.binding().ownershipTransfer(CE) != nullptr ||
             (V && V->Of.Kind == model::HandleRef::Arg))
           for (const Expr *A : CE->arguments())
             Add(A);
@@ -185,7 +185,7 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
     // A static whose owner is re-seated per invocation (`p.reset(...)`,
     // any model ownership_transfer member) would not stay shared.
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S))
-      if (ownershipTransferAt(MC, Model, Names))
+      if (TU.binding().ownershipTransfer(MC))
         Add(MC->getImplicitObjectArgument());
     return true;
   });

@@ -287,7 +287,7 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (Callee) {
       if (const model::OwnershipTransfer *O =
-              ownershipTransferAt(CE, TU.model(), TU.names()))
+              TU.binding().ownershipTransfer(CE))
         if (O->Arg < CE->getNumArgs() && refersTo(CE->getArg(O->Arg), V))
           return true;
       // A function C had to declare implicitly (its header is missing or

@@ -201,7 +201,7 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
   // ownership_transfer members (a user class's own `reset()` is not one).
   if (!Flush && R.ReleasedByDelete)
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
-      if (ownershipTransferAt(MC, Model, Names) &&
+      if (TU.binding().ownershipTransfer(MC) &&
           Holds(varOf(TU.binding(), MC->getImplicitObjectArgument())))
         return Found(CE, N);
   return false;

@@ -75,4 +75,21 @@ BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
   return B;
 }
 
+const model::OwnershipTransfer *
+ownershipTransferAt(const CallExpr *Call, const model::ApiModel &Model,
+                    NameCache &Names) {
+  const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
+  if (!Callee)
+    return nullptr;
+  const model::OwnershipTransfer *Found = nullptr;
+  // The last entry that applies wins, as for every other section.
+  for (const model::OwnershipTransfer *O :
+       Model.ownershipTransfersOf(Names.qualifiedName(Callee)))
+    if (llvm::all_of(O->If, [&](const model::ArgCondition &C) {
+          return conditionHolds(Call, C, Callee->getASTContext());
+        }))
+      Found = O;
+  return Found;
+}
+
 } // namespace serverless

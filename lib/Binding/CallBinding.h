@@ -9,8 +9,11 @@
 // an out-argument, `this`), which calls merely view the object they are
 // given (`views`: `std::move(h)`, `p.get()`, `p->`), and what an acquisition
 // acquires once its `kind_if_arg` refinements are read (`rd_kafka_new(
-// RD_KAFKA_CONSUMER, ...)` is a consumer in every analysis). Analyses ask
-// this instead of reading the model's call entries themselves.
+// RD_KAFKA_CONSUMER, ...)` is a consumer in every analysis), and which
+// `ownership_transfer` entry applies to a call once its `if` conditions are
+// read (`curl_easy_setopt(h, CURLOPT_PRIVATE, p)` hands `p` over,
+// `CURLOPT_WRITEDATA` does not). Analyses ask this instead of reading the
+// model's call entries themselves.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +39,18 @@ struct BoundAcquisition {
   std::string Shutdown;                  // After kind_if_arg's shutdown.
 };
 
+/// The `ownership_transfer` entry that applies to \p Call: its function is
+/// the callee (for a member call, the method; the entry's `arg` then counts
+/// the arguments after the object) and every one of its `if` conditions
+/// holds (conditionHolds(): `curl_easy_setopt(h, CURLOPT_PRIVATE, p)` hands
+/// `p` over, `curl_easy_setopt(h, CURLOPT_URL, p)` does not). Null when none
+/// does; the last entry that applies wins. The one reading of the section:
+/// every analysis asks here (or CallBinding::ownershipTransfer()), never by
+/// name. The caller checks that argument `arg` is present.
+const model::OwnershipTransfer *ownershipTransferAt(const clang::CallExpr *Call,
+                                                    const model::ApiModel &Model,
+                                                    NameCache &Names);
+
 class CallBinding {
 public:
   CallBinding(const model::ApiModel &Model, NameCache &Names) : Model(Model), Names(Names) {}
@@ -53,6 +68,12 @@ public:
   /// The model's reading of an acquisition call (null Resource: not one).
   /// kind_if_arg is evaluated here, once, for every analysis.
   BoundAcquisition acquisition(const clang::CallExpr *CE);
+
+  /// The `ownership_transfer` entry that applies to \p CE (see
+  /// ownershipTransferAt()).
+  const model::OwnershipTransfer *ownershipTransfer(const clang::CallExpr *CE) {
+    return ownershipTransferAt(CE, Model, Names);
+  }
 
   const model::ApiModel &model() const { return Model; }
   NameCache &names() { return Names; }

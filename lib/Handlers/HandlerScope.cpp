@@ -8,6 +8,7 @@
 #include "AST/BodyVisitor.h"
 #include "AST/Expr.h"
 #include "AST/StmtWalk.h"
+#include "Binding/CallBinding.h"
 #include "Summary/Collector.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"

@@ -284,7 +284,7 @@ public:
   const Blocking *blocking(llvm::StringRef FunctionName) const;
   bool isThrowing(llvm::StringRef FunctionName) const;
   /// Every `ownership_transfer` entry for \p FunctionName, conditions not
-  /// evaluated: analyses ask ownershipTransferAt() (AST/Names.h), the
+  /// evaluated: analyses ask ownershipTransferAt() (Binding/CallBinding.h), the
   /// one reading of an entry against a call.
   std::vector<const OwnershipTransfer *>
   ownershipTransfersOf(llvm::StringRef FunctionName) const;
