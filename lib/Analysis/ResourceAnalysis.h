@@ -34,6 +34,13 @@
 // `c == NULL || c->err`, per the resource's `invalid` form); paths ending in
 // a noreturn call.
 //
+// Paths that cannot happen are not followed: a flag tested twice keeps its
+// truth value, and a local given only constants and copies keeps the set of
+// values it can hold (`char mode = 'C'; ... case 'P': case 'C': mode = opt;`
+// then `if (mode == 'P') ... else if (mode == 'C') ...` leaves no third
+// path), when every write of it is seen. A function whose body the compiler
+// built only in part (a TU with errors) gives no findings.
+//
 // Interprocedural within the TU: a function whose every return yields a
 // fresh acquisition is itself an acquisition at its call sites; a function
 // that releases (or takes over) its parameter on every path is a release.
