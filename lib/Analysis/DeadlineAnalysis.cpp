@@ -139,12 +139,6 @@ void joinInto(State &Into, const State &From) {
 // Expression helpers
 //===----------------------------------------------------------------------===//
 
-const Expr *argOf(const Expr *Call, unsigned I) { return callArg(Call, I); }
-
-const Expr *handleExpr(const Expr *Call, const model::HandleRef &H) {
-  return CallBinding::handleExpr(Call, H);
-}
-
 using formats::scaleSat;
 using formats::toMs;
 using formats::parseDuration;
@@ -712,12 +706,12 @@ void Analyzer::factsOf(const Stmt *S,
   markNonBlocking(CE, Callee, model::HandleRef::Arg, Emit, nullptr);
   // Setter calls on a handle.
   for (const model::TimeoutSpec *T : I.SetterOf) {
-    const VarDecl *V = varOf(handleExpr(CE, T->SetterHandle));
+    const VarDecl *V = varOf(CallBinding::handleExpr(CE, T->SetterHandle));
     if (!V)
       continue;
     std::string Name = I.Name, Unit = T->Unit;
     if (T->OptionArg) {
-      const Expr *Opt = argOf(CE, *T->OptionArg);
+      const Expr *Opt = callArg(CE, *T->OptionArg);
       if (!Opt)
         continue;
       Name.clear();
@@ -730,7 +724,7 @@ void Analyzer::factsOf(const Stmt *S,
       if (Name.empty())
         continue;
     }
-    Emit(V, {Name, classify(T->ValueArg ? argOf(CE, *T->ValueArg) : nullptr, Unit),
+    Emit(V, {Name, classify(T->ValueArg ? callArg(CE, *T->ValueArg) : nullptr, Unit),
              CE->getExprLoc()});
   }
   // Bounding methods on an object: ctx.set_deadline(...), f.wait_for(...).
@@ -743,7 +737,7 @@ void Analyzer::factsOf(const Stmt *S,
     }
   // A server-side setting run on a connection: PQexec(c, "SET statement_timeout = 5000").
   if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::ConnectionSetting)
-    if (const VarDecl *V = varOf(handleExpr(CE, I.Block->Handle)))
+    if (const VarDecl *V = varOf(CallBinding::handleExpr(CE, I.Block->Handle)))
       for (const Expr *A : CE->arguments())
         if (auto Sql = stringValue(A))
           if (auto Val = sqlSetValue(*Sql, I.Block->Timeout.Setting)) {
@@ -808,7 +802,7 @@ void Analyzer::conninfoSettings(const Expr *Call, const FunctionDecl *Callee,
                                 llvm::function_ref<void(Fact)> Emit) {
   const CalleeInfo &I = info(Callee);
   if (I.Block && I.Block->Timeout.Via == model::TimeoutSpec::Conninfo)
-    if (auto Text = stringValue(argOf(Call, I.Block->Timeout.Arg)))
+    if (auto Text = stringValue(callArg(Call, I.Block->Timeout.Arg)))
       for (const std::string &Setting : Settings)
         if (auto Val = conninfoValue(*Text, Setting)) {
           Value X;
@@ -858,7 +852,7 @@ void Analyzer::markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
           return conditionHolds(CE, C, Ctx);
         }))
       continue;
-    const VarDecl *V = IsResult ? Result : varOf(handleExpr(CE, N->Handle));
+    const VarDecl *V = IsResult ? Result : varOf(CallBinding::handleExpr(CE, N->Handle));
     if (!V)
       continue;
     std::string Name = "#nonblocking:" + N->Function.text();
@@ -978,12 +972,12 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
     if (const CalleeInfo *I = calleeInfo(S)) {
       if (I->Block && I->Block->Timeout.Via != model::TimeoutSpec::Field) {
         NeedsCfg.insert(FD);
-        if (const Expr *H = handleExpr(cast<Expr>(S), I->Block->Handle))
+        if (const Expr *H = CallBinding::handleExpr(cast<Expr>(S), I->Block->Handle))
           if (const VarDecl *V = varOf(H))
             Tracked.insert(V);
         if (I->Block->Timeout.Via == model::TimeoutSpec::Method &&
             I->Block->Timeout.Object.Kind == model::HandleRef::Arg)
-          if (const VarDecl *V = varOf(argOf(cast<Expr>(S), I->Block->Timeout.Object.Index)))
+          if (const VarDecl *V = varOf(callArg(cast<Expr>(S), I->Block->Timeout.Object.Index)))
             Tracked.insert(V);
       }
     }
@@ -1127,7 +1121,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
   case model::TimeoutSpec::Argument: {
     if (!InHandler)
       return;
-    const Expr *A = argOf(Call, T.Arg);
+    const Expr *A = callArg(Call, T.Arg);
     if (!A || isa<CXXDefaultArgExpr>(A))
       return;
     Value V = classify(A, T.Unit);
@@ -1146,7 +1140,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
   case model::TimeoutSpec::Setter: {
     if (!InHandler)
       return;
-    const HandleState *HS = Handle(handleExpr(Call, B.Handle));
+    const HandleState *HS = Handle(CallBinding::handleExpr(Call, B.Handle));
     if (!HS)
       return;
     std::vector<std::string> Keys;
@@ -1172,7 +1166,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
     return;
   }
   case model::TimeoutSpec::Conninfo: {
-    const Expr *A = argOf(Call, T.Arg);
+    const Expr *A = callArg(Call, T.Arg);
     if (!A)
       return;
     if (auto Text = stringValue(A)) {
@@ -1216,7 +1210,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
   case model::TimeoutSpec::ConnectionSetting: {
     if (!InHandler)
       return;
-    const HandleState *HS = Handle(handleExpr(Call, B.Handle));
+    const HandleState *HS = Handle(CallBinding::handleExpr(Call, B.Handle));
     if (!HS)
       return;
     if (const Fact *F = HS->find(T.Setting)) {
@@ -1233,7 +1227,7 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
       return;
     const Expr *Obj = T.Object.Kind == model::HandleRef::This
                           ? callObject(Call)
-                          : argOf(Call, T.Object.Index);
+                          : callArg(Call, T.Object.Index);
     const HandleState *HS = Handle(Obj);
     if (!HS)
       return;

@@ -35,12 +35,10 @@ struct ResourceAnalysis::Tracking {
   bool StartHeld = false;
 };
 
-static const Expr *strip(const Expr *E) { return peel(E); }
-
 /// Is \p CE the value of \p E: \p E itself after casts, or a branch of a
 /// conditional (`flag ? fopen(...) : stdin`)?
 static bool isValueOf(const Expr *E, const Expr *CE) {
-  E = strip(E);
+  E = peel(E);
   if (E == CE)
     return true;
   if (const auto *CO = dyn_cast_or_null<ConditionalOperator>(E))
@@ -48,19 +46,14 @@ static bool isValueOf(const Expr *E, const Expr *CE) {
   return false;
 }
 
-/// The variable \p E designates (AST/Expr.h: `V`, `&V`, `V[i]`, `*V`).
-/// Without the model's views: the handles tracked here are C handles
-/// (pointers, descriptors) that no smart-pointer view yields, and a handle
-/// moved into a callee (`f(std::move(h))`) is an escape either way.
-static const VarDecl *designated(const Expr *E) { return designatedVar(E); }
-
-/// `V`, `&V`, `V[i]`, `*V`: the expression designates the handle in V.
+/// `V`, `&V`, `V[i]`, `*V` (AST/Expr.h; no model views: the handles here are
+/// C pointers and descriptors): the expression designates the handle in V.
 static bool refersTo(const Expr *E, const VarDecl *V) {
-  return E && V && designated(E) == V;
+  return E && V && designatedVar(E) == V;
 }
 
 static bool isAddressOf(const Expr *E, const VarDecl *V) {
-  E = strip(E);
+  E = peel(E);
   const auto *UO = dyn_cast<UnaryOperator>(E);
   return UO && UO->getOpcode() == UO_AddrOf && refersTo(UO->getSubExpr(), V);
 }
@@ -152,7 +145,7 @@ ResourceAnalysis::helperAcquisition(const FunctionDecl *FD) {
   } Rs;
   Rs.TraverseStmt(Def->getBody());
   for (const ReturnStmt *R : Rs.All) {
-    const Expr *V = strip(R->getRetValue());
+    const Expr *V = peel(R->getRetValue());
     if (!V) {
       Ok = false;
       break;
@@ -168,7 +161,7 @@ ResourceAnalysis::helperAcquisition(const FunctionDecl *FD) {
     if (const auto *DRE = dyn_cast<DeclRefExpr>(V))
       if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
           VD && VD->hasLocalStorage() && VD->getInit())
-        Call = dyn_cast<CallExpr>(strip(VD->getInit()));
+        Call = dyn_cast<CallExpr>(peel(VD->getInit()));
     std::optional<AcquisitionInfo> I = Call ? acquisitionOf(Call) : std::nullopt;
     if (!I || I->Handle.Kind != model::HandleRef::Return ||
         (Result && Result->Kind != I->Kind)) {
@@ -312,7 +305,7 @@ bool ResourceAnalysis::escapes(const Stmt *S, const Tracking &T,
 }
 
 static std::optional<long long> intValue(const Expr *E, ASTContext &Ctx) {
-  E = strip(E);
+  E = peel(E);
   if (E->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull))
     return 0;
   if (std::optional<llvm::APSInt> V = E->getIntegerConstantExpr(Ctx))
@@ -330,27 +323,27 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
   // The tested value: the handle variable, `(f = fopen(...))`, or for out_arg
   // acquisitions the acquiring call's result (`pipe(fds) < 0`).
   auto IsSubject = [&](const Expr *E) {
-    E = strip(E);
+    E = peel(E);
     if (const auto *BO = dyn_cast<BinaryOperator>(E); BO && BO->getOpcode() == BO_Assign)
-      E = strip(BO->getLHS());
+      E = peel(BO->getLHS());
     if (OutArg)
       return E == T.Acq;
     return refersTo(E, T.Var) && !isa<UnaryOperator>(E);
   };
   const bool NullForm = T.Info.Invalid == model::Resource::Null ||
                         T.Info.Invalid == model::Resource::NullOrErrField;
-  Cond = strip(Cond);
+  Cond = peel(Cond);
   // The block that ends in `if (a || b)` evaluates `b` (the block before it
   // branched on `a`), so the branch taken follows `b`.
   while (const auto *Logic = dyn_cast<BinaryOperator>(Cond)) {
     if (!Logic->isLogicalOp())
       break;
-    Cond = strip(Logic->getRHS());
+    Cond = peel(Logic->getRHS());
   }
   // A stored result or test: `err = getaddrinfo(...); if (err)`,
   // `failed = (fd == -1); if (failed)` — the local's one value.
   auto StoredTest = [&](const Expr *E) -> const Expr * {
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(strip(E)))
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(E)))
       if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V != T.Var)
         return singleDefinition(V);
     return nullptr;
@@ -363,7 +356,7 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
       return R ? std::optional<bool>(!*R) : std::nullopt;
     }
   if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
-    const Expr *Sub = strip(UO->getSubExpr());
+    const Expr *Sub = peel(UO->getSubExpr());
     if (IsSubject(Sub) && (NullForm || OutArg))
       return OutArg ? false : true; // !f: failed; !pipe(...): succeeded.
     if (T.Info.Invalid == model::Resource::NullOrErrField)
@@ -383,7 +376,7 @@ std::optional<bool> ResourceAnalysis::invalidWhenTrue(const Expr *Cond,
   const Expr *L = BO->getLHS(), *R = BO->getRHS();
   BinaryOperatorKind Op = BO->getOpcode();
   if (!IsSubject(L)) {
-    if (const auto *ME = dyn_cast<MemberExpr>(strip(L));
+    if (const auto *ME = dyn_cast<MemberExpr>(peel(L));
         ME && T.Info.Invalid == model::Resource::NullOrErrField && IsSubject(ME->getBase())) {
       std::optional<long long> C = intValue(R, Ctx);
       if (C && *C == 0 && (Op == BO_NE || Op == BO_EQ))
@@ -438,7 +431,7 @@ static Writes writesOf(const VarDecl *V, const FunctionDecl *FD) {
   walkStmts(FD->getBody(), [&](const Stmt *S) {
     if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
       if (BO->isAssignmentOp() && refersTo(BO->getLHS(), V) &&
-          !isa<UnaryOperator>(strip(BO->getLHS()))) {
+          !isa<UnaryOperator>(peel(BO->getLHS()))) {
         const Expr *R = BO->getRHS();
         bool Constant = BO->getOpcode() == BO_Assign && !R->isValueDependent() &&
                         R->isIntegerConstantExpr(Ctx);
@@ -461,12 +454,12 @@ static Writes writesOf(const VarDecl *V, const FunctionDecl *FD) {
 static void collectWritten(const FunctionDecl *FD, llvm::DenseSet<const VarDecl *> &Out) {
   walkStmts(FD->getBody(), [&](const Stmt *S) {
     if (const auto *BO = dyn_cast<BinaryOperator>(S)) {
-      if (BO->isAssignmentOp() && !isa<UnaryOperator>(strip(BO->getLHS())))
-        if (const VarDecl *V = designated(BO->getLHS()))
+      if (BO->isAssignmentOp() && !isa<UnaryOperator>(peel(BO->getLHS())))
+        if (const VarDecl *V = designatedVar(BO->getLHS()))
           Out.insert(V);
     } else if (const auto *UO = dyn_cast<UnaryOperator>(S)) {
       if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
-        if (const VarDecl *V = designated(UO->getSubExpr()))
+        if (const VarDecl *V = designatedVar(UO->getSubExpr()))
           Out.insert(V);
     }
     return true;
@@ -540,9 +533,9 @@ const std::vector<const VarDecl *> &ResourceAnalysis::guardVars(const FunctionDe
     const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
     if (!Cond)
       continue;
-    Cond = strip(Cond);
+    Cond = peel(Cond);
     if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot)
-      Cond = strip(UO->getSubExpr());
+      Cond = peel(UO->getSubExpr());
     const auto *DRE = dyn_cast<DeclRefExpr>(Cond);
     const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
     if (!V || !V->hasLocalStorage() || V->getType()->isReferenceType() ||
@@ -574,7 +567,7 @@ bool ResourceAnalysis::continues(const CallExpr *CE, const VarDecl *V) {
   std::optional<AcquisitionInfo> I = acquisitionOf(CE);
   if (!I || !I->ContinuesArg || *I->ContinuesArg >= CE->getNumArgs())
     return false;
-  const Expr *A = strip(CE->getArg(*I->ContinuesArg));
+  const Expr *A = peel(CE->getArg(*I->ContinuesArg));
   return refersTo(A, V) && !isa<UnaryOperator>(A);
 }
 
@@ -1226,10 +1219,10 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
     const auto *Cond = dyn_cast_or_null<Expr>(B->getTerminatorCondition());
     if (!Cond)
       continue;
-    Cond = strip(Cond);
+    Cond = peel(Cond);
     bool Positive = true;
     if (const auto *UO = dyn_cast<UnaryOperator>(Cond); UO && UO->getOpcode() == UO_LNot) {
-      Cond = strip(UO->getSubExpr());
+      Cond = peel(UO->getSubExpr());
       Positive = false;
     }
     if (const auto *DRE = dyn_cast<DeclRefExpr>(Cond))
@@ -1412,11 +1405,11 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
         }
         if (const auto *BO = dyn_cast<BinaryOperator>(St);
             BO && BO->getOpcode() == BO_Assign && refersTo(BO->getLHS(), T.Var) &&
-            !isa<UnaryOperator>(strip(BO->getLHS()))) {
+            !isa<UnaryOperator>(peel(BO->getLHS()))) {
           // The acquisition's own assignment keeps it Held, so does a call
           // that continues it (`list = curl_slist_append(list, s)`); any
           // other store into the handle variable loses the resource.
-          const auto *RHSCall = dyn_cast<CallExpr>(strip(BO->getRHS()));
+          const auto *RHSCall = dyn_cast<CallExpr>(peel(BO->getRHS()));
           if (!(T.Acq && isValueOf(BO->getRHS(), T.Acq)) && !continues(RHSCall, T.Var)) {
             Record(LeakFinding::Overwritten, BO->getBeginLoc());
             S = State::Done;
@@ -1574,9 +1567,9 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
     if (Info->Handle.Kind == model::HandleRef::OutArg) {
       if (Info->Handle.Index >= CE->getNumArgs())
         continue;
-      const Expr *A = strip(CE->getArg(Info->Handle.Index));
+      const Expr *A = peel(CE->getArg(Info->Handle.Index));
       if (const auto *UO = dyn_cast<UnaryOperator>(A); UO && UO->getOpcode() == UO_AddrOf)
-        A = strip(UO->getSubExpr());
+        A = peel(UO->getSubExpr());
       const auto *DRE = dyn_cast<DeclRefExpr>(A);
       const auto *VD = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
       if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD))
@@ -1610,7 +1603,7 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
               Holder = VD;
       } else if (const auto *BO = dyn_cast<BinaryOperator>(P);
                  BO && BO->getOpcode() == BO_Assign && isValueOf(BO->getRHS(), CE)) {
-        if (const auto *DRE = dyn_cast<DeclRefExpr>(strip(BO->getLHS())))
+        if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(BO->getLHS())))
           if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
               VD && VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
               !VD->getType()->isReferenceType())

@@ -160,7 +160,6 @@ private:
 
   TUContext &TU;
   std::vector<std::pair<model::NamePattern, model::NamePattern>> Pairs;
-  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<clang::CFG>> Cfgs;
   llvm::DenseMap<const clang::FunctionDecl *, std::optional<AcquisitionInfo>> HelperAcq;
   std::map<std::tuple<const clang::FunctionDecl *, unsigned, std::string>, bool>
       HelperRel;

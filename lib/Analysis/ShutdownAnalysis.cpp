@@ -30,10 +30,6 @@ const VarDecl *varOf(CallBinding &B, const Expr *E) {
   return V ? V->getCanonicalDecl() : nullptr;
 }
 
-const Expr *handleExpr(const CallExpr *CE, const model::HandleRef &H) {
-  return CallBinding::handleExpr(CE, H);
-}
-
 /// The spelling of a callee (`std::atexit`, not the `::atexit` it names).
 std::string spelledCallee(const CallExpr *CE, const ASTContext &Ctx,
                           const std::string &Fallback) {
@@ -195,7 +191,7 @@ bool ShutdownAnalysis::Impl::acts(const Stmt *S, const InitResource &R,
     return false;
   const std::string &N = Names.qualifiedName(Callee);
   for (const model::CallSpec *Spec : Flush ? R.Flush : R.Release)
-    if (Spec->Function.matches(N) && Holds(varOf(TU.binding(), handleExpr(CE, Spec->Handle))))
+    if (Spec->Function.matches(N) && Holds(varOf(TU.binding(), CallBinding::handleExpr(CE, Spec->Handle))))
       return Found(CE, N);
   // unique_ptr::reset() / shared_ptr::reset() on the holder: the models'
   // ownership_transfer members (a user class's own `reset()` is not one).
@@ -488,7 +484,7 @@ ShutdownAnalysis::globalActions(llvm::ArrayRef<const FunctionDecl *> Functions) 
       auto Scan = [&](llvm::ArrayRef<model::CallSpec> Specs, bool Flush) {
         for (const model::CallSpec &Spec : Specs)
           if (Spec.Function.matches(N))
-            if (const VarDecl *V = Global(handleExpr(CE, Spec.Handle)))
+            if (const VarDecl *V = Global(CallBinding::handleExpr(CE, Spec.Handle)))
               Add(FD, V, Flush);
       };
       for (const model::Resource &R : M.resources()) {
@@ -721,7 +717,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
     R.Name = R.From;
     for (const model::CallSpec &S : Res->Release)
       R.Release.push_back(&S);
-    if (const Expr *H = handleExpr(CE, Spec->Handle))
+    if (const Expr *H = CallBinding::handleExpr(CE, Spec->Handle))
       R.Var = varOf(TU.binding(), H);
     Resources.push_back(std::move(R));
   }
@@ -917,7 +913,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
             const std::string &N = Names.qualifiedName(Callee);
             return llvm::any_of(Res->UnbufferedBy, [&](const model::ConditionalCall &U) {
               return U.Function.matches(N) &&
-                     I.holds(R, varOf(TU.binding(), handleExpr(CE, U.Handle))) &&
+                     I.holds(R, varOf(TU.binding(), CallBinding::handleExpr(CE, U.Handle))) &&
                      llvm::all_of(U.If, [&](const model::ArgCondition &Cond) {
                        return conditionHolds(CE, Cond, Ctx);
                      });
