@@ -9,7 +9,6 @@
 #include "AST/Expr.h"
 #include "AST/StmtWalk.h"
 #include "clang/AST/DeclTemplate.h"
-#include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 
 using namespace clang;
@@ -198,13 +197,13 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
 const DeclStmt *staticCandidate(TUContext &TU, const FunctionDecl *FD, const Stmt *Where,
                                 const llvm::SmallPtrSetImpl<const VarDecl *> &Tainted,
                                 const llvm::SmallPtrSetImpl<const VarDecl *> &Released) {
-  ParentMap &PM = TU.handlerScope().parents(FD);
-  const Stmt *P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(Where));
+  const ParentIndex &PM = TU.handlerScope().parents(FD);
+  const Stmt *P = PM.getParentIgnoreParenImpCasts(Where);
   while (P && (isa<ExprWithCleanups>(P) || isa<MaterializeTemporaryExpr>(P) ||
                isa<CXXBindTemporaryExpr>(P) ||
                (isa<CXXConstructExpr>(P) &&
                 cast<CXXConstructExpr>(P)->getConstructor()->isCopyOrMoveConstructor())))
-    P = PM.getParentIgnoreParenImpCasts(const_cast<Stmt *>(P));
+    P = PM.getParentIgnoreParenImpCasts(P);
   const auto *DS = dyn_cast_or_null<DeclStmt>(P);
   if (!DS || !DS->isSingleDecl())
     return nullptr;

@@ -10,7 +10,6 @@
 #include "AST/Names.h"
 #include "AST/StmtWalk.h"
 #include "clang/AST/ExprCXX.h"
-#include "clang/AST/ParentMap.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
 #include "clang/Basic/SourceManager.h"
@@ -572,7 +571,7 @@ bool ResourceAnalysis::continues(const CallExpr *CE, const VarDecl *V) {
 }
 
 bool ResourceAnalysis::insideTry(const Stmt *S, const FunctionDecl *FD) {
-  ParentMap &PM = TU.handlerScope().parents(FD);
+  const ParentIndex &PM = TU.handlerScope().parents(FD);
   const Stmt *Child = S;
   for (const Stmt *P = PM.getParent(S); P; Child = P, P = PM.getParent(P))
     if (const auto *Try = dyn_cast<CXXTryStmt>(P))
@@ -976,7 +975,7 @@ static std::optional<BranchTest> branchTest(const CFGBlock *B, const ASTContext 
 
 /// Chooses \p FD's value variables (see ValueSets) and what its branches
 /// say of them.
-static void chooseValueVars(const FunctionDecl *FD, CFG &C, ParentMap &PM,
+static void chooseValueVars(const FunctionDecl *FD, CFG &C, const ParentIndex &PM,
                             std::vector<const VarDecl *> &Vars, std::vector<int64_t> &Universe,
                             llvm::DenseMap<unsigned, llvm::SmallVector<Restriction, 2>> &Tests) {
   const ASTContext &Ctx = FD->getASTContext();
@@ -1137,7 +1136,7 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
   for (const CFGBlock *B : *C)
     X.ByID[B->getBlockID()] = B;
   {
-    ParentMap &PM = TU.handlerScope().parents(FD);
+    const ParentIndex &PM = TU.handlerScope().parents(FD);
     walkStmts(FD->getBody(), [&](const Stmt *S) {
       if (const auto *DS = dyn_cast<DeclStmt>(S))
         if (const Stmt *P = PM.getParent(DS))
@@ -1554,7 +1553,7 @@ std::vector<LeakFinding> ResourceAnalysis::analyze(const FunctionDecl *FD) {
     }
   } F;
   F.TraverseStmt(Def->getBody());
-  ParentMap &PM = TU.handlerScope().parents(Def);
+  const ParentIndex &PM = TU.handlerScope().parents(Def);
   for (const CallExpr *CE : F.Calls) {
     std::optional<AcquisitionInfo> Info = acquisitionOf(CE);
     if (!Info)

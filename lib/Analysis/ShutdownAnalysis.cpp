@@ -644,7 +644,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
   // Does a registrar call in FD follow the declaration Where (in a block
   // enclosing it), so the local lives across it?
   auto LivesAcrossRegistrar = [&](const VarDecl *VD, const FunctionDecl *FD) {
-    ParentMap &PM = Scope.parents(FD);
+    const ParentIndex &PM = Scope.parents(FD);
     for (const auto &[Reg, RegFn] : Registrars) {
       if (canon(RegFn) != canon(FD))
         continue;

@@ -226,17 +226,17 @@ void HandlerScope::discover(ASTContext &Ctx,
     addHandler({FD, FD->getNameAsString(), FD->getLocation(), Handler::Option, nullptr});
 }
 
-ParentMap &HandlerScope::parents(const FunctionDecl *FD) {
+const ParentIndex &HandlerScope::parents(const FunctionDecl *FD) {
   FD = cast<FunctionDecl>(FD->getCanonicalDecl());
   auto &Slot = ParentMaps[FD];
   if (!Slot) {
     const FunctionDecl *Def = definitionOf(FD);
-    Stmt *Body = Def ? Def->getBody() : nullptr;
-    Slot = std::make_unique<ParentMap>(Body);
+    llvm::SmallVector<const Stmt *, 8> Inits;
     if (const auto *Ctor = dyn_cast_or_null<CXXConstructorDecl>(Def))
       for (const CXXCtorInitializer *Init : Ctor->inits())
         if (Init->getInit())
-          Slot->addStmt(Init->getInit());
+          Inits.push_back(Init->getInit());
+    Slot = std::make_unique<ParentIndex>(Def ? Def->getBody() : nullptr, Inits);
   }
   return *Slot;
 }

@@ -43,7 +43,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
 #include "clang/AST/ExprCXX.h"
-#include "clang/AST/ParentMap.h"
+#include "AST/ParentIndex.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -136,7 +136,7 @@ public:
 
   /// The statement-level parent map of \p FD's body (and constructor
   /// initialisers), built on first use.
-  clang::ParentMap &parents(const clang::FunctionDecl *FD);
+  const ParentIndex &parents(const clang::FunctionDecl *FD);
 
 private:
   struct Reach {
@@ -172,7 +172,7 @@ private:
   llvm::DenseMap<const clang::FunctionDecl *,
                  std::pair<const clang::LambdaExpr *, const clang::FunctionDecl *>>
       LambdaOrigins;
-  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<clang::ParentMap>>
+  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<ParentIndex>>
       ParentMaps;
   llvm::DenseMap<const clang::FunctionDecl *, std::vector<CallStep>> CallGraph;
 };
