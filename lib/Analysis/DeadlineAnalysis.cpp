@@ -1468,6 +1468,9 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
       // (PGHOST, PGCONNECT_TIMEOUT, ...): unknown, not missing.
       if (llvm::StringRef(*Text).trim().empty())
         return;
+      // A string libpq cannot parse fails before any I/O: nothing waits.
+      if (!formats::conninfoWellFormed(*Text))
+        return;
       if (auto Val = conninfoValue(*Text, T.Key)) {
         Value V;
         if (auto Ms = parseDuration(*Val, T.Unit)) {
