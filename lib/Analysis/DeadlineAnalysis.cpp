@@ -270,6 +270,9 @@ private:
     std::map<std::pair<unsigned, const VarDecl *>, llvm::SmallVector<const VarDecl *, 2>> Fds;
     /// A set copied from another (`read_fds = master;`).
     llvm::DenseMap<const VarDecl *, llvm::SmallVector<const VarDecl *, 2>> CopiedFrom;
+    /// Macro invocations already read (each expression of an expansion
+    /// leads to its invocation).
+    llvm::DenseSet<unsigned> MacroSeen;
   };
   const Registrations &registrationsIn(const FunctionDecl *FD);
   void registerInit(Registrations &R, const VarDecl *Set, const Expr *Init);
@@ -282,7 +285,6 @@ private:
   std::vector<const model::Registration *> Rules;
   llvm::DenseMap<const model::Readiness *, llvm::SmallVector<unsigned, 1>> RulesOf;
   llvm::DenseMap<const FunctionDecl *, std::unique_ptr<Registrations>> RegistrationCache;
-  llvm::DenseSet<unsigned> MacroExpansionsSeen;
   /// The function being summarised or analysed.
   const FunctionDecl *CurrentFn = nullptr;
   HandleState &lookup(State &St, const VarDecl *V);
@@ -990,7 +992,7 @@ void Analyzer::registerMacro(Registrations &R, const Expr *E, unsigned Rule,
   while (SM.isMacroArgExpansion(X))
     X = SM.getImmediateExpansionRange(X).getBegin();
   SourceLocation Begin = SM.getSpellingLoc(SM.getImmediateExpansionRange(X).getBegin());
-  if (!MacroExpansionsSeen.insert(Begin.getRawEncoding()).second)
+  if (!R.MacroSeen.insert(Begin.getRawEncoding()).second)
     return;
   const auto Decomposed = SM.getDecomposedLoc(Begin);
   const FileID FID = Decomposed.first;
