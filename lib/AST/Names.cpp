@@ -104,7 +104,18 @@ bool argSpells(const Expr *E, llvm::StringRef Text, const ASTContext &Ctx) {
   if (const auto *SL = dyn_cast<StringLiteral>(E))
     return SL->getCharByteWidth() == 1 && SL->getString() == Text;
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
-    return DRE->getDecl()->getName() == Text;
+    if (DRE->getDecl()->getName() == Text)
+      return true;
+  // An integer (`"equals": "1"`): the argument's constant value, however it
+  // is spelled (`1`, `TRUE`, `true`, a constant initialised so).
+  long long Want = 0;
+  if (!Text.getAsInteger(0, Want) && !E->isValueDependent() &&
+      E->getType()->isIntegralOrEnumerationType()) {
+    Expr::EvalResult R;
+    if (E->EvaluateAsInt(R, Ctx))
+      if (std::optional<int64_t> V = R.Val.getInt().trySExtValue())
+        return *V == Want;
+  }
   return false;
 }
 

@@ -49,8 +49,10 @@ struct ArgCondition;
 /// Is \p E spelled as \p Text: a string literal with that content, a
 /// reference to a declaration (enumerator, constant) of that name, or a
 /// macro of that name (the expression, or the macro it comes from at any
-/// depth: `O_NONBLOCK` expands to `__O_NONBLOCK`, then to `04000`)? The one
-/// reading of the models' `equals` and `kind_if_arg` spellings.
+/// depth: `O_NONBLOCK` expands to `__O_NONBLOCK`, then to `04000`)? An
+/// integer \p Text ("1", "-1", "0x10") is compared with the argument's
+/// constant value (`1`, `TRUE`, `true`, a constant). The one reading of the
+/// models' `equals` and `kind_if_arg` spellings.
 bool argSpells(const clang::Expr *E, llvm::StringRef Text,
                const clang::ASTContext &Ctx);
 

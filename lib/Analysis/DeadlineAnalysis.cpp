@@ -63,6 +63,10 @@ struct Fact {
   std::string Name;
   Value V;
   SourceLocation At;
+  /// Holds only where it holds on every path (a readiness report: poll at
+  /// the top of a loop covers the read after it, not a read before it in
+  /// the next iteration); other facts hold where they hold on some path.
+  bool Must = false;
   bool operator==(const Fact &O) const {
     return Name == O.Name && V.Kind == O.V.Kind && V.Ms == O.V.Ms;
   }
@@ -106,7 +110,10 @@ void joinInto(HandleState &Into, const HandleState &From) {
     Into.Known = false;
     return;
   }
+  llvm::erase_if(Into.Facts, [&](const Fact &F) { return F.Must && !From.find(F.Name); });
   for (const Fact &F : From.Facts) {
+    if (F.Must)
+      continue; // Kept above when Into has it too.
     if (Fact *E = const_cast<Fact *>(Into.find(F.Name))) {
       if (E->V.Kind == Value::Const && F.V.Kind == Value::Const)
         E->V.Ms = std::max(E->V.Ms, F.V.Ms);
@@ -152,6 +159,8 @@ using formats::sqlSetValue;
 struct CalleeInfo {
   std::string Name;
   const model::Blocking *Block = nullptr;
+  /// `readiness` entries: the call reports descriptors ready (poll, select).
+  std::vector<const model::Readiness *> Ready;
   std::vector<const model::TimeoutSpec *> SetterOf;
   bool IsMethodFact = false;
   bool IsCreation = false;
@@ -161,7 +170,8 @@ struct CalleeInfo {
 /// The models say something about this function (it blocks, sets a
 /// timeout, creates a handle, ...): it is not an unknown helper.
 static bool isModelled(const CalleeInfo &I) {
-  return I.Block || !I.SetterOf.empty() || I.IsMethodFact || I.IsCreation || I.IsDeadline;
+  return I.Block || !I.SetterOf.empty() || I.IsMethodFact || I.IsCreation || I.IsDeadline ||
+         !I.Ready.empty();
 }
 
 class Analyzer {
@@ -190,6 +200,18 @@ public:
         break;
       }
     }
+    // The registration rules of the readiness calls, each collected once.
+    for (const model::Readiness &R : M.readinessEntries())
+      for (const model::Registration &G : R.RegisteredBy) {
+        std::string K = G.key();
+        auto It = llvm::find_if(Rules, [&](const model::Registration *O) {
+          return O->key() == K;
+        });
+        unsigned Idx = It - Rules.begin();
+        if (It == Rules.end())
+          Rules.push_back(&G);
+        RulesOf[&R].push_back(Idx);
+      }
   }
 
   void run();
@@ -233,9 +255,38 @@ private:
                        model::HandleRef::KindTy Which,
                        llvm::function_ref<void(const VarDecl *, Fact)> Emit,
                        const VarDecl *Result);
-  /// Does a `nonblocking` fact on \p HS cover the blocking call \p Callee?
+  /// Does a `nonblocking` (or readiness) fact on \p HS cover the blocking
+  /// call \p Callee?
   bool nonBlockingFor(const HandleState &HS, llvm::StringRef Callee) const;
-  std::map<std::string, const model::NonBlocking *> NonBlockingFacts;
+  /// Fact name -> the blocking calls it covers (empty: all).
+  std::map<std::string, const std::vector<model::NamePattern> *> NonBlockingFacts;
+
+  /// Readiness: which descriptors are registered with which watched set in
+  /// one function (`pfd.fd = s`, `FD_SET(s, &set)`, `epoll_ctl(ep,
+  /// EPOLL_CTL_ADD, s, &ev)`), collected once per function, flow-insensitively,
+  /// the first time a readiness call is met there.
+  struct Registrations {
+    /// (rule index, set variable) -> descriptors.
+    std::map<std::pair<unsigned, const VarDecl *>, llvm::SmallVector<const VarDecl *, 2>> Fds;
+    /// A set copied from another (`read_fds = master;`).
+    llvm::DenseMap<const VarDecl *, llvm::SmallVector<const VarDecl *, 2>> CopiedFrom;
+    /// Macro invocations already read (each expression of an expansion
+    /// leads to its invocation).
+    llvm::DenseSet<unsigned> MacroSeen;
+  };
+  const Registrations &registrationsIn(const FunctionDecl *FD);
+  void registerInit(Registrations &R, const VarDecl *Set, const Expr *Init);
+  void registerMacro(Registrations &R, const Expr *E, unsigned Rule,
+                     SourceLocation InMacro);
+  /// The readiness facts \p CE (a readiness call of \p R) establishes:
+  /// one on each descriptor registered with the set it watches.
+  void markReady(const CallExpr *CE, const model::Readiness &R,
+                 llvm::function_ref<void(const VarDecl *, Fact)> Emit);
+  std::vector<const model::Registration *> Rules;
+  llvm::DenseMap<const model::Readiness *, llvm::SmallVector<unsigned, 1>> RulesOf;
+  llvm::DenseMap<const FunctionDecl *, std::unique_ptr<Registrations>> RegistrationCache;
+  /// The function being summarised or analysed.
+  const FunctionDecl *CurrentFn = nullptr;
   HandleState &lookup(State &St, const VarDecl *V);
 
   const CalleeInfo &info(const FunctionDecl *FD);
@@ -316,6 +367,7 @@ const CalleeInfo &Analyzer::info(const FunctionDecl *FD) {
     return P->matches(I.Name);
   });
   I.IsDeadline = M.isDeadlineFunction(I.Name);
+  I.Ready = M.readiness(I.Name);
   if (const model::Factory *F = M.factory(I.Name); F && !F->CreatesTemplateArg)
     I.IsCreation = true;
   if (auto A = M.acquisition(I.Name);
@@ -704,6 +756,9 @@ void Analyzer::factsOf(const Stmt *S,
   const CalleeInfo &I = info(Callee);
   // Made non-blocking later: fcntl(fd, F_SETFL, flags | O_NONBLOCK).
   markNonBlocking(CE, Callee, model::HandleRef::Arg, Emit, nullptr);
+  // Reported ready: poll(&pfd, 1, ms) with pfd.fd = s.
+  for (const model::Readiness *R : I.Ready)
+    markReady(CE, *R, Emit);
   // Setter calls on a handle.
   for (const model::TimeoutSpec *T : I.SetterOf) {
     const VarDecl *V = varOf(CallBinding::handleExpr(CE, T->SetterHandle));
@@ -858,7 +913,7 @@ void Analyzer::markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
     std::string Name = "#nonblocking:" + N->Function.text();
     for (const model::ArgCondition &C : N->If)
       Name += ", " + C.str();
-    NonBlockingFacts.emplace(Name, N);
+    NonBlockingFacts.emplace(Name, &N->Calls);
     Value X;
     X.Kind = Value::Const;
     X.Ms = X.Raw = 1; // Not 0: an explicit 0 erases a fact.
@@ -871,13 +926,248 @@ bool Analyzer::nonBlockingFor(const HandleState &HS, llvm::StringRef Callee) con
     auto It = NonBlockingFacts.find(F.Name);
     if (It == NonBlockingFacts.end())
       continue;
-    const model::NonBlocking *N = It->second;
-    if (N->Calls.empty() || llvm::any_of(N->Calls, [&](const model::NamePattern &P) {
+    const std::vector<model::NamePattern> &Calls = *It->second;
+    if (Calls.empty() || llvm::any_of(Calls, [&](const model::NamePattern &P) {
           return P.matches(Callee);
         }))
       return true;
   }
   return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Readiness: descriptors a poll/select/epoll_wait call reports ready
+//===----------------------------------------------------------------------===//
+
+/// Does the record \p RD match the rule's type?
+static bool recordMatches(const model::Registration &G, const RecordDecl *RD,
+                          NameCache &Names) {
+  return RD && G.Type && G.Type->matches(Names.qualifiedName(RD));
+}
+
+void Analyzer::registerInit(Registrations &R, const VarDecl *Set, const Expr *Init) {
+  // `struct pollfd p = {s, POLLIN, 0}`, `{.fd = s}`, `pollfd fds[] = {{a,
+  // POLLIN}, {b, POLLIN}}`, `fds[n] = (struct pollfd){s, POLLIN, 0}`: the
+  // semantic form of an initializer list has one init per field, in order.
+  llvm::SmallVector<const Expr *, 4> Work{Init};
+  while (!Work.empty()) {
+    const Expr *E = peel(Work.pop_back_val());
+    if (const auto *CL = dyn_cast_or_null<CompoundLiteralExpr>(E))
+      E = peel(CL->getInitializer());
+    const auto *ILE = dyn_cast_or_null<InitListExpr>(E);
+    if (!ILE)
+      continue;
+    if (const RecordDecl *RD = ILE->getType()->getAsRecordDecl()) {
+      for (unsigned Idx = 0; Idx < Rules.size(); ++Idx) {
+        const model::Registration &G = *Rules[Idx];
+        if (G.Kind != model::Registration::Field || !recordMatches(G, RD, Names))
+          continue;
+        unsigned FieldIdx = 0;
+        for (const FieldDecl *F : RD->fields()) {
+          if (F->getName() == G.FieldName) {
+            if (FieldIdx < ILE->getNumInits())
+              if (const VarDecl *Fd = varOf(ILE->getInit(FieldIdx)))
+                R.Fds[{Idx, Set}].push_back(Fd);
+            break;
+          }
+          ++FieldIdx;
+        }
+      }
+      continue;
+    }
+    for (const Expr *Sub : ILE->inits())
+      Work.push_back(Sub);
+  }
+}
+
+void Analyzer::registerMacro(Registrations &R, const Expr *E, unsigned Rule,
+                             SourceLocation InMacro) {
+  // `FD_SET(s, &set)` expands to bit operations on the set (glibc:
+  // `__FDS_BITS(set)[__FD_ELT(s)] |= __FD_MASK(s)`): no call to bind. The
+  // macro's arguments are read from the invocation's text; the expressions
+  // of the expansion spelled inside argument N are that argument.
+  const SourceManager &SM = Ctx.getSourceManager();
+  const model::Registration &G = *Rules[Rule];
+  SourceLocation X = InMacro;
+  while (SM.isMacroArgExpansion(X))
+    X = SM.getImmediateExpansionRange(X).getBegin();
+  SourceLocation Begin = SM.getSpellingLoc(SM.getImmediateExpansionRange(X).getBegin());
+  if (!R.MacroSeen.insert(Begin.getRawEncoding()).second)
+    return;
+  const auto Decomposed = SM.getDecomposedLoc(Begin);
+  const FileID FID = Decomposed.first;
+  const unsigned Offset = Decomposed.second;
+  bool Invalid = false;
+  llvm::StringRef Buf = SM.getBufferData(FID, &Invalid);
+  if (Invalid || Offset >= Buf.size())
+    return;
+  Lexer Lex(SM.getLocForStartOfFile(FID), Ctx.getLangOpts(), Buf.begin(),
+            Buf.begin() + Offset, Buf.end());
+  Token Tok;
+  Lex.LexFromRawLexer(Tok); // The macro's name.
+  if (!Tok.is(tok::raw_identifier) || Tok.getRawIdentifier() != G.MacroName)
+    return;
+  Lex.LexFromRawLexer(Tok);
+  if (!Tok.is(tok::l_paren))
+    return;
+  // Each argument as [first offset, last token's offset].
+  llvm::SmallVector<std::pair<unsigned, unsigned>, 4> Args;
+  unsigned Depth = 0;
+  bool Open = false;
+  while (!Lex.LexFromRawLexer(Tok) || Tok.isNot(tok::eof)) {
+    if (Tok.is(tok::eof))
+      return;
+    unsigned At = SM.getFileOffset(Tok.getLocation());
+    if (Depth == 0 && (Tok.is(tok::comma) || Tok.is(tok::r_paren))) {
+      if (!Open)
+        Args.push_back({At, At}); // An empty argument.
+      Open = false;
+      if (Tok.is(tok::r_paren))
+        break;
+      continue;
+    }
+    if (Tok.isOneOf(tok::l_paren, tok::l_square, tok::l_brace))
+      ++Depth;
+    else if (Tok.isOneOf(tok::r_paren, tok::r_square, tok::r_brace) && Depth)
+      --Depth;
+    if (!Open)
+      Args.push_back({At, At});
+    Args.back().second = At;
+    Open = true;
+  }
+  if (G.FdArg >= Args.size() || G.SetArg >= Args.size())
+    return;
+  // The outermost expression of the expansion spelled within an argument.
+  auto ArgExpr = [&](unsigned I) -> const Expr * {
+    const Expr *Found = nullptr;
+    walkStmts(E, [&](const Stmt *S) {
+      if (Found)
+        return false;
+      const auto *Sub = dyn_cast<Expr>(S);
+      if (!Sub)
+        return true;
+      auto [BF, BO] = SM.getDecomposedLoc(SM.getSpellingLoc(Sub->getBeginLoc()));
+      auto [EF, EO] = SM.getDecomposedLoc(SM.getSpellingLoc(Sub->getEndLoc()));
+      if (BF == FID && EF == FID && BO >= Args[I].first && EO <= Args[I].second &&
+          BO <= EO) {
+        Found = Sub;
+        return false;
+      }
+      return true;
+    });
+    return Found;
+  };
+  const VarDecl *Fd = varOf(ArgExpr(G.FdArg));
+  const VarDecl *Set = varOf(ArgExpr(G.SetArg));
+  if (Fd && Set)
+    R.Fds[{Rule, Set}].push_back(Fd);
+}
+
+const Analyzer::Registrations &Analyzer::registrationsIn(const FunctionDecl *FD) {
+  std::unique_ptr<Registrations> &Slot = RegistrationCache[FD];
+  if (Slot)
+    return *Slot;
+  Slot = std::make_unique<Registrations>();
+  Registrations &R = *Slot;
+  const FunctionDecl *Def = nullptr;
+  if (!FD || !FD->hasBody(Def))
+    return R;
+  const SourceManager &SM = Ctx.getSourceManager();
+  bool HasMacroRules = llvm::any_of(Rules, [](const model::Registration *G) {
+    return G->Kind == model::Registration::Macro;
+  });
+  auto Copy = [&](const VarDecl *To, const Expr *From) {
+    if (const VarDecl *Src = varOf(From); To && Src && Src != To)
+      R.CopiedFrom[To].push_back(Src);
+  };
+  walkStmts(Def->getBody(), [&](const Stmt *S) {
+    if (isa<LambdaExpr>(S))
+      return false; // A function of its own.
+    if (const auto *DS = dyn_cast<DeclStmt>(S)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *V = dyn_cast<VarDecl>(D); V && V->getInit()) {
+          registerInit(R, V, V->getInit());
+          Copy(V, V->getInit());
+        }
+      return true;
+    }
+    const Expr *LHS = nullptr, *RHS = nullptr;
+    if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+      LHS = BO->getLHS(), RHS = BO->getRHS();
+    else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
+             OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+      LHS = OC->getArg(0), RHS = OC->getArg(1);
+    if (LHS) {
+      // pfd.fd = s; fds[i].fd = s;
+      if (const auto *ME = dyn_cast<MemberExpr>(peel(LHS))) {
+        if (const auto *F = dyn_cast<FieldDecl>(ME->getMemberDecl()))
+          for (unsigned Idx = 0; Idx < Rules.size(); ++Idx)
+            if (Rules[Idx]->Kind == model::Registration::Field &&
+                F->getName() == Rules[Idx]->FieldName &&
+                recordMatches(*Rules[Idx], F->getParent(), Names))
+              if (const VarDecl *Set = varOf(ME->getBase()))
+                if (const VarDecl *Fd = varOf(RHS))
+                  R.Fds[{Idx, Set}].push_back(Fd);
+      } else if (const VarDecl *Set = varOf(LHS)) {
+        registerInit(R, Set, RHS);
+        Copy(Set, RHS);
+      }
+    }
+    if (const auto *CE = dyn_cast<CallExpr>(S))
+      if (const FunctionDecl *Callee = CE->getDirectCallee())
+        for (unsigned Idx = 0; Idx < Rules.size(); ++Idx) {
+          const model::Registration &G = *Rules[Idx];
+          if (G.Kind != model::Registration::Call ||
+              !G.Function->matches(Names.qualifiedName(Callee)) ||
+              !llvm::all_of(G.If, [&](const model::ArgCondition &C) {
+                return conditionHolds(CE, C, Ctx);
+              }))
+            continue;
+          const VarDecl *Set = varOf(callArg(CE, G.SetArg));
+          const VarDecl *Fd = varOf(callArg(CE, G.FdArg));
+          if (Set && Fd)
+            R.Fds[{Idx, Set}].push_back(Fd);
+        }
+    if (HasMacroRules)
+      if (const auto *E = dyn_cast<Expr>(S); E && E->getBeginLoc().isMacroID())
+        for (SourceLocation L = E->getBeginLoc(); L.isMacroID();
+             L = SM.getImmediateMacroCallerLoc(L)) {
+          llvm::StringRef Name = Lexer::getImmediateMacroName(L, SM, Ctx.getLangOpts());
+          for (unsigned Idx = 0; Idx < Rules.size(); ++Idx)
+            if (Rules[Idx]->Kind == model::Registration::Macro &&
+                Rules[Idx]->MacroName == Name)
+              registerMacro(R, E, Idx, L);
+        }
+    return true;
+  });
+  return R;
+}
+
+void Analyzer::markReady(const CallExpr *CE, const model::Readiness &R,
+                         llvm::function_ref<void(const VarDecl *, Fact)> Emit) {
+  const VarDecl *Set = varOf(callArg(CE, R.SetArg));
+  auto RulesIt = RulesOf.find(&R);
+  if (!Set || RulesIt == RulesOf.end() || !CurrentFn)
+    return;
+  const Registrations &Regs = registrationsIn(CurrentFn);
+  // The set and the sets it was copied from (`read_fds = master`).
+  llvm::SmallVector<const VarDecl *, 4> Sets{Set};
+  for (size_t I = 0; I < Sets.size() && Sets.size() < 16; ++I)
+    if (auto It = Regs.CopiedFrom.find(Sets[I]); It != Regs.CopiedFrom.end())
+      for (const VarDecl *From : It->second)
+        if (!llvm::is_contained(Sets, From))
+          Sets.push_back(From);
+  std::string Name = "#ready:" + R.Function.text() + " arg " + std::to_string(R.SetArg);
+  NonBlockingFacts.emplace(Name, &R.Calls);
+  for (unsigned Rule : RulesIt->second)
+    for (const VarDecl *S : Sets)
+      if (auto It = Regs.Fds.find({Rule, S}); It != Regs.Fds.end())
+        for (const VarDecl *Fd : It->second) {
+          Fact F{Name, {}, CE->getExprLoc(), /*Must=*/true};
+          F.V.Kind = Value::Const;
+          F.V.Ms = F.V.Raw = 1; // Not 0: an explicit 0 erases a fact.
+          Emit(Fd, std::move(F));
+        }
 }
 
 HandleState &Analyzer::lookup(State &St, const VarDecl *V) {
@@ -903,6 +1193,7 @@ HandleState &Analyzer::lookup(State &St, const VarDecl *V) {
 //===----------------------------------------------------------------------===//
 
 void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
+  CurrentFn = FD;
   bool InScope = Scope.inHandlerScope(FD) || Scope.inInitScope(FD);
   // Not recursive (StmtWalk.h); the children of S are walked after it.
   std::function<bool(const Stmt *)> Walk = [&](const Stmt *S) -> bool {
@@ -913,6 +1204,11 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
       return false;
     }
     factsOf(S, [&](const VarDecl *V, Fact F) {
+      // A readiness report holds where it is made, not in every function
+      // that uses a global descriptor; a helper's parameter carries it to
+      // the call (wait_readable(fd) then read(fd)).
+      if (F.Must && !V->hasLocalStorage() && !isa<ParmVarDecl>(V))
+        return;
       if (!V->hasLocalStorage() || isa<ParmVarDecl>(V)) {
         HandleState &HS = Summaries[V];
         HS.Known = true;
@@ -1174,6 +1470,9 @@ void Analyzer::evaluate(const Expr *Call, const CalleeInfo &I, State &St,
       // (PGHOST, PGCONNECT_TIMEOUT, ...): unknown, not missing.
       if (llvm::StringRef(*Text).trim().empty())
         return;
+      // A string libpq cannot parse fails before any I/O: nothing waits.
+      if (!formats::conninfoWellFormed(*Text))
+        return;
       if (auto Val = conninfoValue(*Text, T.Key)) {
         Value V;
         if (auto Ms = parseDuration(*Val, T.Unit)) {
@@ -1327,6 +1626,7 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   // Every subexpression as its own element, in evaluation order, so calls
   // nested in arguments are seen where they run.
   (void)Body;
+  CurrentFn = FD;
   CFG *G = TU.cfgs().get(FD, CFGShape::Evaluation);
   PostOrderCFGView *POV = TU.cfgs().postOrder(FD, CFGShape::Evaluation);
   if (!G || !POV)
@@ -1497,6 +1797,7 @@ void Analyzer::run() {
         }
       } V;
       V.TraverseStmt(const_cast<Stmt *>(Body));
+      CurrentFn = FD;
       for (const Stmt *S : V.Stmts)
         factsOf(S, [&, FD = FD](const VarDecl *Var, Fact) {
           const auto *P = dyn_cast<ParmVarDecl>(Var);

@@ -14,6 +14,7 @@
 #include "Model/EmbeddedModels.h"
 #include "Model/JsonLocator.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <nlohmann/json.hpp>
@@ -108,6 +109,8 @@ private:
   void parseBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
   void parseNonBlocking(const json &J, const std::string &Ptr, ApiModel &Out);
   void parseOwnership(const json &J, const std::string &Ptr, ApiModel &Out);
+  void parseReadiness(const json &J, const std::string &Ptr, ApiModel &Out);
+  std::optional<Registration> parseRegistration(const json &J, const std::string &Ptr);
   /// An argument condition or an array of them under \p Key; false on error.
   bool argConditions(const json &J, const std::string &Ptr, const char *Key,
                      std::vector<ArgCondition> &Out);
@@ -857,6 +860,129 @@ void ModelParser::parseNonBlocking(const json &J, const std::string &Ptr,
   Out.NonBlockings.push_back(std::move(N));
 }
 
+std::string Registration::key() const {
+  std::string K;
+  switch (Kind) {
+  case Field:
+    return "field " + Type->text() + "." + FieldName;
+  case Macro:
+    return "macro " + MacroName + " fd " + std::to_string(FdArg) + " set " +
+           std::to_string(SetArg);
+  case Call:
+    K = "call " + Function->text() + " fd " + std::to_string(FdArg) + " set " +
+        std::to_string(SetArg);
+    for (const ArgCondition &C : If)
+      K += ", " + C.str();
+    return K;
+  }
+  return K;
+}
+
+static std::string readinessKey(const Readiness &R) {
+  return R.Function.text() + "\x1f" + std::to_string(R.SetArg);
+}
+
+static bool isIdentifier(llvm::StringRef S) {
+  if (S.empty() || !(llvm::isAlpha(S[0]) || S[0] == '_'))
+    return false;
+  return llvm::all_of(S, [](char C) { return llvm::isAlnum(C) || C == '_'; });
+}
+
+std::optional<Registration> ModelParser::parseRegistration(const json &J,
+                                                           const std::string &Ptr) {
+  if (!checkObject(J, Ptr, "an entry of 'registered_by'"))
+    return std::nullopt;
+  unsigned Forms = J.contains("field") + J.contains("macro") + J.contains("function");
+  if (Forms != 1) {
+    errorAtValue(Ptr, "a registration names exactly one of 'field' (with 'type'), "
+                      "'macro' or 'function'");
+    return std::nullopt;
+  }
+  Registration R;
+  if (J.contains("field")) {
+    checkKeys(J, Ptr, {"field", "type"});
+    auto Field = str(J, Ptr, "field", true);
+    auto Type = pattern(J, Ptr, "type", true);
+    if (Field && !isIdentifier(*Field)) {
+      errorAtValue(Ptr + "/field", "'field' must be a field name");
+      return std::nullopt;
+    }
+    if (!Field || !Type)
+      return std::nullopt;
+    R.Kind = Registration::Field;
+    R.FieldName = *Field;
+    R.Type = *Type;
+    return R;
+  }
+  bool IsMacro = J.contains("macro");
+  if (IsMacro)
+    checkKeys(J, Ptr, {"macro", "fd_arg", "set_arg"});
+  else
+    checkKeys(J, Ptr, {"function", "fd_arg", "set_arg", "if"});
+  std::optional<std::string> Macro;
+  std::optional<NamePattern> Fn;
+  if (IsMacro) {
+    Macro = str(J, Ptr, "macro", true);
+    if (Macro && !isIdentifier(*Macro)) {
+      errorAtValue(Ptr + "/macro", "'macro' must be a macro name");
+      Macro.reset();
+    }
+  } else {
+    Fn = pattern(J, Ptr, "function", true);
+  }
+  auto Fd = index(J, Ptr, "fd_arg", true);
+  auto Set = index(J, Ptr, "set_arg", true);
+  bool CondOk = IsMacro || argConditions(J, Ptr, "if", R.If);
+  if ((IsMacro ? !Macro : !Fn) || !Fd || !Set || !CondOk)
+    return std::nullopt;
+  if (*Fd == *Set) {
+    errorAtValue(Ptr + "/set_arg", "'set_arg' and 'fd_arg' must differ");
+    return std::nullopt;
+  }
+  R.Kind = IsMacro ? Registration::Macro : Registration::Call;
+  if (IsMacro)
+    R.MacroName = *Macro;
+  else
+    R.Function = *Fn;
+  R.FdArg = *Fd;
+  R.SetArg = *Set;
+  return R;
+}
+
+void ModelParser::parseReadiness(const json &J, const std::string &Ptr,
+                                 ApiModel &Out) {
+  checkKeys(J, Ptr, {"function", "set_arg", "calls", "registered_by"});
+  Readiness R;
+  auto Fn = pattern(J, Ptr, "function", true);
+  auto Set = index(J, Ptr, "set_arg", true);
+  if (!Fn || !Set)
+    return;
+  R.Function = *Fn;
+  R.SetArg = *Set;
+  if (isDisabled(J, Ptr)) {
+    Disabled["readiness"].push_back(readinessKey(R));
+    return;
+  }
+  bool Ok = patternList(J, Ptr, "calls", /*Required=*/true, R.Calls);
+  auto It = J.find("registered_by");
+  if (It == J.end() || !It->is_array() || It->empty()) {
+    errorAtValue(It == J.end() ? Ptr : Ptr + "/registered_by",
+                 "'registered_by' must be a non-empty array of registrations");
+    return;
+  }
+  for (size_t I = 0; I < It->size(); ++I) {
+    auto Reg = parseRegistration((*It)[I], Ptr + "/registered_by/" + std::to_string(I));
+    if (Reg)
+      R.RegisteredBy.push_back(std::move(*Reg));
+    else
+      Ok = false;
+  }
+  if (!Ok)
+    return;
+  R.From = originOf(J, Ptr);
+  Out.Readinesses.push_back(std::move(R));
+}
+
 bool ModelParser::run(ApiModel &Out) {
   json Root;
   try {
@@ -902,7 +1028,7 @@ bool ModelParser::run(ApiModel &Out) {
              "factories", "resources", "blocking", "throwing",
              "ownership_transfer", "handler_registrars", "deadline_sources",
              "signal_installers", "exit_hooks", "async_signal_safe",
-             "once_calls", "nonblocking", "views"});
+             "once_calls", "nonblocking", "readiness", "views"});
   if (auto S = str(Root, "", "schema", true); S && *S != SchemaName)
     errorAtValue("/schema", "unsupported schema \"" + *S + "\" (expected \"" +
                                 SchemaName + "\")");
@@ -927,6 +1053,9 @@ bool ModelParser::run(ApiModel &Out) {
   });
   eachEntry(Root, "nonblocking", [&](const json &J, const std::string &Ptr) {
     parseNonBlocking(J, Ptr, Out);
+  });
+  eachEntry(Root, "readiness", [&](const json &J, const std::string &Ptr) {
+    parseReadiness(J, Ptr, Out);
   });
   auto FunctionList = [&](const char *Section, std::vector<FunctionEntry> &Dst) {
     eachEntry(Root, Section, [&](const json &J, const std::string &Ptr) {
@@ -1108,6 +1237,8 @@ llvm::Error ApiModel::addBuffer(llvm::StringRef FileName, llvm::StringRef Text) 
   mergeSection(OnceCalls, Parsed.OnceCalls, D["once_calls"], ByFunction);
   // Several entries per function (one per condition): keyed by both.
   mergeSection(NonBlockings, Parsed.NonBlockings, D["nonblocking"], nonBlockingKey);
+  // One entry per watched argument (select's read and write sets).
+  mergeSection(Readinesses, Parsed.Readinesses, D["readiness"], readinessKey);
   Files.push_back(FileName.str());
   return llvm::Error::success();
 }
@@ -1222,6 +1353,15 @@ ApiModel::nonBlocking(llvm::StringRef FunctionName) const {
   for (const NonBlocking &N : NonBlockings)
     if (N.Function.matches(FunctionName))
       R.push_back(&N);
+  return R;
+}
+
+std::vector<const Readiness *>
+ApiModel::readiness(llvm::StringRef FunctionName) const {
+  std::vector<const Readiness *> R;
+  for (const Readiness &E : Readinesses)
+    if (E.Function.matches(FunctionName))
+      R.push_back(&E);
   return R;
 }
 
@@ -1352,6 +1492,14 @@ std::string ApiModel::dump() const {
     for (const NamePattern &P : N.Calls)
       E["calls"].push_back(P.text());
     Add("nonblocking", E, N.From);
+  }
+  for (const Readiness &R : Readinesses) {
+    json E = {{"function", R.Function.text()}, {"set_arg", R.SetArg}};
+    for (const NamePattern &P : R.Calls)
+      E["calls"].push_back(P.text());
+    for (const Registration &G : R.RegisteredBy)
+      E["registered_by"].push_back(G.key());
+    Add("readiness", E, R.From);
   }
   for (const FunctionEntry &F : Throwing)
     Add("throwing", {{"function", F.Function.text()}}, F.From);

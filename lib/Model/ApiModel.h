@@ -183,6 +183,41 @@ struct NonBlocking {
   Origin From;
 };
 
+/// How a descriptor is registered with the object a readiness call watches
+/// (`readiness[].registered_by`): one of
+///  * Field: an object of record \p Type whose field \p Field is given the
+///    descriptor (`struct pollfd p = {s, POLLIN, 0}`, `{.fd = s}`,
+///    `fds[i].fd = s`); the object, or the array it is an element of, is
+///    the watched set;
+///  * Macro: an expansion of the macro \p Macro whose argument \p FdArg is
+///    the descriptor and argument \p SetArg the set (`FD_SET(s, &set)`);
+///  * Call: a call of \p Function, when \p If holds, whose argument
+///    \p FdArg is the descriptor and \p SetArg the set
+///    (`epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev)`).
+struct Registration {
+  enum KindTy { Field, Macro, Call } Kind = Call;
+  std::optional<NamePattern> Type; // Field.
+  std::string FieldName;           // Field.
+  std::string MacroName;           // Macro.
+  std::optional<NamePattern> Function; // Call.
+  unsigned FdArg = 0, SetArg = 0;  // Macro, Call.
+  std::vector<ArgCondition> If;    // Call: all must hold.
+  /// One text per rule: equal rules of several entries (poll and ppoll
+  /// share the pollfd rule) are collected once.
+  std::string key() const;
+};
+
+/// A call that waits until descriptors registered with its argument
+/// \p SetArg are ready (`poll`, `select`'s read set, `epoll_wait`): after it,
+/// the blocking calls \p Calls on a registered descriptor do not wait.
+struct Readiness {
+  NamePattern Function;
+  unsigned SetArg = 0;
+  std::vector<NamePattern> Calls; // Non-empty.
+  std::vector<Registration> RegisteredBy; // Non-empty.
+  Origin From;
+};
+
 struct Blocking {
   NamePattern Function;
   /// Names \p Function also matches that do not block (a stub's Async*
@@ -300,6 +335,8 @@ public:
   /// Every `nonblocking` entry for \p FunctionName (several conditions per
   /// function are separate entries).
   std::vector<const NonBlocking *> nonBlocking(llvm::StringRef FunctionName) const;
+  /// Every `readiness` entry for \p FunctionName (one per watched argument).
+  std::vector<const Readiness *> readiness(llvm::StringRef FunctionName) const;
 
   // Whole sections, for dumping and for analyses that need to scan.
   llvm::ArrayRef<ClientType> clients() const { return Clients; }
@@ -316,6 +353,7 @@ public:
   llvm::ArrayRef<FunctionEntry> asyncSignalSafe() const { return AsyncSignalSafe; }
   llvm::ArrayRef<OnceCall> onceCalls() const { return OnceCalls; }
   llvm::ArrayRef<NonBlocking> nonBlockingEntries() const { return NonBlockings; }
+  llvm::ArrayRef<Readiness> readinessEntries() const { return Readinesses; }
   /// Whole-program summaries: a function of the analysed program that
   /// returns a fresh handle of the resource \p Kind (\p Acquire) or releases
   /// it through parameter \p Arg on every path, added to that resource's
@@ -347,6 +385,7 @@ private:
   std::vector<FunctionEntry> AsyncSignalSafe;
   std::vector<OnceCall> OnceCalls;
   std::vector<NonBlocking> NonBlockings;
+  std::vector<Readiness> Readinesses;
   std::vector<std::string> Files;
 };
 

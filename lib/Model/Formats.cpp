@@ -84,6 +84,46 @@ std::optional<std::string> conninfoValue(llvm::StringRef Text, llvm::StringRef K
   return std::nullopt;
 }
 
+bool conninfoWellFormed(llvm::StringRef Text) {
+  if (Text.starts_with("postgresql://") || Text.starts_with("postgres://"))
+    return true;
+  size_t I = 0;
+  auto SkipSpace = [&] {
+    while (I < Text.size() && llvm::isSpace(Text[I]))
+      ++I;
+  };
+  for (;;) {
+    SkipSpace();
+    if (I == Text.size())
+      return true;
+    size_t KeyStart = I;
+    while (I < Text.size() && Text[I] != '=' && !llvm::isSpace(Text[I]))
+      ++I;
+    if (I == KeyStart)
+      return false; // `=` with no keyword.
+    SkipSpace();
+    if (I == Text.size() || Text[I] != '=')
+      return false; // A keyword without `=`.
+    ++I;
+    SkipSpace();
+    if (I < Text.size() && Text[I] == '\'') {
+      for (++I;; ++I) {
+        if (I >= Text.size())
+          return false; // Unterminated quoted value.
+        if (Text[I] == '\\')
+          ++I;
+        else if (Text[I] == '\'')
+          break;
+      }
+      ++I;
+    } else {
+      while (I < Text.size() && !llvm::isSpace(Text[I]))
+        I += Text[I] == '\\' ? 2 : 1;
+      I = std::min(I, Text.size());
+    }
+  }
+}
+
 /// `SET [SESSION|LOCAL] setting = value` / `TO value` in SQL text.
 std::optional<std::string> sqlSetValue(llvm::StringRef Sql, llvm::StringRef Setting) {
   std::string Lower = Sql.lower();

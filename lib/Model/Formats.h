@@ -33,6 +33,13 @@ std::optional<long long> parseDuration(llvm::StringRef S, llvm::StringRef Defaul
 /// The value of `Key=value` in a conninfo string (`k=v k2='v 2'`) or URI
 /// query (`?k=v&k2=v2`; `%3D` accepted for `=`).
 std::optional<std::string> conninfoValue(llvm::StringRef Text, llvm::StringRef Key);
+
+/// Is \p Text written as libpq reads a connection string: a URI
+/// (`postgresql://...`, `postgres://...`) or `keyword = value` pairs (values
+/// plain or single-quoted, with backslash escapes)? A keyword without `=`
+/// (`"totally#invalid@connect$string!?"`) makes libpq fail while parsing,
+/// before any I/O. Keyword names are not checked.
+bool conninfoWellFormed(llvm::StringRef Text);
 /// `SET [SESSION|LOCAL] setting = value` / `TO value` in SQL text.
 std::optional<std::string> sqlSetValue(llvm::StringRef Sql, llvm::StringRef Setting);
 

@@ -53,3 +53,18 @@ TEST(Formats, SqlSet) {
   EXPECT_EQ(sqlSetValue("SELECT 1 OFFSET statement_timeout", "statement_timeout"), std::nullopt);
   EXPECT_EQ(sqlSetValue("SET lock_timeout = 1", "statement_timeout"), std::nullopt);
 }
+
+TEST(Formats, ConninfoWellFormed) {
+  using serverless::formats::conninfoWellFormed;
+  EXPECT_TRUE(conninfoWellFormed(""));
+  EXPECT_TRUE(conninfoWellFormed("host=db connect_timeout=2"));
+  EXPECT_TRUE(conninfoWellFormed("host = db  port= 5432"));
+  EXPECT_TRUE(conninfoWellFormed("host=db options='-c statement_timeout=5000'"));
+  EXPECT_TRUE(conninfoWellFormed("password='it\\'s' host=db"));
+  EXPECT_TRUE(conninfoWellFormed("postgresql://u@db/app?connect_timeout=2"));
+  EXPECT_TRUE(conninfoWellFormed("postgres://db"));
+  EXPECT_FALSE(conninfoWellFormed("totally#invalid@connect$string!?"));
+  EXPECT_FALSE(conninfoWellFormed("host=db port"));
+  EXPECT_FALSE(conninfoWellFormed("=db"));
+  EXPECT_FALSE(conninfoWellFormed("host='db"));
+}

@@ -391,6 +391,78 @@ TEST(ApiModel, NonBlocking) {
   EXPECT_TRUE(M.nonBlocking("mylib_set_nonblocking")[0]->If.empty());
 }
 
+TEST(ApiModel, Readiness) {
+  // The defaults: poll watches arg 0, registered through struct pollfd's fd;
+  // select's read set through FD_SET; epoll_wait through epoll_ctl ADD.
+  ApiModel D = ApiModel::withDefaults();
+  std::vector<const Readiness *> Poll = D.readiness("poll");
+  ASSERT_EQ(Poll.size(), 1u);
+  EXPECT_EQ(Poll[0]->SetArg, 0u);
+  ASSERT_EQ(Poll[0]->RegisteredBy.size(), 1u);
+  EXPECT_EQ(Poll[0]->RegisteredBy[0].Kind, Registration::Field);
+  EXPECT_EQ(Poll[0]->RegisteredBy[0].key(), "field pollfd.fd");
+  EXPECT_TRUE(llvm::any_of(Poll[0]->Calls, [](const NamePattern &P) { return P.matches("recv"); }));
+  EXPECT_FALSE(llvm::any_of(Poll[0]->Calls, [](const NamePattern &P) { return P.matches("send"); }));
+  std::vector<const Readiness *> Select = D.readiness("select");
+  ASSERT_EQ(Select.size(), 1u);
+  EXPECT_EQ(Select[0]->SetArg, 1u);
+  EXPECT_EQ(Select[0]->RegisteredBy.at(0).key(), "macro FD_SET fd 0 set 1");
+  std::vector<const Readiness *> Epoll = D.readiness("epoll_wait");
+  ASSERT_EQ(Epoll.size(), 1u);
+  EXPECT_EQ(Epoll[0]->RegisteredBy.at(0).key(),
+            "call epoll_ctl fd 2 set 0, arg 1 is EPOLL_CTL_ADD");
+  EXPECT_TRUE(D.readiness("recv").empty());
+
+  // Errors, at the entry or the registration.
+  auto Entry = [](llvm::StringRef Reg, llvm::StringRef Extra = "") {
+    return model((R"("readiness": [{"function": "w", "set_arg": 0, "calls": ["r"], "registered_by": [)" +
+                  Reg + "]" + Extra + "}]").str());
+  };
+  EXPECT_EQ(errorOf(Entry(R"({"macro": "WATCH", "fd_arg": 0, "set_arg": 1})")), "");
+  EXPECT_THAT(errorOf(Entry(R"({"field": "fd"})")), HasSubstr("missing required key 'type'"));
+  EXPECT_THAT(errorOf(Entry(R"({"field": "fd", "type": "pollfd", "macro": "M"})")),
+              HasSubstr("exactly one of 'field' (with 'type'), 'macro' or 'function'"));
+  EXPECT_THAT(errorOf(Entry(R"({"fd_arg": 0, "set_arg": 1})")),
+              HasSubstr("exactly one of 'field' (with 'type'), 'macro' or 'function'"));
+  EXPECT_THAT(errorOf(Entry(R"({"macro": "FD SET", "fd_arg": 0, "set_arg": 1})")),
+              HasSubstr("'macro' must be a macro name"));
+  EXPECT_THAT(errorOf(Entry(R"({"macro": "M", "fd_arg": 0})")),
+              HasSubstr("missing required key 'set_arg'"));
+  EXPECT_THAT(errorOf(Entry(R"({"macro": "M", "fd_arg": 0, "set_arg": 0})")),
+              HasSubstr("'set_arg' and 'fd_arg' must differ"));
+  EXPECT_THAT(errorOf(Entry(R"({"macro": "M", "fd_arg": 0, "set_arg": 1, "if": {"arg": 1, "equals": "A"}})")),
+              HasSubstr("unknown key 'if'"));
+  EXPECT_THAT(errorOf(Entry(R"({"function": "reg", "fd_arg": 2, "set_arg": 0, "if": {"arg": 1}})")),
+              HasSubstr("exactly one of 'flag' or 'equals'"));
+  EXPECT_THAT(errorOf(Entry(R"("FD_SET")")), HasSubstr("an entry of 'registered_by' must be a JSON object"));
+  EXPECT_THAT(errorOf(model(R"("readiness": [{"function": "w", "set_arg": 0, "calls": ["r"]}])")),
+              HasSubstr("'registered_by' must be a non-empty array of registrations"));
+  EXPECT_THAT(errorOf(model(R"("readiness": [{"function": "w", "set_arg": 0, "calls": [], "registered_by": [{"macro": "M", "fd_arg": 0, "set_arg": 1}]}])")),
+              HasSubstr("'calls' must be a non-empty array of names"));
+  EXPECT_THAT(errorOf(Entry(R"({"macro": "M", "fd_arg": 0, "set_arg": 1})", R"(, "timeout": 3)")),
+              HasSubstr("unknown key 'timeout'"));
+  // The error points at the registration.
+  EXPECT_THAT(errorOf(Entry(R"({"field": "fd"})")), HasSubstr("user.json:2:"));
+
+  // A user file replaces an entry (same function and set argument) and
+  // disables another.
+  ApiModel M = ApiModel::withDefaults();
+  llvm::Error E = M.addBuffer("user.json", model(R"(
+    "readiness": [
+      {"function": "select", "set_arg": 1, "calls": ["read"], "registered_by": [{"macro": "MY_FD_SET", "fd_arg": 1, "set_arg": 0}]},
+      {"function": "poll", "set_arg": 0, "disabled": true},
+      {"function": "mylib_wait", "set_arg": 0, "calls": ["mylib_read"], "registered_by": [{"function": "mylib_watch", "fd_arg": 1, "set_arg": 0}]}])"));
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  EXPECT_TRUE(M.readiness("poll").empty());
+  EXPECT_EQ(M.readiness("ppoll").size(), 1u);
+  Select = M.readiness("select");
+  ASSERT_EQ(Select.size(), 1u);
+  EXPECT_EQ(Select[0]->From.File, "user.json");
+  EXPECT_EQ(Select[0]->RegisteredBy.at(0).MacroName, "MY_FD_SET");
+  ASSERT_EQ(M.readiness("mylib_wait").size(), 1u);
+  EXPECT_THAT(M.dump(), HasSubstr("call mylib_watch fd 1 set 0"));
+}
+
 TEST(ApiModel, OwnershipTransferConditions) {
   // The conditions of `nonblocking`: exactly one of flag/equals, objects.
   EXPECT_THAT(errorOf(model(R"("ownership_transfer": [{"function": "f", "arg": 2, "if": {"arg": 1}}])")),

@@ -37,6 +37,11 @@ invocation_response handler(invocation_request const &) {
   pqxx::connection from_env("");
   PGconn *env = PQconnectdb("");
   PQfinish(env);
+  // Not a connection string libpq can parse (a keyword without `=`): it
+  // fails while parsing, before any network I/O (libpqxx test02.cxx).
+  pqxx::connection invalid{"totally#invalid@connect$string!?"};
+  PGconn *bad = PQconnectdb("host=db port");
+  PQfinish(bad);
 
   // Still findings: a literal string without connect_timeout, a flush that
   // waits forever.

@@ -38,6 +38,20 @@ static void mime(CURL *h) {
   curl_mime_free(mime);
 }
 
+// take_ownership is read by value (the model's `"equals": "1"`): 1 or a
+// constant equal to it hands the list to the part; 0 leaves it the caller's.
+#define TAKE_IT 1
+static void mimeHeaders(CURL *h) {
+  curl_mime *mime = curl_mime_init(h);
+  curl_mimepart *part = curl_mime_addpart(mime);
+  struct curl_slist *owned = curl_slist_append(nullptr, "X-A: 1");
+  curl_mime_headers(part, owned, TAKE_IT);
+  struct curl_slist *kept = curl_slist_append(nullptr, "X-B: 2");
+  // CHECK-MESSAGES: :[[@LINE-1]]:29: warning: 'curl-slist' resource acquired by 'curl_slist_append' is not released on every path
+  curl_mime_headers(part, kept, 0);
+  curl_mime_free(mime);
+}
+
 static void on_reply(redisAsyncContext *c, void *, void *) { redisAsyncDisconnect(c); }
 
 static int async_get(struct event_base *base) {
@@ -54,6 +68,7 @@ invocation_response handler(invocation_request const &req) {
   not_added(req.payload.c_str());
   if (CURL *h = curl_easy_init()) {
     mime(h);
+    mimeHeaders(h);
     curl_easy_cleanup(h);
   }
   async_get(nullptr);
