@@ -50,7 +50,10 @@ BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
   if (!Callee)
     return B;
   B.Function = Names.qualifiedName(Callee);
-  auto [R, Spec] = Model.acquisition(B.Function);
+  auto [It, New] = Acquisitions.try_emplace(Callee);
+  if (New)
+    It->second = Model.acquisition(B.Function);
+  auto [R, Spec] = It->second;
   if (!R)
     return B;
   B.Resource = R;

@@ -82,6 +82,12 @@ private:
   const model::ApiModel &Model;
   NameCache &Names;
   llvm::DenseMap<const clang::FunctionDecl *, const model::View *> Views;
+  /// The model's acquisition entry per callee: a lookup by name scans every
+  /// acquire pattern of every resource, and a long handler makes tens of
+  /// thousands of calls to a few callees.
+  llvm::DenseMap<const clang::FunctionDecl *,
+                 std::pair<const model::Resource *, const model::CallSpec *>>
+      Acquisitions;
 };
 
 } // namespace serverless
