@@ -89,6 +89,15 @@ const Expr *designatorStep(const Expr *E, ViewFn View) {
 
 } // namespace
 
+std::pair<const Expr *, const Expr *> assignmentSides(const Stmt *S) {
+  if (const auto *BO = dyn_cast_or_null<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+    return {BO->getLHS(), BO->getRHS()};
+  if (const auto *OC = dyn_cast_or_null<CXXOperatorCallExpr>(S);
+      OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
+    return {OC->getArg(0), OC->getArg(1)};
+  return {nullptr, nullptr};
+}
+
 const Expr *peel(const Expr *E) {
   if (!E)
     return nullptr;

@@ -27,6 +27,7 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/Expr.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include <utility>
 
 namespace serverless {
 
@@ -56,6 +57,11 @@ const clang::VarDecl *designatedVar(const clang::Expr *E, ViewFn View = nullptr)
 /// The variable at the base of \p E: designatedVar() after member accesses
 /// (`v.f`, `v->f`, `v.f[i]`): the variable a write to \p E writes.
 const clang::VarDecl *baseVar(const clang::Expr *E, ViewFn View = nullptr);
+
+/// The two sides of a plain assignment \p S: builtin `=` or a class's
+/// `operator=` with both operands. {null, null} for anything else
+/// (compound assignments included).
+std::pair<const clang::Expr *, const clang::Expr *> assignmentSides(const clang::Stmt *S);
 
 /// Argument \p I of a call or construction (null when absent).
 const clang::Expr *callArg(const clang::Expr *Call, unsigned I);

@@ -727,12 +727,7 @@ void Analyzer::taintNode(const Stmt *S, bool &Changed) {
 void Analyzer::factsOf(const Stmt *S,
                        llvm::function_ref<void(const VarDecl *, Fact)> Emit) {
   // Field assignments: opts.socket_timeout = ...; cfg.requestTimeoutMs = ...
-  const Expr *LHS = nullptr, *RHS = nullptr;
-  if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
-    LHS = BO->getLHS(), RHS = BO->getRHS();
-  else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
-           OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
-    LHS = OC->getArg(0), RHS = OC->getArg(1);
+  auto [LHS, RHS] = assignmentSides(S);
   if (LHS) {
     if (const auto *ME = dyn_cast<MemberExpr>(peel(LHS))) {
       const Expr *Base = peel(ME->getBase());
@@ -1091,12 +1086,7 @@ const Analyzer::Registrations &Analyzer::registrationsIn(const FunctionDecl *FD)
         }
       return true;
     }
-    const Expr *LHS = nullptr, *RHS = nullptr;
-    if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
-      LHS = BO->getLHS(), RHS = BO->getRHS();
-    else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
-             OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2)
-      LHS = OC->getArg(0), RHS = OC->getArg(1);
+    auto [LHS, RHS] = assignmentSides(S);
     if (LHS) {
       // pfd.fd = s; fds[i].fd = s;
       if (const auto *ME = dyn_cast<MemberExpr>(peel(LHS))) {
@@ -1609,14 +1599,8 @@ static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Trac
         Out.push_back(V);
     return;
   }
-  const Expr *LHS = nullptr;
-  if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
-    LHS = BO->getLHS();
-  else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S);
-           OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
-           !isa<MemberExpr>(peel(OC->getArg(0))))
-    LHS = OC->getArg(0);
-  if (LHS)
+  // `h = ...` (a member on the left is not the local: peel keeps it).
+  if (const Expr *LHS = assignmentSides(S).first)
     if (const auto *DRE = dyn_cast<DeclRefExpr>(peel(LHS)))
       if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && Tracked.count(V))
         Out.push_back(V);
