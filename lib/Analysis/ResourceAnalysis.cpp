@@ -75,8 +75,57 @@ ResourceAnalysis::ResourceAnalysis(
 CFG *ResourceAnalysis::cfgFor(const FunctionDecl *FD) {
   // Scope ends, no lifetime ends or implicit destructors (CFGCache.h): RAII
   // owners are escapes at their construction (escapes()), not destructor
-  // calls.
-  return TU.cfgs().get(FD, CFGShape::Statements);
+  // calls. Scope ends only where a nested local may hold a handle: the
+  // outermost scope ends where the function does, which the walk sees
+  // without them, and clang's builder pays for scope ends per local in
+  // scope at every return.
+  const FunctionDecl *Def = nullptr;
+  if (!FD || !FD->hasBody(Def))
+    return nullptr;
+  return TU.cfgs().get(Def, scopeEndsMatter(Def) ? CFGShape::Statements
+                                                 : CFGShape::StatementsNoScopes);
+}
+
+bool ResourceAnalysis::scopeEndsMatter(const FunctionDecl *Def) {
+  auto [It, New] = ScopeEndsMatter.try_emplace(Def, true);
+  if (!New)
+    return It->second;
+  const Stmt *Body = Def->getBody();
+  const ParentIndex &PM = TU.handlerScope().parents(Def);
+  // The locals of nested scopes (a compound inside the body, a for, if,
+  // while or switch that declares one); lambda bodies included (over-
+  // approximates: they only add scope ends).
+  llvm::SmallPtrSet<const VarDecl *, 8> Nested;
+  bool Matters = false;
+  walkStmts(Body, [&](const Stmt *S) {
+    if (const auto *DS = dyn_cast<DeclStmt>(S); DS && PM.getParent(DS) != Body)
+      for (const Decl *D : DS->decls())
+        if (const auto *V = dyn_cast<VarDecl>(D); V && V->hasLocalStorage()) {
+          Nested.insert(V);
+          if (const Expr *Init = V->getInit())
+            Matters |= anyStmt(Init, [](const Stmt *E) { return isa<CallExpr>(E); });
+        }
+    return !Matters;
+  });
+  if (!Matters && !Nested.empty()) {
+    auto IsNested = [&](const Expr *E) {
+      E = peel(E);
+      if (const auto *UO = dyn_cast<UnaryOperator>(E); UO && UO->getOpcode() == UO_AddrOf)
+        E = peel(UO->getSubExpr());
+      const auto *DRE = dyn_cast<DeclRefExpr>(E);
+      const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+      return V && Nested.count(V);
+    };
+    walkStmts(Body, [&](const Stmt *S) {
+      if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->isAssignmentOp())
+        Matters |= IsNested(BO->getLHS());
+      else if (const auto *CE = dyn_cast<CallExpr>(S))
+        for (const Expr *A : CE->arguments())
+          Matters |= IsNested(A);
+      return !Matters;
+    });
+  }
+  return ScopeEndsMatter[Def] = Matters;
 }
 
 std::optional<AcquisitionInfo>
@@ -615,6 +664,27 @@ struct Restriction {
 
 struct ResourceAnalysis::FunctionIndex {
   CFG *C = nullptr;
+  /// Does C have scope-end elements (scopeEndsMatter())? Without them the
+  /// outermost scope's end is the exit edge.
+  bool Scoped = true;
+  /// A lower bound, per block, of where a leak found from it can be: the
+  /// file offset (of the expansion) of the earliest element, scope end or
+  /// function end reachable from the block. A walk that has already found
+  /// a leak before every place a block reaches need not go there: the
+  /// finding names the earliest. Only where offsets order the function's
+  /// places (one file) and no visit has another effect (no call to a helper
+  /// with a body, which releasesHandle() would explore, nor to an unseen
+  /// user function, which it would record): CanPrune.
+  bool CanPrune = false;
+  std::vector<unsigned> MinReach;
+  FileID File;
+  /// The offset of \p L in File; ~0u outside it.
+  unsigned key(SourceLocation L, const SourceManager &SM) const {
+    if (L.isInvalid())
+      return ~0u;
+    auto [F, Off] = SM.getDecomposedExpansionLoc(L);
+    return F == File ? Off : ~0u;
+  }
   std::vector<const VarDecl *> GuardVars;
   std::vector<const CFGBlock *> ByID;
   /// Per block, the elements that can matter to any held handle, in order:
@@ -1265,7 +1335,73 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
         Push(Succ.getReachableBlock(), *NF);
     }
   }
+  X.Scoped = scopeEndsMatter(FD);
+  pruningBounds(FD, X);
   return Slot.get();
+}
+
+void ResourceAnalysis::pruningBounds(const FunctionDecl *FD, FunctionIndex &X) {
+  const SourceManager &SM = FD->getASTContext().getSourceManager();
+  const Stmt *Body = FD->getBody();
+  X.File = SM.getFileID(SM.getExpansionLoc(Body->getBeginLoc()));
+  const unsigned N = X.C->getNumBlockIDs();
+  X.MinReach.assign(N, ~0u);
+  const unsigned BodyEnd = X.key(Body->getEndLoc(), SM);
+  if (BodyEnd == ~0u)
+    return;
+  for (const CFGBlock *B : *X.C) {
+    unsigned &M = X.MinReach[B->getBlockID()];
+    if (B == &X.C->getExit())
+      M = BodyEnd;
+    for (const CFGElement &E : *B) {
+      SourceLocation L;
+      if (auto CS = E.getAs<CFGStmt>()) {
+        const Stmt *St = CS->getStmt();
+        L = St->getBeginLoc();
+        if (const auto *Call = dyn_cast<CallExpr>(St))
+          if (const FunctionDecl *Callee = Call->getDirectCallee())
+            if (!Callee->isInStdNamespace() &&
+                !SM.isInSystemHeader(SM.getExpansionLoc(Callee->getLocation())) &&
+                (Callee->hasBody() || isUnseenUserFunction(Callee)))
+              return; // Visiting it may explore or record: no pruning.
+      } else if (auto SE = E.getAs<CFGScopeEnd>()) {
+        const Stmt *Trigger = SE->getTriggerStmt();
+        L = Trigger ? Trigger->getEndLoc() : Body->getEndLoc();
+      } else {
+        continue;
+      }
+      unsigned K = X.key(L, SM);
+      if (K == ~0u)
+        return; // A place in another file: offsets do not order it.
+      M = std::min(M, K);
+    }
+  }
+  // Backwards to a fixpoint: a block reaches what its successors reach.
+  // Lower IDs are nearer the exit: popping them first visits successors
+  // before predecessors, one pass but for loops.
+  std::vector<const CFGBlock *> Work;
+  std::vector<char> Queued(N, 1);
+  for (const CFGBlock *B : *X.C)
+    Work.push_back(B);
+  llvm::sort(Work, [](const CFGBlock *A, const CFGBlock *B) {
+    return A->getBlockID() > B->getBlockID();
+  });
+  while (!Work.empty()) {
+    const CFGBlock *B = Work.back();
+    Work.pop_back();
+    Queued[B->getBlockID()] = 0;
+    const unsigned M = X.MinReach[B->getBlockID()];
+    for (const CFGBlock::AdjacentBlock &P : B->preds())
+      if (const CFGBlock *PB = P.getReachableBlock())
+        if (M < X.MinReach[PB->getBlockID()]) {
+          X.MinReach[PB->getBlockID()] = M;
+          if (!Queued[PB->getBlockID()]) {
+            Queued[PB->getBlockID()] = 1;
+            Work.push_back(PB);
+          }
+        }
+  }
+  X.CanPrune = true;
 }
 
 std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
@@ -1277,6 +1413,7 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
   ASTContext &Ctx = FD->getASTContext();
   const SourceManager &SM = Ctx.getSourceManager();
   std::optional<LeakFinding> Best;
+  unsigned BestKey = ~0u; // X->key(Best->LeakLoc): see FunctionIndex::MinReach.
   auto Record = [&](LeakFinding::How How, SourceLocation Loc, std::string Throwing = "") {
     if (Best && Loc.isValid() && Best->LeakLoc.isValid() &&
         !SM.isBeforeInTranslationUnit(Loc, Best->LeakLoc))
@@ -1286,6 +1423,7 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     Best->Kind = How;
     Best->LeakLoc = Loc;
     Best->ThrowingCall = std::move(Throwing);
+    BestKey = X->CanPrune ? X->key(Loc, SM) : ~0u;
   };
 
   // Path facts: the values of up to three guard variables (`if (fromfile)`
@@ -1334,6 +1472,9 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
     auto [B, Facts, Seed] = Work.front();
     Work.pop_front();
     const unsigned ID = B->getBlockID();
+    // Nothing reachable from here is before the leak already found.
+    if (BestKey != ~0u && X->MinReach[ID] > BestKey)
+      continue;
     State S = Seed ? State::NotYet : State::Held;
     // The elements that matter here: the generic ones, those naming the
     // handle's variable, the acquisition itself.
@@ -1453,6 +1594,10 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
       if (Next == Exit) {
         if (LastReturn)
           Record(LeakFinding::Return, LastReturn->getBeginLoc());
+        else if (!X->Scoped && T.Var && X->ScopeOf.lookup(T.Var) == FD->getBody())
+          // The outermost scope's end, which a CFG with scope ends has as
+          // an element before this edge.
+          Record(LeakFinding::ScopeEnd, FD->getBody()->getEndLoc());
         else
           Record(LeakFinding::EndOfFunction, FD->getBody()->getEndLoc());
         continue;

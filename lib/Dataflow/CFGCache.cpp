@@ -20,6 +20,9 @@ CFG::BuildOptions CFGCache::options(CFGShape Shape) {
     Opts.AddScopes = true;
     Opts.AddCXXDefaultInitExprInCtors = true;
     break;
+  case CFGShape::StatementsNoScopes:
+    Opts.AddCXXDefaultInitExprInCtors = true;
+    break;
   case CFGShape::Destructors:
     Opts.AddImplicitDtors = true;
     Opts.AddTemporaryDtors = false;

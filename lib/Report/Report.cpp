@@ -72,6 +72,10 @@ size_t chainStart(const std::vector<summary::Note> &Notes) {
   return Notes.size();
 }
 
+bool handlerNoteOnly(const std::vector<summary::Note> &Notes, size_t I) {
+  return I + 1 == Notes.size() && classifyNote(Notes[I].Message) == NoteKind::Handler;
+}
+
 std::vector<Finding> prepare(const std::vector<summary::Diagnostic> &Diags,
                              const std::map<std::string, std::string> &FunctionNames,
                              const std::string &SourceRoot, SourceFiles &Src) {
@@ -139,8 +143,9 @@ static std::string defaultText(const std::vector<summary::Diagnostic> &Diags) {
   for (const summary::Diagnostic &D : Diags) {
     S += Loc(D.Loc) + (D.WarningAsError ? std::string("error") : D.Level) + ": " + D.Message + " [" + D.Check +
          (D.WarningAsError ? ",-warnings-as-errors" : "") + "]\n";
-    for (const summary::Note &N : D.Notes)
-      S += Loc(N.Loc) + "note: " + N.Message + "\n";
+    for (size_t I = 0; I < D.Notes.size(); ++I)
+      if (!handlerNoteOnly(D.Notes, I))
+        S += Loc(D.Notes[I].Loc) + "note: " + D.Notes[I].Message + "\n";
   }
   return S;
 }

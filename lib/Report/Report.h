@@ -63,6 +63,12 @@ NoteKind classifyNote(const std::string &Message);
 /// Index of the first note of the call chain (the last "handler 'X' is
 /// defined here" note), or Notes.size() when there is none.
 size_t chainStart(const std::vector<summary::Note> &Notes);
+/// Is note \p I of \p Notes a handler note with no call after it (the
+/// finding is in the handler itself)? The text output leaves it out, as
+/// the clang-tidy checks do: it would only point at the enclosing
+/// function. The structured outputs keep it (their "handler" note and the
+/// SARIF code flow's first location).
+bool handlerNoteOnly(const std::vector<summary::Note> &Notes, size_t I);
 
 struct RunInfo {
   std::string SourceRoot;

@@ -142,8 +142,17 @@ TEST(Report, NotesAndChains) {
   EXPECT_EQ(classifyNote("resource acquired by 'fopen' is not released when returning here"), NoteKind::Plain);
   std::vector<summary::Note> Notes{{"leaks here", {}}, {"handler 'h' is defined here", {}}, {"'f' is called from handler 'h' here", {}}};
   EXPECT_EQ(chainStart(Notes), 1u);
+  // A chain with a call: its head is printed.
+  EXPECT_FALSE(handlerNoteOnly(Notes, 0));
+  EXPECT_FALSE(handlerNoteOnly(Notes, 1));
+  EXPECT_FALSE(handlerNoteOnly(Notes, 2));
+  // In the handler itself: the head alone is left out of the text output.
+  std::vector<summary::Note> InHandler{{"leaks here", {}}, {"handler 'h' is defined here", {}}};
+  EXPECT_FALSE(handlerNoteOnly(InHandler, 0));
+  EXPECT_TRUE(handlerNoteOnly(InHandler, 1));
   Notes.erase(Notes.begin() + 1);
   EXPECT_EQ(chainStart(Notes), Notes.size());
+  EXPECT_FALSE(handlerNoteOnly(Notes, 1));
 }
 
 std::string tempPath(const std::string &Name) {

@@ -323,8 +323,9 @@ unsigned printDiagnostics(llvm::raw_ostream &OS, const std::vector<summary::Diag
       Check += ",-warnings-as-errors";
     }
     printLocated(OS, Src, D.Loc, Level, D.Message, Check);
-    for (const summary::Note &N : D.Notes)
-      printLocated(OS, Src, N.Loc, "note", N.Message, "");
+    for (size_t I = 0; I < D.Notes.size(); ++I)
+      if (!report::handlerNoteOnly(D.Notes, I))
+        printLocated(OS, Src, D.Notes[I].Loc, "note", D.Notes[I].Message, "");
     if (Level == "error")
       ++Errors;
     else if (Level == "warning")
