@@ -234,6 +234,13 @@ const DeclStmt *staticCandidate(TUContext &TU, const FunctionDecl *FD, const Stm
 } // namespace
 
 std::optional<std::string> ClientAnalysis::clientName(QualType T) {
+  auto [It, New] = ClientNames.try_emplace(T.getAsOpaquePtr());
+  if (New)
+    It->second = computeClientName(T);
+  return It->second;
+}
+
+std::optional<std::string> ClientAnalysis::computeClientName(QualType T) {
   const model::ApiModel &Model = TU.model();
   NameCache &Names = TU.names();
   const CXXRecordDecl *RD = NameCache::recordOf(T);
@@ -269,11 +276,19 @@ std::optional<std::string> ClientAnalysis::clientName(QualType T) {
 
 std::optional<std::pair<std::string, std::string>>
 ClientAnalysis::factoryName(const CallExpr *CE) {
-  const model::ApiModel &Model = TU.model();
-  NameCache &Names = TU.names();
   const FunctionDecl *Callee = CE->getDirectCallee();
   if (!Callee)
     return std::nullopt;
+  auto It = FactoryNames.find(Callee);
+  if (It == FactoryNames.end())
+    It = FactoryNames.try_emplace(Callee, computeFactoryName(Callee)).first;
+  return It->second;
+}
+
+std::optional<std::pair<std::string, std::string>>
+ClientAnalysis::computeFactoryName(const FunctionDecl *Callee) {
+  const model::ApiModel &Model = TU.model();
+  NameCache &Names = TU.names();
   const std::string &FN = Names.qualifiedName(Callee);
   if (const model::Factory *F = Model.factory(FN)) {
     if (F->CreatesTemplateArg) {

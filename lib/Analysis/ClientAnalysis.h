@@ -21,6 +21,8 @@
 
 #include "Analysis/TUContext.h"
 #include "clang/AST/Stmt.h"
+#include "llvm/ADT/DenseMap.h"
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,9 +65,18 @@ public:
 
 private:
   std::string staticUnsafeReason(const ClientConstruction &S);
+  std::optional<std::string> computeClientName(clang::QualType T);
+  std::optional<std::pair<std::string, std::string>>
+  computeFactoryName(const clang::FunctionDecl *Callee);
 
   TUContext &TU;
   ClientOptions Opts;
+  /// Per type as written (the alias matters) and per callee: each model
+  /// lookup scans the name patterns (2.2 M client-type matches for a
+  /// 20,000-statement handler uncached).
+  llvm::DenseMap<void *, std::optional<std::string>> ClientNames;
+  llvm::DenseMap<const clang::FunctionDecl *, std::optional<std::pair<std::string, std::string>>>
+      FactoryNames;
 };
 
 } // namespace serverless
