@@ -100,25 +100,41 @@ bool mentionsInvocationData(const Stmt *Root,
 }
 
 /// Locals whose value may derive from the request: written by a statement
-/// that mentions a parameter or another such local. A fixpoint over the body.
+/// that mentions a parameter or another such local. One traversal records
+/// each write as edges (the locals its source mentions -> the local it
+/// writes; a source naming a parameter or `this` taints the target at
+/// once), then what the tainted reach is tainted: the least fixpoint,
+/// without a traversal per round (a chain of writes in reverse order took
+/// one round per link).
 class TaintCollector : public RecursiveASTVisitor<TaintCollector> {
 public:
   llvm::SmallPtrSet<const VarDecl *, 16> Tainted;
-  bool Changed = false;
+
+  /// After the traversal: close Tainted over the recorded edges.
+  void propagate() {
+    llvm::SmallVector<const VarDecl *, 16> Work(Tainted.begin(), Tainted.end());
+    while (!Work.empty()) {
+      const VarDecl *V = Work.pop_back_val();
+      auto It = Edges.find(V);
+      if (It == Edges.end())
+        continue;
+      for (const VarDecl *T : It->second)
+        if (Tainted.insert(T).second)
+          Work.push_back(T);
+    }
+  }
 
   void taint(const Expr *Target, const Stmt *Source) {
     if (!Target)
       return;
     // `v = ...`, `v.f = ...`: the variable a write to Target writes.
     if (const VarDecl *VD = baseVar(Target))
-      if (VD->hasLocalStorage() && !Tainted.count(VD) &&
-          mentionsInvocationData(Source, Tainted))
-        Changed |= Tainted.insert(VD).second;
+      if (VD->hasLocalStorage())
+        write(VD, Source);
   }
   bool VisitVarDecl(VarDecl *VD) {
-    if (VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) && !Tainted.count(VD) &&
-        mentionsInvocationData(VD->getInit(), Tainted))
-      Changed |= Tainted.insert(VD).second;
+    if (VD->hasLocalStorage() && !isa<ParmVarDecl>(VD))
+      write(VD, VD->getInit());
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
@@ -149,6 +165,30 @@ public:
     }
     return true;
   }
+
+private:
+  /// \p Target is tainted if \p Source names a parameter or `this`
+  /// (mentionsInvocationData with nothing tainted yet), or once a local
+  /// it names is.
+  void write(const VarDecl *Target, const Stmt *Source) {
+    if (!Source || Tainted.count(Target))
+      return;
+    bool Direct = false;
+    walkStmts(Source, [&](const Stmt *S) {
+      if (isa<CXXThisExpr>(S))
+        Direct = true;
+      else if (const auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+        if (isa<ParmVarDecl>(DRE->getDecl()))
+          Direct = true;
+        else if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); V && V != Target)
+          Edges[V].push_back(Target);
+      }
+      return !Direct;
+    });
+    if (Direct)
+      Tainted.insert(Target);
+  }
+  llvm::DenseMap<const VarDecl *, llvm::SmallVector<const VarDecl *, 2>> Edges;
 };
 
 bool matchesAny(const std::vector<model::NamePattern> &Patterns, llvm::StringRef Name) {
@@ -357,10 +397,8 @@ ClientAnalysis::perInvocation(std::vector<const FunctionDecl *> *OverBudget) {
     llvm::SmallPtrSet<const VarDecl *, 16> Released;
     const bool OffersFix = H ? H->Function == FD : Scope.isHandler(FD);
     if (OffersFix) {
-      do {
-        Taint.Changed = false;
-        Taint.TraverseStmt(Def->getBody());
-      } while (Taint.Changed);
+      Taint.TraverseStmt(Def->getBody());
+      Taint.propagate();
       releasedLocals(Def->getBody(), TU, Released);
     }
     for (Site &S : Sites) {

@@ -48,6 +48,19 @@ invocation_response handler(invocation_request const &req) {
   // CHECK-NOTES: :[[@LINE-1]]:33: warning: 'Aws::DynamoDB::DynamoDBClient' is constructed
   // CHECK-FIXES: {{^}}  Aws::DynamoDB::DynamoDBClient from_request(per_request);
 
+  // From the request through writes in reverse order (on the loop's second
+  // lap): no fix-it.
+  const char *base = "https://api.example.com";
+  const char *next = "https://api.example.com";
+  for (int i = 0; i < 2; ++i) {
+    base = next;
+    next = req.payload.c_str();
+  }
+  mycorp::HttpClient chained(base);
+  // CHECK-NOTES: :[[@LINE-1]]:22: warning: 'mycorp::HttpClient' is constructed on every invocation of handler 'handler'
+  // CHECK-FIXES: {{^}}  mycorp::HttpClient chained(base);
+  (void)chained;
+
   // Directly from the request parameter: no fix-it.
   redisContext *direct = redisConnect(req.payload.c_str(), 6379);
   // CHECK-NOTES: :[[@LINE-1]]:26: warning: 'redisContext' is created by 'redisConnect' on every invocation of handler 'handler'
