@@ -72,6 +72,36 @@ int nested(int c) {
   return c;
 }
 
+// Nested locals that receive the handle by assignment or as an out
+// argument need the scope ends as much as an initialised one: the leak is
+// at the inner scope's end, not at the later return.
+int nested_assigned(int c) {
+  if (c > 0) {
+    int fd;
+    fd = open("/tmp/x", O_RDONLY);
+    // CHECK-NOTES-NOTES: :[[@LINE-1]]:10: warning: 'fd' resource acquired by 'open' is not released on every path; release it with 'close' or 'close_range'
+    if (fd >= 0 && c > 1)
+      close(fd);
+  }
+  // CHECK-NOTES-NOTES: :[[@LINE-1]]:3: note: resource acquired by 'open' is not released when it goes out of scope here
+  return c;
+}
+
+int nested_out_arg(int c) {
+  for (int i = 0; i < c; ++i) {
+    int fds[2];
+    if (pipe(fds) != 0)
+    // CHECK-NOTES-NOTES: :[[@LINE-1]]:9: warning: 'fd-pair' resource acquired by 'pipe' is not released on every path; release it with 'close'
+      continue;
+    if (i == 3)
+      continue;
+    // CHECK-NOTES-NOTES: :[[@LINE-1]]:7: note: resource acquired by 'pipe' is not released when it goes out of scope here
+    close(fds[0]);
+    close(fds[1]);
+  }
+  return c;
+}
+
 // Negative: released on every path, whatever the order the walk takes.
 void released(int c) {
   int fd = open("/tmp/x", O_RDONLY);
