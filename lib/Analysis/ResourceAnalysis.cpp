@@ -86,7 +86,10 @@ CFG *ResourceAnalysis::cfgFor(const FunctionDecl *FD) {
                                                  : CFGShape::StatementsNoScopes);
 }
 
-bool ResourceAnalysis::scopeEndsMatter(const FunctionDecl *Def) {
+bool ResourceAnalysis::scopeEndsMatter(const FunctionDecl *FD) {
+  const FunctionDecl *Def = nullptr;
+  if (!FD || !FD->hasBody(Def))
+    return false;
   auto [It, New] = ScopeEndsMatter.try_emplace(Def, true);
   if (!New)
     return It->second;
@@ -1360,8 +1363,9 @@ void ResourceAnalysis::pruningBounds(const FunctionDecl *FD, FunctionIndex &X) {
         L = St->getBeginLoc();
         if (const auto *Call = dyn_cast<CallExpr>(St))
           if (const FunctionDecl *Callee = Call->getDirectCallee())
-            if (!Callee->isInStdNamespace() &&
-                !SM.isInSystemHeader(SM.getExpansionLoc(Callee->getLocation())) &&
+            // releasesHandle()'s own test: a helper it would explore or
+            // an unseen function it would record.
+            if (!isInSystemHeader(Callee) &&
                 (Callee->hasBody() || isUnseenUserFunction(Callee)))
               return; // Visiting it may explore or record: no pruning.
       } else if (auto SE = E.getAs<CFGScopeEnd>()) {

@@ -124,10 +124,10 @@ private:
   enum class State : uint8_t { NotYet, Held, Done };
 
   clang::CFG *cfgFor(const clang::FunctionDecl *FD);
-  /// Can a local of a nested scope of \p Def hold a handle (is declared
-  /// there and initialised with a call, assigned, or handed to a call)?
-  /// Only then does the walk need the CFG's scope-end elements.
-  bool scopeEndsMatter(const clang::FunctionDecl *Def);
+  /// Can a local of a nested scope of \p FD's definition hold a handle
+  /// (is declared there and initialised with a call, assigned, or handed
+  /// to a call)? Only then does the walk need the CFG's scope-end elements.
+  bool scopeEndsMatter(const clang::FunctionDecl *FD);
   llvm::DenseMap<const clang::FunctionDecl *, bool> ScopeEndsMatter;
   /// What the walks of \p FD need, computed once for all its handles.
   FunctionIndex *indexFor(const clang::FunctionDecl *FD);
