@@ -51,11 +51,22 @@ invocation_response handler(invocation_request const &, int flags) {
   recvfrom(u, buf, 1, 0, nullptr, nullptr);
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: 'recvfrom' can block without bound: no SO_RCVTIMEO is set on this handle
 
-  // A descriptor opened with O_NONBLOCK (a FIFO).
+  // A descriptor opened with O_NONBLOCK.
   int fifo = open("/tmp/fifo", O_RDONLY | O_NONBLOCK);
   read(fifo, buf, sizeof buf);
-  int fifo2 = open("/tmp/fifo", O_RDONLY);
-  read(fifo2, buf, sizeof buf);
+  // A descriptor opened by path is a file: read does not wait for a peer
+  // (whether the path names a FIFO or a terminal is not in the code). Reads
+  // on a socket still wait: the recv/recvfrom findings above, and read on an
+  // accepted socket below.
+  int file = open("/tmp/data", O_RDONLY);
+  read(file, buf, sizeof buf);
+  int file2 = openat(AT_FDCWD, "data", O_RDONLY);
+  read(file2, buf, sizeof buf);
+  int file3 = creat("/tmp/out", 0600);
+  read(file3, buf, sizeof buf);
+  int conn = accept(s, nullptr, nullptr);
+  // CHECK-MESSAGES: :[[@LINE-1]]:14: warning: 'accept' can block without bound: no SO_RCVTIMEO is set on this handle
+  read(conn, buf, sizeof buf);
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: 'read' can block without bound: no SO_RCVTIMEO is set on this handle
 
   int lf = open("/tmp/lock", O_RDONLY);
@@ -72,7 +83,8 @@ invocation_response handler(invocation_request const &, int flags) {
   recv(s, buf, sizeof buf, flags);
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: 'recv' can block without bound: no SO_RCVTIMEO is set on this handle
 
-  close(s); close(n); close(f); close(u); close(fifo); close(fifo2); close(lf);
+  close(s); close(n); close(f); close(u); close(fifo); close(file); close(file2); close(file3); close(conn);
+  close(lf);
   return invocation_response::success("", "");
 }
 
