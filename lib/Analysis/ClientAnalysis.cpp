@@ -199,8 +199,6 @@ bool matchesAny(const std::vector<model::NamePattern> &Patterns, llvm::StringRef
 /// `static` client must not be): one walk per function, however many
 /// clients it creates.
 void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
-  const model::ApiModel &Model = TU.model();
-  NameCache &Names = TU.names();
   auto Add = [&](const Expr *E) {
     if (const VarDecl *VD = designatedVar(E))
       Out.insert(VD);
@@ -211,11 +209,10 @@ void releasedLocals(const Stmt *Body, TUContext &TU, llvm::SmallPtrSetImpl<const
       Add(DE->getArgument());
     if (const auto *CE = dyn_cast<CallExpr>(S))
       if (const FunctionDecl *Callee = CE->getDirectCallee()) {
-        const std::string &N = Names.qualifiedName(Callee);
-        const model::View *V = Model.view(N);
+        const model::View *V = TU.binding().view(Callee);
         // Released, handed to an owner, or moved (`std::move(c)`: a model
         // view of its argument).
-        if (Model.release(N).first != nullptr ||
+        if (TU.binding().release(Callee).first != nullptr ||
             TU.binding().ownershipTransfer(CE) != nullptr ||
             (V && V->Of.Kind == model::HandleRef::Arg))
           for (const Expr *A : CE->arguments())

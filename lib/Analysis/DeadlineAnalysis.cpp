@@ -162,6 +162,8 @@ struct CalleeInfo {
   /// `readiness` entries: the call reports descriptors ready (poll, select).
   std::vector<const model::Readiness *> Ready;
   std::vector<const model::TimeoutSpec *> SetterOf;
+  /// `nonblocking` entries naming this function (asked at every call).
+  std::vector<const model::NonBlocking *> NonBlocking;
   bool IsMethodFact = false;
   bool IsCreation = false;
   bool IsDeadline = false;
@@ -334,6 +336,8 @@ private:
   std::set<std::string> Settings;
 
   llvm::DenseMap<const FunctionDecl *, CalleeInfo> Infos;
+  /// Whether the models call this alias a non-client, per alias.
+  llvm::DenseMap<const TypedefNameDecl *, bool> NotClientAlias;
   /// isUnseenUserFunction per callee as the call names it (a source-manager
   /// lookup each: 78,000 calls in a 20,000-statement handler).
   llvm::DenseMap<const FunctionDecl *, bool> UnseenCallees;
@@ -377,6 +381,7 @@ const CalleeInfo &Analyzer::info(const FunctionDecl *FD) {
   });
   I.IsDeadline = M.isDeadlineFunction(I.Name);
   I.Ready = M.readiness(I.Name);
+  I.NonBlocking = M.nonBlocking(I.Name);
   if (const model::Factory *F = M.factory(I.Name); F && !F->CreatesTemplateArg)
     I.IsCreation = true;
   if (auto A = M.acquisition(I.Name);
@@ -903,7 +908,7 @@ void Analyzer::markNonBlocking(const CallExpr *CE, const FunctionDecl *Callee,
                                model::HandleRef::KindTy Which,
                                llvm::function_ref<void(const VarDecl *, Fact)> Emit,
                                const VarDecl *Result) {
-  for (const model::NonBlocking *N : M.nonBlocking(Names.qualifiedName(Callee))) {
+  for (const model::NonBlocking *N : info(Callee).NonBlocking) {
     bool IsResult = N->Handle.Kind == model::HandleRef::Return;
     if (IsResult != (Which == model::HandleRef::Return))
       continue;
@@ -1350,9 +1355,13 @@ void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
     // A construction through an alias the models call a non-client
     // (`pqxx::nullconnection`) does not connect.
     if (const auto *CC = dyn_cast<CXXConstructExpr>(S))
-      if (const auto *TT = CC->getType()->getAs<TypedefType>();
-          TT && M.isNotClient(Names.qualifiedName(TT->getDecl())))
-        return;
+      if (const auto *TT = CC->getType()->getAs<TypedefType>()) {
+        auto [It, New] = NotClientAlias.try_emplace(TT->getDecl(), false);
+        if (New)
+          It->second = M.isNotClient(Names.qualifiedName(TT->getDecl()));
+        if (It->second)
+          return;
+      }
     if (const CalleeInfo *I = calleeInfo(S); I && I->Block)
       evaluate(cast<Expr>(S), *I, St, FD);
     if (const auto *CC = dyn_cast<CXXConstructExpr>(S))

@@ -1247,7 +1247,7 @@ ResourceAnalysis::FunctionIndex *ResourceAnalysis::indexFor(const FunctionDecl *
         X.Where[St].emplace_back(ID, Index);
         if (const FunctionDecl *Callee = Call->getDirectCallee())
           Generic |= Callee->hasBody() ||
-                     TU.model().isThrowing(TU.names().qualifiedName(Callee));
+                     TU.binding().isThrowing(Callee);
       }
       if (!X.GuardVars.empty())
         if (const auto *BO = dyn_cast<BinaryOperator>(St); BO && BO->getOpcode() == BO_Assign)
@@ -1529,9 +1529,8 @@ std::optional<LeakFinding> ResourceAnalysis::explore(const FunctionDecl *FD,
             continue;
           }
           if (const FunctionDecl *Callee = Call->getDirectCallee()) {
-            const std::string &N = TU.names().qualifiedName(Callee);
-            if (TU.model().isThrowing(N) && !insideTry(St, FD))
-              Record(LeakFinding::Throw, St->getBeginLoc(), N);
+            if (TU.binding().isThrowing(Callee) && !insideTry(St, FD))
+              Record(LeakFinding::Throw, St->getBeginLoc(), TU.names().qualifiedName(Callee));
           }
           continue;
         }

@@ -722,13 +722,20 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
     Resources.push_back(std::move(R));
   }
 
-  // Signal and exit hooks.
+  // Signal and exit hooks. The model is asked once per callee (a long
+  // handler calls a few functions tens of thousands of times).
+  llvm::DenseMap<const FunctionDecl *,
+                 std::pair<const model::SignalInstaller *, const model::ExitHook *>>
+      HookEntries;
   for (const auto &[CE, FD] : C.Calls) {
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (!Callee)
       continue;
     const std::string &N = Names.qualifiedName(Callee);
-    if (const model::SignalInstaller *SI = Model.signalInstaller(N)) {
+    auto [Entry, New] = HookEntries.try_emplace(Callee);
+    if (New)
+      Entry->second = {Model.signalInstaller(N), Model.exitHook(N)};
+    if (const model::SignalInstaller *SI = Entry->second.first) {
       if (SI->SignalArg >= CE->getNumArgs())
         continue;
       SigtermHook H;
@@ -818,7 +825,7 @@ ShutdownAnalysis::ShutdownAnalysis(TUContext &TU)
       Hooks.push_back(std::move(H));
       continue;
     }
-    if (const model::ExitHook *EH = Model.exitHook(N)) {
+    if (const model::ExitHook *EH = Entry->second.second) {
       if (EH->HandlerArg >= CE->getNumArgs())
         continue;
       ExitHookUse U;

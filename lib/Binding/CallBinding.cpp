@@ -23,6 +23,20 @@ const Expr *CallBinding::handleExpr(const Expr *Call, const model::HandleRef &H)
   }
 }
 
+/// The last of \p Entries (the callee's) whose conditions hold at \p Call:
+/// the last entry that applies wins, as for every other section.
+static const model::OwnershipTransfer *
+lastTransferThatHolds(const CallExpr *Call, const FunctionDecl *Callee,
+                      llvm::ArrayRef<const model::OwnershipTransfer *> Entries) {
+  const model::OwnershipTransfer *Found = nullptr;
+  for (const model::OwnershipTransfer *O : Entries)
+    if (llvm::all_of(O->If, [&](const model::ArgCondition &C) {
+          return conditionHolds(Call, C, Callee->getASTContext());
+        }))
+      Found = O;
+  return Found;
+}
+
 const Expr *CallBinding::viewed(const Expr *E) {
   const auto *CE = dyn_cast_or_null<CallExpr>(E);
   if (!CE)
@@ -30,10 +44,40 @@ const Expr *CallBinding::viewed(const Expr *E) {
   const auto *FD = dyn_cast_or_null<FunctionDecl>(CE->getCalleeDecl());
   if (!FD)
     return nullptr;
+  const model::View *V = view(FD);
+  return V ? handleExpr(CE, V->Of) : nullptr;
+}
+
+const model::View *CallBinding::view(const FunctionDecl *FD) {
   auto [It, New] = Views.try_emplace(FD, nullptr);
   if (New)
     It->second = Model.view(Names.qualifiedName(FD));
-  return It->second ? handleExpr(CE, It->second->Of) : nullptr;
+  return It->second;
+}
+
+std::pair<const model::Resource *, const model::CallSpec *>
+CallBinding::release(const FunctionDecl *FD) {
+  auto [It, New] = Releases.try_emplace(FD);
+  if (New)
+    It->second = Model.release(Names.qualifiedName(FD));
+  return It->second;
+}
+
+bool CallBinding::isThrowing(const FunctionDecl *FD) {
+  auto [It, New] = Throwing.try_emplace(FD, false);
+  if (New)
+    It->second = Model.isThrowing(Names.qualifiedName(FD));
+  return It->second;
+}
+
+const model::OwnershipTransfer *CallBinding::ownershipTransfer(const CallExpr *CE) {
+  const FunctionDecl *Callee = CE ? CE->getDirectCallee() : nullptr;
+  if (!Callee)
+    return nullptr;
+  auto [It, New] = Transfers.try_emplace(Callee);
+  if (New)
+    It->second = Model.ownershipTransfersOf(Names.qualifiedName(Callee));
+  return lastTransferThatHolds(CE, Callee, It->second);
 }
 
 const VarDecl *CallBinding::designated(const Expr *E) {
@@ -84,15 +128,8 @@ ownershipTransferAt(const CallExpr *Call, const model::ApiModel &Model,
   const FunctionDecl *Callee = Call ? Call->getDirectCallee() : nullptr;
   if (!Callee)
     return nullptr;
-  const model::OwnershipTransfer *Found = nullptr;
-  // The last entry that applies wins, as for every other section.
-  for (const model::OwnershipTransfer *O :
-       Model.ownershipTransfersOf(Names.qualifiedName(Callee)))
-    if (llvm::all_of(O->If, [&](const model::ArgCondition &C) {
-          return conditionHolds(Call, C, Callee->getASTContext());
-        }))
-      Found = O;
-  return Found;
+  return lastTransferThatHolds(Call, Callee,
+                               Model.ownershipTransfersOf(Names.qualifiedName(Callee)));
 }
 
 } // namespace serverless

@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace serverless {
 
@@ -70,10 +71,17 @@ public:
   BoundAcquisition acquisition(const clang::CallExpr *CE);
 
   /// The `ownership_transfer` entry that applies to \p CE (see
-  /// ownershipTransferAt()).
-  const model::OwnershipTransfer *ownershipTransfer(const clang::CallExpr *CE) {
-    return ownershipTransferAt(CE, Model, Names);
-  }
+  /// ownershipTransferAt()); the entries naming its callee are looked up once
+  /// per callee.
+  const model::OwnershipTransfer *ownershipTransfer(const clang::CallExpr *CE);
+
+  /// The model's entries for \p FD by its qualified name, looked up once per
+  /// function: a lookup by name scans every pattern of its section, and a
+  /// long handler makes tens of thousands of calls to a few callees.
+  const model::View *view(const clang::FunctionDecl *FD);
+  std::pair<const model::Resource *, const model::CallSpec *>
+  release(const clang::FunctionDecl *FD);
+  bool isThrowing(const clang::FunctionDecl *FD);
 
   const model::ApiModel &model() const { return Model; }
   NameCache &names() { return Names; }
@@ -88,6 +96,12 @@ private:
   llvm::DenseMap<const clang::FunctionDecl *,
                  std::pair<const model::Resource *, const model::CallSpec *>>
       Acquisitions;
+  llvm::DenseMap<const clang::FunctionDecl *,
+                 std::pair<const model::Resource *, const model::CallSpec *>>
+      Releases;
+  llvm::DenseMap<const clang::FunctionDecl *, bool> Throwing;
+  llvm::DenseMap<const clang::FunctionDecl *, std::vector<const model::OwnershipTransfer *>>
+      Transfers;
 };
 
 } // namespace serverless
