@@ -1299,6 +1299,12 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
 
 void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
                         bool Report) {
+  // Only declarations, assignments and calls change a state, and only calls
+  // and constructions are judged: every other element (a reference, a cast,
+  // a literal: most of the Evaluation shape's elements) is skipped before
+  // any lookup.
+  if (!isa<DeclStmt, BinaryOperator, CallExpr>(S) && !(Report && isa<CXXConstructExpr>(S)))
+    return;
   if (const auto *DS = dyn_cast<DeclStmt>(S)) {
     for (const Decl *D : DS->decls())
       if (const auto *V = dyn_cast<VarDecl>(D); V && Tracked.count(V))
