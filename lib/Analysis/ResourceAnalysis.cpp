@@ -136,8 +136,18 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
   const FunctionDecl *Callee = CE->getDirectCallee();
   if (!Callee)
     return std::nullopt;
+  if (!TU.binding().isModelledAcquisition(Callee)) {
+    // Inside a helper's own analysis the answer may be cut short (a helper
+    // in progress, the depth bound): only a top-level answer is kept.
+    if (Depth || !InProgress.empty())
+      return unmodelledAcquisition(Callee);
+    if (auto It = UnmodelledAcq.find(Callee); It != UnmodelledAcq.end())
+      return It->second;
+    std::optional<AcquisitionInfo> R = unmodelledAcquisition(Callee);
+    UnmodelledAcq.try_emplace(Callee, R);
+    return R;
+  }
   BoundAcquisition A = TU.binding().acquisition(CE);
-  const std::string &Name = A.Function;
   const model::Resource *R = A.Resource;
   const model::CallSpec *Spec = A.Spec;
   if (R) {
@@ -154,6 +164,19 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
     }
     return I;
   }
+  return unmodelledAcquisition(Callee);
+}
+
+bool ResourceAnalysis::isSystemCallee(const FunctionDecl *FD) {
+  auto [It, New] = SystemCallee.try_emplace(FD, false);
+  if (New)
+    It->second = isInSystemHeader(FD);
+  return It->second;
+}
+
+std::optional<AcquisitionInfo>
+ResourceAnalysis::unmodelledAcquisition(const FunctionDecl *Callee) {
+  const std::string &Name = TU.names().qualifiedName(Callee);
   for (auto &[A, Rel] : Pairs)
     if (A.matches(Name)) {
       AcquisitionInfo I;
@@ -166,7 +189,7 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
       I.ReleaseNames.push_back(Rel.text());
       return I;
     }
-  if (isInSystemHeader(Callee))
+  if (isSystemCallee(Callee))
     return std::nullopt;
   return helperAcquisition(Callee);
 }
@@ -1365,7 +1388,7 @@ void ResourceAnalysis::pruningBounds(const FunctionDecl *FD, FunctionIndex &X) {
           if (const FunctionDecl *Callee = Call->getDirectCallee())
             // releasesHandle()'s own test: a helper it would explore or
             // an unseen function it would record.
-            if (!isInSystemHeader(Callee) &&
+            if (!isSystemCallee(Callee) &&
                 (Callee->hasBody() || isUnseenUserFunction(Callee)))
               return; // Visiting it may explore or record: no pruning.
       } else if (auto SE = E.getAs<CFGScopeEnd>()) {

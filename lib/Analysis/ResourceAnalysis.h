@@ -144,6 +144,9 @@ private:
   bool helperReleasesParam(const clang::FunctionDecl *FD, unsigned Index,
                            const AcquisitionInfo &Info);
   std::optional<AcquisitionInfo> helperAcquisition(const clang::FunctionDecl *FD);
+  /// acquisitionOf() for a callee the model does not list: a `pairs` entry
+  /// or a helper that returns a fresh acquisition.
+  std::optional<AcquisitionInfo> unmodelledAcquisition(const clang::FunctionDecl *Callee);
   bool insideTry(const clang::Stmt *S, const clang::FunctionDecl *FD);
   /// The one value a local holds: its initialiser when nothing else writes
   /// it (no assignment, increment or address taken); null otherwise.
@@ -168,6 +171,12 @@ private:
   TUContext &TU;
   std::vector<std::pair<model::NamePattern, model::NamePattern>> Pairs;
   llvm::DenseMap<const clang::FunctionDecl *, std::optional<AcquisitionInfo>> HelperAcq;
+  /// acquisitionOf() for callees the model does not list (pairs, helpers):
+  /// it depends on the callee alone, so it is worked out once per callee.
+  llvm::DenseMap<const clang::FunctionDecl *, std::optional<AcquisitionInfo>> UnmodelledAcq;
+  /// isInSystemHeader() per callee, asked at every call.
+  llvm::DenseMap<const clang::FunctionDecl *, bool> SystemCallee;
+  bool isSystemCallee(const clang::FunctionDecl *FD);
   std::map<std::tuple<const clang::FunctionDecl *, unsigned, std::string>, bool>
       HelperRel;
   llvm::DenseSet<const clang::FunctionDecl *> InProgress;

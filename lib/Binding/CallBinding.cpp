@@ -88,6 +88,13 @@ const VarDecl *CallBinding::base(const Expr *E) {
   return baseVar(E, [this](const Expr *X) { return viewed(X); });
 }
 
+bool CallBinding::isModelledAcquisition(const FunctionDecl *FD) {
+  auto [It, New] = Acquisitions.try_emplace(FD);
+  if (New)
+    It->second = Model.acquisition(Names.qualifiedName(FD));
+  return It->second.first != nullptr;
+}
+
 BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
   BoundAcquisition B;
   const FunctionDecl *Callee = CE->getDirectCallee();

@@ -69,6 +69,9 @@ public:
   /// The model's reading of an acquisition call (null Resource: not one).
   /// kind_if_arg is evaluated here, once, for every analysis.
   BoundAcquisition acquisition(const clang::CallExpr *CE);
+  /// Whether the model lists \p FD as an acquisition at all (cached; no
+  /// argument is read): acquisition() of a call to it has a Resource.
+  bool isModelledAcquisition(const clang::FunctionDecl *FD);
 
   /// The `ownership_transfer` entry that applies to \p CE (see
   /// ownershipTransferAt()); the entries naming its callee are looked up once
