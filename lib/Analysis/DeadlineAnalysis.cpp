@@ -1300,9 +1300,8 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
 void Analyzer::transfer(const Stmt *S, State &St, const FunctionDecl *FD,
                         bool Report) {
   // Only declarations, assignments and calls change a state, and only calls
-  // and constructions are judged: every other element (a reference, a cast,
-  // a literal: most of the Evaluation shape's elements) is skipped before
-  // any lookup.
+  // and constructions are judged: every other element (a condition, a
+  // return) is skipped before any lookup.
   if (!isa<DeclStmt, BinaryOperator, CallExpr>(S) && !(Report && isa<CXXConstructExpr>(S)))
     return;
   if (const auto *DS = dyn_cast<DeclStmt>(S)) {
@@ -1630,16 +1629,98 @@ static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Trac
         Out.push_back(V);
 }
 
+/// The steps of each block in evaluation order, from a statements-shape CFG
+/// (CFGCache.h): every statement, call, construction and declaration is an
+/// element there, in the order it runs; an assignment inside an element's
+/// expression is not (`if ((fd = socket(...)) < 0)`: the elements are the
+/// call and the comparison). Such an assignment runs after the last element
+/// inside it (the call on its right), or, with none inside it, after the
+/// element evaluated just before it in the same block, else first in its
+/// own element's steps. Unevaluated operands (`sizeof`, `decltype`) and
+/// lambda bodies are not walked; an element nested in another is its own
+/// step and is not walked again.
+static std::vector<llvm::SmallVector<const Stmt *, 8>> evaluationSteps(const CFG &G) {
+  llvm::DenseMap<const Stmt *, unsigned> BlockOf;
+  for (const CFGBlock *B : G)
+    for (const CFGElement &E : *B)
+      if (auto CS = E.getAs<CFGStmt>())
+        BlockOf.try_emplace(CS->getStmt(), B->getBlockID());
+  llvm::DenseMap<const Stmt *, llvm::SmallVector<const Stmt *, 1>> Before, After;
+  for (const auto &[Element, Block] : BlockOf) {
+    // Post-order over the element's own nodes: (node, children pushed?).
+    llvm::SmallVector<std::pair<const Stmt *, bool>, 16> Stack;
+    llvm::SmallVector<const Stmt *, 4> Markers; // Elements met, in order.
+    // Per open assignment: how many markers were met before it began.
+    llvm::DenseMap<const Stmt *, size_t> MarkersAtStart;
+    Stack.push_back({Element, false});
+    while (!Stack.empty()) {
+      auto [S, Expanded] = Stack.pop_back_val();
+      if (S != Element && BlockOf.count(S)) {
+        Markers.push_back(S);
+        continue;
+      }
+      const auto *BO = dyn_cast<BinaryOperator>(S);
+      const bool Assign = BO && BO->getOpcode() == BO_Assign && S != Element;
+      if (Expanded) {
+        if (!Assign)
+          continue;
+        size_t Start = MarkersAtStart.lookup(S);
+        if (!Markers.empty() &&
+            (Markers.size() > Start || BlockOf.lookup(Markers.back()) == Block))
+          After[Markers.back()].push_back(S);
+        else
+          Before[Element].push_back(S);
+        continue;
+      }
+      if (Assign)
+        MarkersAtStart[S] = Markers.size();
+      Stack.push_back({S, true});
+      if (isa<UnaryExprOrTypeTraitExpr, CXXTypeidExpr, CXXNoexceptExpr, GenericSelectionExpr>(S))
+        continue; // Unevaluated (a VLA sizeof is not a place handles change).
+      const size_t Mark = Stack.size();
+      if (const auto *LE = dyn_cast<LambdaExpr>(S)) {
+        for (const Expr *Init : LE->capture_inits())
+          if (Init)
+            Stack.push_back({Init, false});
+      } else {
+        for (const Stmt *C : S->children())
+          if (C)
+            Stack.push_back({C, false});
+      }
+      std::reverse(Stack.begin() + Mark, Stack.end());
+    }
+  }
+  std::vector<llvm::SmallVector<const Stmt *, 8>> Steps(G.getNumBlockIDs());
+  for (const CFGBlock *B : G) {
+    auto &Out = Steps[B->getBlockID()];
+    for (const CFGElement &E : *B) {
+      auto CS = E.getAs<CFGStmt>();
+      if (!CS)
+        continue;
+      const Stmt *S = CS->getStmt();
+      if (auto It = Before.find(S); It != Before.end())
+        Out.append(It->second.begin(), It->second.end());
+      Out.push_back(S);
+      if (auto It = After.find(S); It != After.end())
+        Out.append(It->second.begin(), It->second.end());
+    }
+  }
+  return Steps;
+}
+
 void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
-  // Every subexpression as its own element, in evaluation order, so calls
-  // nested in arguments are seen where they run.
+  // The statements-shape CFG the resource analysis reads (one CFG per
+  // function for both): the steps above give the evaluation order.
   (void)Body;
   CurrentFn = FD;
-  CFG *G = TU.cfgs().get(FD, CFGShape::Evaluation);
-  PostOrderCFGView *POV = TU.cfgs().postOrder(FD, CFGShape::Evaluation);
+  const CFGShape Shape = TU.cfgs().has(FD, CFGShape::Statements) ? CFGShape::Statements
+                                                                  : CFGShape::StatementsNoScopes;
+  CFG *G = TU.cfgs().get(FD, Shape);
+  PostOrderCFGView *POV = TU.cfgs().postOrder(FD, Shape);
   if (!G || !POV)
     return;
   const unsigned N = G->getNumBlockIDs();
+  const std::vector<llvm::SmallVector<const Stmt *, 8>> Steps = evaluationSteps(*G);
 
   // Sparse states: a block's state holds only the handles still read on
   // some path from it (liveness of the tracked locals), so a long function
@@ -1658,11 +1739,9 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   llvm::SmallVector<const VarDecl *, 4> Defs;
   for (const CFGBlock *B : *G) {
     llvm::SparseBitVector<> &Gn = Gen[B->getBlockID()], &Kl = Kill[B->getBlockID()];
-    for (auto I = B->rbegin(); I != B->rend(); ++I) {
-      auto CS = I->getAs<CFGStmt>();
-      if (!CS)
-        continue;
-      const Stmt *S = CS->getStmt();
+    const auto &BlockSteps = Steps[B->getBlockID()];
+    for (auto I = BlockSteps.rbegin(); I != BlockSteps.rend(); ++I) {
+      const Stmt *S = *I;
       Defs.clear();
       createdBy(S, Tracked, Defs);
       if (!Defs.empty()) {
@@ -1720,9 +1799,8 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   Work.enqueueBlock(&G->getEntry());
   unsigned Budget = 50 * N + 100;
   auto Run = [&](const CFGBlock *B, State St, bool Report) {
-    for (const CFGElement &E : *B)
-      if (auto CS = E.getAs<CFGStmt>())
-        transfer(CS->getStmt(), St, FD, Report);
+    for (const Stmt *S : Steps[B->getBlockID()])
+      transfer(S, St, FD, Report);
     return St;
   };
   while (Budget--) {
@@ -1752,8 +1830,7 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   for (const CFGBlock *B : *G)
     if (In[B->getBlockID()])
       Run(B, *In[B->getBlockID()], true);
-  // Only this analysis reads the Evaluation shape, once per function.
-  TU.cfgs().drop(FD, CFGShape::Evaluation);
+  // The CFG stays: the resource analysis reads the same shape.
 }
 
 void Analyzer::run() {

@@ -13,9 +13,6 @@ namespace serverless {
 CFG::BuildOptions CFGCache::options(CFGShape Shape) {
   CFG::BuildOptions Opts;
   switch (Shape) {
-  case CFGShape::Evaluation:
-    Opts.setAllAlwaysAdd();
-    break;
   case CFGShape::Statements:
     Opts.AddScopes = true;
     Opts.AddCXXDefaultInitExprInCtors = true;
@@ -43,6 +40,14 @@ CFG *CFGCache::get(const FunctionDecl *FD, CFGShape Shape) {
   return E.Graph.get();
 }
 
+bool CFGCache::has(const FunctionDecl *FD, CFGShape Shape) const {
+  const FunctionDecl *Def = nullptr;
+  if (!FD || !FD->hasBody(Def))
+    return false;
+  auto It = Cache.find({Def, static_cast<unsigned>(Shape)});
+  return It != Cache.end() && It->second.Built;
+}
+
 PostOrderCFGView *CFGCache::postOrder(const FunctionDecl *FD, CFGShape Shape) {
   CFG *G = get(FD, Shape);
   if (!G)
@@ -53,12 +58,6 @@ PostOrderCFGView *CFGCache::postOrder(const FunctionDecl *FD, CFGShape Shape) {
   if (!E.PostOrder)
     E.PostOrder = std::make_unique<PostOrderCFGView>(G);
   return E.PostOrder.get();
-}
-
-void CFGCache::drop(const FunctionDecl *FD, CFGShape Shape) {
-  const FunctionDecl *Def = nullptr;
-  if (FD && FD->hasBody(Def))
-    Cache.erase({Def, static_cast<unsigned>(Shape)});
 }
 
 } // namespace serverless

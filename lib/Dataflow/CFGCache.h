@@ -8,15 +8,15 @@
 // built once per translation unit and shape. The shapes are few and named
 // for what they show, because the analyses need different elements:
 //
-//  * Evaluation: every subexpression is its own element, in evaluation
-//    order (calls nested in arguments are seen where they run), with scope
-//    ends. The deadline analysis.
 //  * Statements: top-level statements as elements, with scope ends (where a
 //    handle variable leaves scope) and default member initialisers in
 //    constructors. No lifetime ends or implicit destructors: both put an
 //    element per variable in scope at every return, quadratic in a long
 //    function with many locals. The resource analysis, for a function where
-//    a handle may be held by a local of a nested scope.
+//    a handle may be held by a local of a nested scope. The deadline
+//    analysis reads whichever statements shape is built (one CFG per
+//    function for both); calls, constructions and declarations are
+//    elements in evaluation order, and it places nested assignments itself.
 //  * StatementsNoScopes: the same without scope ends. clang's builder walks
 //    every local in scope at every return or jump to find the scopes left,
 //    even when only one scope-end element results (O(returns x locals): 550
@@ -46,19 +46,17 @@
 
 namespace serverless {
 
-enum class CFGShape { Evaluation, Statements, StatementsNoScopes, Destructors };
+enum class CFGShape { Statements, StatementsNoScopes, Destructors };
 
 class CFGCache {
 public:
   /// The CFG of \p FD's definition in this shape (null without a body or
   /// when clang cannot build one).
   clang::CFG *get(const clang::FunctionDecl *FD, CFGShape Shape);
+  /// Whether get(FD, Shape) was built.
+  bool has(const clang::FunctionDecl *FD, CFGShape Shape) const;
   /// The post-order view of get(FD, Shape), for clang's dataflow worklists.
   clang::PostOrderCFGView *postOrder(const clang::FunctionDecl *FD, CFGShape Shape);
-
-  /// Frees get(FD, Shape) when no other analysis reads that shape of FD:
-  /// the peak stays at one function's CFG instead of the TU's.
-  void drop(const clang::FunctionDecl *FD, CFGShape Shape);
 
   static clang::CFG::BuildOptions options(CFGShape Shape);
 
