@@ -1201,6 +1201,10 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
   bool InScope = Scope.inHandlerScope(FD) || Scope.inInitScope(FD);
   // Not recursive (StmtWalk.h); the children of S are walked after it.
   std::function<bool(const Stmt *)> Walk = [&](const Stmt *S) -> bool {
+    // Facts, creations, field constants and blocking calls come from these
+    // alone; any other node only leads to its children.
+    if (!isa<DeclStmt, BinaryOperator, CallExpr, CXXConstructExpr, LambdaExpr>(S))
+      return true;
     if (isa<LambdaExpr>(S)) {
       // The body is a function of its own; captures are evaluated here.
       for (const Expr *Init : cast<LambdaExpr>(S)->capture_inits())
