@@ -27,6 +27,7 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/Analysis/CFG.h"
+#include "llvm/ADT/SetVector.h"
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
@@ -338,6 +339,9 @@ private:
   llvm::DenseMap<const FunctionDecl *, CalleeInfo> Infos;
   /// Whether the models call this alias a non-client, per alias.
   llvm::DenseMap<const TypedefNameDecl *, bool> NotClientAlias;
+  /// The plain assignments (`=`) in each summarised body: where none is
+  /// nested in an expression, the CFG's elements are the steps as they are.
+  llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<const Stmt *, 4>> AssignsOf;
   /// isUnseenUserFunction per callee as the call names it (a source-manager
   /// lookup each: 78,000 calls in a 20,000-statement handler).
   llvm::DenseMap<const FunctionDecl *, bool> UnseenCallees;
@@ -1205,6 +1209,8 @@ void Analyzer::summarize(const FunctionDecl *FD, const Stmt *Body) {
     // alone; any other node only leads to its children.
     if (!isa<DeclStmt, BinaryOperator, CallExpr, CXXConstructExpr, LambdaExpr>(S))
       return true;
+    if (const auto *BO = dyn_cast<BinaryOperator>(S); BO && BO->getOpcode() == BO_Assign)
+      AssignsOf[FD].push_back(S);
     if (isa<LambdaExpr>(S)) {
       // The body is a function of its own; captures are evaluated here.
       for (const Expr *Init : cast<LambdaExpr>(S)->capture_inits())
@@ -1643,14 +1649,34 @@ static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Trac
 /// own element's steps. Unevaluated operands (`sizeof`, `decltype`) and
 /// lambda bodies are not walked; an element nested in another is its own
 /// step and is not walked again.
-static std::vector<llvm::SmallVector<const Stmt *, 8>> evaluationSteps(const CFG &G) {
+///
+/// \p Assigns are the body's plain assignments (each one a step or inside
+/// one); only the elements that hold one not an element itself are walked.
+static std::vector<llvm::SmallVector<const Stmt *, 8>>
+evaluationSteps(const CFG &G, llvm::ArrayRef<const Stmt *> Assigns,
+                llvm::function_ref<const ParentIndex &()> Parents) {
   llvm::DenseMap<const Stmt *, unsigned> BlockOf;
-  for (const CFGBlock *B : G)
-    for (const CFGElement &E : *B)
-      if (auto CS = E.getAs<CFGStmt>())
-        BlockOf.try_emplace(CS->getStmt(), B->getBlockID());
   llvm::DenseMap<const Stmt *, llvm::SmallVector<const Stmt *, 1>> Before, After;
-  for (const auto &[Element, Block] : BlockOf) {
+  if (!Assigns.empty())
+    for (const CFGBlock *B : G)
+      for (const CFGElement &E : *B)
+        if (auto CS = E.getAs<CFGStmt>())
+          BlockOf.try_emplace(CS->getStmt(), B->getBlockID());
+  // The element each nested assignment is evaluated in: its nearest
+  // ancestor that is an element.
+  llvm::SetVector<const Stmt *> Holders;
+  for (const Stmt *A : Assigns) {
+    if (BlockOf.count(A))
+      continue;
+    const ParentIndex &PM = Parents();
+    for (const Stmt *P = PM.getParent(A); P; P = PM.getParent(P))
+      if (BlockOf.count(P)) {
+        Holders.insert(P);
+        break;
+      }
+  }
+  for (const Stmt *Element : Holders) {
+    const unsigned Block = BlockOf.lookup(Element);
     // Post-order over the element's own nodes: (node, children pushed?).
     llvm::SmallVector<std::pair<const Stmt *, bool>, 16> Stack;
     llvm::SmallVector<const Stmt *, 4> Markers; // Elements met, in order.
@@ -1702,6 +1728,10 @@ static std::vector<llvm::SmallVector<const Stmt *, 8>> evaluationSteps(const CFG
       if (!CS)
         continue;
       const Stmt *S = CS->getStmt();
+      if (Holders.empty()) {
+        Out.push_back(S);
+        continue;
+      }
       if (auto It = Before.find(S); It != Before.end())
         Out.append(It->second.begin(), It->second.end());
       Out.push_back(S);
@@ -1724,7 +1754,8 @@ void Analyzer::analyzeFunction(const FunctionDecl *FD, const Stmt *Body) {
   if (!G || !POV)
     return;
   const unsigned N = G->getNumBlockIDs();
-  const std::vector<llvm::SmallVector<const Stmt *, 8>> Steps = evaluationSteps(*G);
+  const std::vector<llvm::SmallVector<const Stmt *, 8>> Steps = evaluationSteps(
+      *G, AssignsOf.lookup(FD), [&]() -> const ParentIndex & { return Scope.parents(FD); });
 
   // Sparse states: a block's state holds only the handles still read on
   // some path from it (liveness of the tracked locals), so a long function
