@@ -1646,8 +1646,9 @@ static void createdBy(const Stmt *S, const llvm::DenseSet<const VarDecl *> &Trac
 /// call and the comparison). Such an assignment runs after the last element
 /// inside it (the call on its right), or, with none inside it, after the
 /// element evaluated just before it in the same block, else first in its
-/// own element's steps. Unevaluated operands (`sizeof`, `decltype`) and
-/// lambda bodies are not walked; an element nested in another is its own
+/// own element's steps. Unevaluated operands (`sizeof`, `noexcept`,
+/// `typeid`), the associations `_Generic` does not select and lambda bodies
+/// are not walked; an element nested in another is its own
 /// step and is not walked again.
 ///
 /// \p Assigns are the body's plain assignments (each one a step or inside
@@ -1705,10 +1706,14 @@ evaluationSteps(const CFG &G, llvm::ArrayRef<const Stmt *> Assigns,
       if (Assign)
         MarkersAtStart[S] = Markers.size();
       Stack.push_back({S, true});
-      if (isa<UnaryExprOrTypeTraitExpr, CXXTypeidExpr, CXXNoexceptExpr, GenericSelectionExpr>(S))
+      if (isa<UnaryExprOrTypeTraitExpr, CXXTypeidExpr, CXXNoexceptExpr>(S))
         continue; // Unevaluated (a VLA sizeof is not a place handles change).
       const size_t Mark = Stack.size();
-      if (const auto *LE = dyn_cast<LambdaExpr>(S)) {
+      if (const auto *GS = dyn_cast<GenericSelectionExpr>(S)) {
+        // Only the selected association runs.
+        if (!GS->isResultDependent() && GS->getResultExpr())
+          Stack.push_back({GS->getResultExpr(), false});
+      } else if (const auto *LE = dyn_cast<LambdaExpr>(S)) {
         for (const Expr *Init : LE->capture_inits())
           if (Init)
             Stack.push_back({Init, false});

@@ -76,12 +76,20 @@ invocation_response handler(invocation_request const &, bool c) {
   recv(k2, buf, sizeof buf, 0);
   // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: 'recv' can block without bound: no SO_RCVTIMEO is set on this handle
 
+  // `_Generic` runs the association it selects, and only that one.
+  int m = -1, m2 = -1;
+  (void)_Generic(0, int: (m = socket(AF_INET, SOCK_STREAM, 0)), default: 0);
+  recv(m, buf, sizeof buf, 0);
+  // CHECK-MESSAGES: :[[@LINE-1]]:3: warning: 'recv' can block without bound: no SO_RCVTIMEO is set on this handle
+  (void)_Generic(0, long: (m2 = socket(AF_INET, SOCK_STREAM, 0)), default: 0);
+  recv(m2, buf, sizeof buf, 0);
+
   // An assignment in an unevaluated operand creates nothing.
   int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   (void)sizeof(h = socket(AF_INET, SOCK_STREAM, 0));
   recv(h, buf, sizeof buf, 0);
 
-  close(a); close(b); close(d); close(e); close(f); close(f2); close(h); close(k); close(k2);
+  close(a); close(b); close(d); close(e); close(f); close(f2); close(h); close(k); close(k2); close(m); close(m2);
   return invocation_response::success("", "");
 }
 
