@@ -87,6 +87,7 @@ invocation_response handler(invocation_request const &, bool c) {
   // An assignment in an unevaluated operand creates nothing.
   int h = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   (void)sizeof(h = socket(AF_INET, SOCK_STREAM, 0));
+  (void)noexcept(h = socket(AF_INET, SOCK_STREAM, 0));
   recv(h, buf, sizeof buf, 0);
 
   close(a); close(b); close(d); close(e); close(f); close(f2); close(h); close(k); close(k2); close(m); close(m2);
