@@ -147,24 +147,22 @@ ResourceAnalysis::acquisitionOf(const CallExpr *CE) {
     UnmodelledAcq.try_emplace(Callee, R);
     return R;
   }
+  // A modelled acquisition: the binding has its resource and entry.
   BoundAcquisition A = TU.binding().acquisition(CE);
   const model::Resource *R = A.Resource;
   const model::CallSpec *Spec = A.Spec;
-  if (R) {
-    AcquisitionInfo I;
-    I.Kind = A.Kind; // kind_if_arg, read once by the binding.
-    I.Description = R->Description;
-    I.Invalid = R->Invalid;
-    I.Handle = Spec->Handle;
-    I.ContinuesArg = Spec->ContinuesArg;
-    for (const model::CallSpec &Rel : R->Release) {
-      I.Releases.emplace_back(Rel.Function, Rel.Handle);
-      if (llvm::find(I.ReleaseNames, Rel.Function.text()) == I.ReleaseNames.end())
-        I.ReleaseNames.push_back(Rel.Function.text());
-    }
-    return I;
+  AcquisitionInfo I;
+  I.Kind = A.Kind; // kind_if_arg, read once by the binding.
+  I.Description = R->Description;
+  I.Invalid = R->Invalid;
+  I.Handle = Spec->Handle;
+  I.ContinuesArg = Spec->ContinuesArg;
+  for (const model::CallSpec &Rel : R->Release) {
+    I.Releases.emplace_back(Rel.Function, Rel.Handle);
+    if (llvm::find(I.ReleaseNames, Rel.Function.text()) == I.ReleaseNames.end())
+      I.ReleaseNames.push_back(Rel.Function.text());
   }
-  return unmodelledAcquisition(Callee);
+  return I;
 }
 
 bool ResourceAnalysis::isSystemCallee(const FunctionDecl *FD) {

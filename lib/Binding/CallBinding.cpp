@@ -88,11 +88,16 @@ const VarDecl *CallBinding::base(const Expr *E) {
   return baseVar(E, [this](const Expr *X) { return viewed(X); });
 }
 
-bool CallBinding::isModelledAcquisition(const FunctionDecl *FD) {
+std::pair<const model::Resource *, const model::CallSpec *>
+CallBinding::acquisitionEntry(const FunctionDecl *FD) {
   auto [It, New] = Acquisitions.try_emplace(FD);
   if (New)
     It->second = Model.acquisition(Names.qualifiedName(FD));
-  return It->second.first != nullptr;
+  return It->second;
+}
+
+bool CallBinding::isModelledAcquisition(const FunctionDecl *FD) {
+  return acquisitionEntry(FD).first != nullptr;
 }
 
 BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
@@ -101,10 +106,7 @@ BoundAcquisition CallBinding::acquisition(const CallExpr *CE) {
   if (!Callee)
     return B;
   B.Function = Names.qualifiedName(Callee);
-  auto [It, New] = Acquisitions.try_emplace(Callee);
-  if (New)
-    It->second = Model.acquisition(B.Function);
-  auto [R, Spec] = It->second;
+  auto [R, Spec] = acquisitionEntry(Callee);
   if (!R)
     return B;
   B.Resource = R;

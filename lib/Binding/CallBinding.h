@@ -90,6 +90,10 @@ public:
   NameCache &names() { return Names; }
 
 private:
+  /// The model's acquire entry for \p FD (cached per callee).
+  std::pair<const model::Resource *, const model::CallSpec *>
+  acquisitionEntry(const clang::FunctionDecl *FD);
+
   const model::ApiModel &Model;
   NameCache &Names;
   llvm::DenseMap<const clang::FunctionDecl *, const model::View *> Views;
