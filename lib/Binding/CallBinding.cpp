@@ -37,6 +37,17 @@ lastTransferThatHolds(const CallExpr *Call, const FunctionDecl *Callee,
   return Found;
 }
 
+/// \p Cache's entry for \p FD, filled on first use with \p Lookup asked for
+/// its qualified name (the model's sections are looked up by name).
+template <typename T, typename Fn>
+static const T &perCallee(llvm::DenseMap<const FunctionDecl *, T> &Cache,
+                          const FunctionDecl *FD, NameCache &Names, Fn Lookup) {
+  auto [It, New] = Cache.try_emplace(FD);
+  if (New)
+    It->second = Lookup(Names.qualifiedName(FD));
+  return It->second;
+}
+
 const Expr *CallBinding::viewed(const Expr *E) {
   const auto *CE = dyn_cast_or_null<CallExpr>(E);
   if (!CE)
@@ -49,35 +60,26 @@ const Expr *CallBinding::viewed(const Expr *E) {
 }
 
 const model::View *CallBinding::view(const FunctionDecl *FD) {
-  auto [It, New] = Views.try_emplace(FD, nullptr);
-  if (New)
-    It->second = Model.view(Names.qualifiedName(FD));
-  return It->second;
+  return perCallee(Views, FD, Names, [&](llvm::StringRef N) { return Model.view(N); });
 }
 
 std::pair<const model::Resource *, const model::CallSpec *>
 CallBinding::release(const FunctionDecl *FD) {
-  auto [It, New] = Releases.try_emplace(FD);
-  if (New)
-    It->second = Model.release(Names.qualifiedName(FD));
-  return It->second;
+  return perCallee(Releases, FD, Names, [&](llvm::StringRef N) { return Model.release(N); });
 }
 
 bool CallBinding::isThrowing(const FunctionDecl *FD) {
-  auto [It, New] = Throwing.try_emplace(FD, false);
-  if (New)
-    It->second = Model.isThrowing(Names.qualifiedName(FD));
-  return It->second;
+  return perCallee(Throwing, FD, Names, [&](llvm::StringRef N) { return Model.isThrowing(N); });
 }
 
 const model::OwnershipTransfer *CallBinding::ownershipTransfer(const CallExpr *CE) {
   const FunctionDecl *Callee = CE ? CE->getDirectCallee() : nullptr;
   if (!Callee)
     return nullptr;
-  auto [It, New] = Transfers.try_emplace(Callee);
-  if (New)
-    It->second = Model.ownershipTransfersOf(Names.qualifiedName(Callee));
-  return lastTransferThatHolds(CE, Callee, It->second);
+  return lastTransferThatHolds(
+      CE, Callee, perCallee(Transfers, Callee, Names, [&](llvm::StringRef N) {
+        return Model.ownershipTransfersOf(N);
+      }));
 }
 
 const VarDecl *CallBinding::designated(const Expr *E) {
@@ -90,10 +92,8 @@ const VarDecl *CallBinding::base(const Expr *E) {
 
 std::pair<const model::Resource *, const model::CallSpec *>
 CallBinding::acquisitionEntry(const FunctionDecl *FD) {
-  auto [It, New] = Acquisitions.try_emplace(FD);
-  if (New)
-    It->second = Model.acquisition(Names.qualifiedName(FD));
-  return It->second;
+  return perCallee(Acquisitions, FD, Names,
+                   [&](llvm::StringRef N) { return Model.acquisition(N); });
 }
 
 bool CallBinding::isModelledAcquisition(const FunctionDecl *FD) {
